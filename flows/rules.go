@@ -144,11 +144,11 @@ type Market struct {
 
 // Question is one eligibility or logistics question.
 type Question struct {
-	ID    string `yaml:"id"`
-	Stage Stage  `yaml:"stage"` // eligibility or logistics
-	Kind  Kind   `yaml:"kind"`  // choice (default), text, number or date
-	Text  Text   `yaml:"text"`
-	Help  Text   `yaml:"help,omitempty"`
+	ID    string     `yaml:"id"`
+	Stage Stage      `yaml:"stage"` // eligibility or logistics
+	Kind  Kind       `yaml:"kind"`  // choice (default), text, number or date
+	Text  Text       `yaml:"text"`
+	Help  Text       `yaml:"help,omitempty"`
 	When  *Condition `yaml:"when,omitempty"`
 
 	// Choices of a choice question, each with what it means.
