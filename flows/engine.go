@@ -378,7 +378,7 @@ func expected(q *Question) *Reject {
 		return reject("请输入日期,格式为 年-月-日,例如 2027-03-31。", "Please enter a date as year-month-day, for example 2027-03-31.")
 	}
 	if q.Pattern != "" {
-		return reject("格式不对。需要:%s", "That is not in the expected form. Expected: %s", q.Expect.ZH, q.Expect.EN)
+		return reject("格式不对。需要:%s", "That is not in the expected form. Expected: %s", q.Expect)
 	}
 	return reject("请输入文字回答。", "Please type your answer.")
 }
@@ -492,7 +492,7 @@ func Mark(m *Market, s State, itemID string, status ItemStatus, evidence []strin
 			re := regexp.MustCompile(`^(?:` + it.Evidence.Pattern + `)$`)
 			if !re.MatchString(st.Number) && !re.MatchString(strings.ToUpper(st.Number)) {
 				return s, reject("编号“%s”格式不对。需要:%s", "The number %q is not in the expected form. Expected: %s",
-					st.Number, it.Evidence.Expect.ZH, it.Evidence.Expect.EN)
+					st.Number, it.Evidence.Expect)
 			}
 		}
 		if utf8.RuneCountInString(st.Number) > MaxAnswerRunes {

@@ -45,9 +45,21 @@ func (t Text) In(lang Lang) string {
 // IsZero reports whether neither language is set.
 func (t Text) IsZero() bool { return t.ZH == "" && t.EN == "" }
 
-// Textf formats both languages with the same arguments.
+// Textf formats both languages with the same arguments. An argument that
+// is itself a Text is given in the language being formatted.
 func Textf(t Text, args ...any) Text {
-	return Text{ZH: fmt.Sprintf(t.ZH, args...), EN: fmt.Sprintf(t.EN, args...)}
+	return Text{ZH: sprintf(t.ZH, ZH, args), EN: sprintf(t.EN, EN, args)}
+}
+
+func sprintf(format string, lang Lang, args []any) string {
+	in := make([]any, len(args))
+	for i, a := range args {
+		if t, ok := a.(Text); ok {
+			a = t.In(lang)
+		}
+		in[i] = a
+	}
+	return fmt.Sprintf(format, in...)
 }
 
 // Stage is where a seller stands in one market's onboarding.

@@ -1,0 +1,180 @@
+// Package console lets a seller talk to the bot in a terminal: lines in from
+// an io.Reader, replies out to an io.Writer, choices shown numbered. It works
+// the same with piped input, so it doubles as a scripting and test harness.
+package console
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/onboardbot/onboardbot/bot"
+)
+
+// Platform is the platform name console sellers are stored under.
+const Platform = "console"
+
+// Handler is the part of the core the console needs.
+type Handler interface {
+	Handle(ctx context.Context, in bot.Inbound) ([]bot.Reply, error)
+}
+
+// Outbox is the part of the store the console needs: replies queued but not
+// shown before the last exit are shown on the next start.
+type Outbox interface {
+	Pending(ctx context.Context, platform, chatID string) ([]bot.Reply, error)
+	MarkSent(ctx context.Context, ids []int64, at time.Time) error
+}
+
+// Adapter is one terminal conversation.
+type Adapter struct {
+	handler Handler
+	outbox  Outbox
+	user    string
+	in      io.Reader
+	out     io.Writer
+	prompt  bool
+	lang    string
+	now     func() time.Time
+}
+
+// Option configures an Adapter.
+type Option func(*Adapter)
+
+// WithPrompt prints a "> " prompt before each line, for an interactive terminal.
+func WithPrompt(on bool) Option { return func(a *Adapter) { a.prompt = on } }
+
+// WithLangHint sets the language hint for a new seller (for example $LANG).
+func WithLangHint(lang string) Option { return func(a *Adapter) { a.lang = lang } }
+
+// WithClock sets the clock used to record deliveries.
+func WithClock(now func() time.Time) Option { return func(a *Adapter) { a.now = now } }
+
+// New returns an adapter for the seller user, reading in and writing out.
+func New(h Handler, o Outbox, user string, in io.Reader, out io.Writer, opts ...Option) *Adapter {
+	a := &Adapter{handler: h, outbox: o, user: user, in: in, out: out, now: time.Now}
+	for _, opt := range opts {
+		opt(a)
+	}
+	return a
+}
+
+// Run shows what was left unshown, greets the seller (or shows where they
+// left off), then handles lines until the input ends, /quit, or ctx is done.
+func (a *Adapter) Run(ctx context.Context) error {
+	if err := a.flush(ctx); err != nil {
+		return err
+	}
+	if err := a.handle(ctx, "/start"); err != nil {
+		return err
+	}
+	lines := make(chan string)
+	readErr := make(chan error, 1)
+	go func() {
+		readErr <- readLines(a.in, lines, ctx.Done())
+	}()
+	for {
+		if a.prompt {
+			fmt.Fprint(a.out, "> ")
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case line, ok := <-lines:
+			if !ok {
+				if err := <-readErr; err != nil {
+					return fmt.Errorf("read input: %w", err)
+				}
+				if a.prompt {
+					fmt.Fprintln(a.out)
+				}
+				return nil
+			}
+			if cmd := strings.ToLower(strings.TrimSpace(line)); cmd == "/quit" || cmd == "quit" || cmd == "/exit" || cmd == "exit" {
+				fmt.Fprintln(a.out, "Bye! 再见!Your progress is saved; run the chat again to continue.")
+				return nil
+			}
+			if err := a.handle(ctx, line); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// maxLine is how much of one input line is kept: enough for the core to see
+// that it is over its limit and say so.
+const maxLine = bot.MaxTextBytes + 1
+
+// readLines sends each line of r on lines, cut to maxLine bytes, and closes
+// lines at the end of input.
+func readLines(r io.Reader, lines chan<- string, done <-chan struct{}) error {
+	defer close(lines)
+	br := bufio.NewReader(r)
+	for {
+		var line []byte
+		for {
+			chunk, err := br.ReadSlice('\n')
+			if len(line) < maxLine {
+				line = append(line, chunk[:min(len(chunk), maxLine-len(line))]...)
+			}
+			if errors.Is(err, bufio.ErrBufferFull) {
+				continue
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				return err
+			}
+			if errors.Is(err, io.EOF) && len(line) == 0 {
+				return nil
+			}
+			break
+		}
+		text := strings.TrimRight(string(line), "\r\n")
+		select {
+		case lines <- text:
+		case <-done:
+			return nil
+		}
+	}
+}
+
+func (a *Adapter) handle(ctx context.Context, text string) error {
+	replies, err := a.handler.Handle(ctx, bot.Inbound{Platform: Platform, UserID: a.user, ChatID: a.user, Text: text, LangHint: a.lang})
+	if err != nil {
+		return err
+	}
+	return a.show(ctx, replies)
+}
+
+// flush shows replies that were committed but never shown, for example
+// because the last run was killed between the two.
+func (a *Adapter) flush(ctx context.Context) error {
+	pending, err := a.outbox.Pending(ctx, Platform, a.user)
+	if err != nil {
+		return err
+	}
+	return a.show(ctx, pending)
+}
+
+func (a *Adapter) show(ctx context.Context, replies []bot.Reply) error {
+	ids := make([]int64, 0, len(replies))
+	for _, r := range replies {
+		fmt.Fprintln(a.out, Render(r))
+		ids = append(ids, r.ID)
+	}
+	return a.outbox.MarkSent(ctx, ids, a.now())
+}
+
+// Render formats a reply for a terminal: the text, then the choices numbered.
+func Render(r bot.Reply) string {
+	var b strings.Builder
+	b.WriteString(r.Text)
+	for i, c := range r.Choices {
+		fmt.Fprintf(&b, "\n  %d) %s", i+1, c.Label)
+	}
+	b.WriteString("\n")
+	return b.String()
+}

@@ -1,0 +1,153 @@
+// Package bot is the platform-neutral core of the onboarding bot: seller
+// identity, inbound and outbound messages, commands, and the small store
+// interface it needs. Adapters turn platform updates into Inbound messages
+// and render Replies; the data package implements Store.
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/onboardbot/onboardbot/flows"
+)
+
+// Inbound is one message from a seller, as an adapter hands it over.
+type Inbound struct {
+	Platform string // "telegram", "slack", "console"
+	UserID   string // the seller's id on that platform
+	ChatID   string // where replies go
+	// UpdateID identifies the delivery (Telegram update_id, Slack event_id).
+	// A second delivery with the same id changes nothing and sends nothing.
+	// Empty means the adapter cannot redeliver, so there is nothing to dedupe.
+	UpdateID string
+	Text     string
+	// LangHint is the platform's language for the user ("zh-hans", "en-GB"),
+	// used until the seller picks one with /lang.
+	LangHint string
+	// Choice is set when the seller picked a choice by button rather than by
+	// typing; it names the question the button belonged to, so a click on an
+	// old question is not taken as an answer to the current one.
+	Choice *ChoiceRef
+}
+
+// ChoiceRef names one choice of one question of one market.
+type ChoiceRef struct {
+	Market   string `json:"m"`
+	Question string `json:"q"`
+	Choice   string `json:"c"`
+}
+
+// Choice is one choice offered with a reply, for buttons or a numbered list.
+type Choice struct {
+	Label string    `json:"label"`
+	Ref   ChoiceRef `json:"ref"`
+}
+
+// Kind says what an outgoing message is, so dispatchers can send sellers'
+// replies ahead of announcements.
+type Kind string
+
+// Outgoing message kinds.
+const (
+	KindReply        Kind = "reply"
+	KindAnnouncement Kind = "announcement"
+)
+
+// Reply is one message to a seller, queued in the outbox in the same
+// transaction as the state change that produced it.
+type Reply struct {
+	ID       int64    `json:"-"` // outbox id, set when queued
+	Platform string   `json:"-"`
+	ChatID   string   `json:"-"`
+	SellerID int64    `json:"-"`
+	Kind     Kind     `json:"-"`
+	Text     string   `json:"text"`
+	Choices  []Choice `json:"choices,omitempty"`
+	// Multi means several options may be picked at once (the category question).
+	Multi bool `json:"multi,omitempty"`
+}
+
+// Seller is one seller on one platform.
+type Seller struct {
+	ID       int64
+	Platform string
+	UserID   string
+	ChatID   string
+	Lang     flows.Lang
+	// LangSet means the seller chose the language; otherwise it follows the
+	// platform's hint.
+	LangSet bool
+	// Market is the market the seller is onboarding now: free text answers
+	// its current question.
+	Market    string
+	CreatedAt time.Time
+}
+
+// Onboarding is a seller's progress in one market.
+type Onboarding struct {
+	SellerID     int64
+	Market       string
+	RulesVersion string
+	Stage        flows.Stage
+	State        flows.State
+	StartedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Action is what a history entry records.
+type Action string
+
+// History actions.
+const (
+	ActionStart   Action = "start"
+	ActionAnswer  Action = "answer"
+	ActionBack    Action = "back"
+	ActionRestart Action = "restart"
+	ActionMark    Action = "mark"
+)
+
+// HistoryEntry is one line of a seller's append-only answer history.
+type HistoryEntry struct {
+	SellerID int64
+	Market   string
+	Action   Action
+	Question string // the question answered, or the checklist item marked
+	Value    string
+	At       time.Time
+}
+
+// ErrNotFound is returned by store lookups that find nothing.
+var ErrNotFound = errors.New("not found")
+
+// Store keeps sellers, their progress and the outbox.
+type Store interface {
+	// Update runs fn in one write transaction, committed when fn returns nil.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// MarkSent records that outbox messages were delivered.
+	MarkSent(ctx context.Context, ids []int64, at time.Time) error
+	// Pending lists undelivered outbox messages for a platform and chat, oldest first.
+	Pending(ctx context.Context, platform, chatID string) ([]Reply, error)
+}
+
+// Tx is what the core does inside one transaction.
+type Tx interface {
+	// Claim records an inbound delivery as handled. It reports false when
+	// the delivery was already handled.
+	Claim(ctx context.Context, platform, updateID string, at time.Time) (bool, error)
+	// Seller finds a seller by platform identity; ErrNotFound if new.
+	Seller(ctx context.Context, platform, userID string) (Seller, error)
+	// CreateSeller adds a seller and sets its ID.
+	CreateSeller(ctx context.Context, s *Seller) error
+	SaveSeller(ctx context.Context, s Seller) error
+	// Onboarding finds a seller's progress in a market; ErrNotFound if not started.
+	Onboarding(ctx context.Context, sellerID int64, market string) (Onboarding, error)
+	// Onboardings lists every market a seller has started, oldest first.
+	Onboardings(ctx context.Context, sellerID int64) ([]Onboarding, error)
+	SaveOnboarding(ctx context.Context, o Onboarding) error
+	AppendHistory(ctx context.Context, h HistoryEntry) error
+	// History lists a seller's history in a market, oldest first.
+	History(ctx context.Context, sellerID int64, market string) ([]HistoryEntry, error)
+	// Enqueue adds a message to the outbox and sets its ID.
+	Enqueue(ctx context.Context, r *Reply, at time.Time) error
+}

@@ -1,0 +1,324 @@
+// Package data persists the bot: the SQLite store that implements bot.Store,
+// and the market rule files with their loader.
+package data
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/flows"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store is the SQLite store. Writes go through a single connection, so
+// transactions never contend for SQLite's one write lock; reads use a pool.
+type Store struct {
+	write *sqlx.DB
+	read  *sqlx.DB
+}
+
+var _ bot.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the SQLite file at path and applies the
+// embedded migrations.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("open store: empty database path")
+	}
+	write, err := sqlx.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	s := &Store{write: write}
+	if err := s.migrate(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	read, err := sqlx.Open("sqlite", dsn(path, false))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s.read = read
+	return s, nil
+}
+
+// dsn builds the connection string: WAL, a busy timeout and foreign keys
+// for every connection, and BEGIN IMMEDIATE for the writer, since its
+// transactions read before they write.
+func dsn(path string, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if writer {
+		q.Set("_txlock", "immediate")
+	}
+	return path + "?" + q.Encode()
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.write.DB, sub)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	return errors.Join(s.write.Close(), s.read.Close())
+}
+
+// Update runs fn in one write transaction.
+func (s *Store) Update(ctx context.Context, fn func(bot.Tx) error) error {
+	tx, err := s.write.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(&storeTx{tx: tx}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// MarkSent records outbox messages as delivered.
+func (s *Store) MarkSent(ctx context.Context, ids []int64, at time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	query, args, err := sqlx.In(`UPDATE outbox SET sent_at = ? WHERE id IN (?) AND sent_at IS NULL`, at.UTC(), ids)
+	if err != nil {
+		return fmt.Errorf("mark sent: %w", err)
+	}
+	if _, err := s.write.ExecContext(ctx, s.write.Rebind(query), args...); err != nil {
+		return fmt.Errorf("mark sent: %w", err)
+	}
+	return nil
+}
+
+type outboxRow struct {
+	ID       int64         `db:"id"`
+	Platform string        `db:"platform"`
+	ChatID   string        `db:"chat_id"`
+	SellerID sql.NullInt64 `db:"seller_id"`
+	Kind     string        `db:"kind"`
+	Payload  string        `db:"payload"`
+}
+
+// Pending lists undelivered messages for one chat, oldest first.
+func (s *Store) Pending(ctx context.Context, platform, chatID string) ([]bot.Reply, error) {
+	var rows []outboxRow
+	err := s.read.SelectContext(ctx, &rows, s.read.Rebind(
+		`SELECT id, platform, chat_id, seller_id, kind, payload FROM outbox
+		 WHERE platform = ? AND chat_id = ? AND sent_at IS NULL ORDER BY id`), platform, chatID)
+	if err != nil {
+		return nil, fmt.Errorf("pending outbox: %w", err)
+	}
+	out := make([]bot.Reply, 0, len(rows))
+	for _, r := range rows {
+		var rep bot.Reply
+		if err := json.Unmarshal([]byte(r.Payload), &rep); err != nil {
+			return nil, fmt.Errorf("outbox %d: %w", r.ID, err)
+		}
+		rep.ID, rep.Platform, rep.ChatID, rep.SellerID, rep.Kind = r.ID, r.Platform, r.ChatID, r.SellerID.Int64, bot.Kind(r.Kind)
+		out = append(out, rep)
+	}
+	return out, nil
+}
+
+// storeTx implements bot.Tx on one SQL transaction.
+type storeTx struct {
+	tx *sqlx.Tx
+}
+
+func (t *storeTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.tx.Rebind(query), args...)
+}
+
+func (t *storeTx) Claim(ctx context.Context, platform, updateID string, at time.Time) (bool, error) {
+	// ON CONFLICT DO NOTHING is understood by SQLite and PostgreSQL alike.
+	res, err := t.exec(ctx, `INSERT INTO inbound (platform, update_id, handled_at) VALUES (?, ?, ?)
+		ON CONFLICT (platform, update_id) DO NOTHING`, platform, updateID, at.UTC())
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+type sellerRow struct {
+	ID        int64     `db:"id"`
+	Platform  string    `db:"platform"`
+	UserID    string    `db:"user_id"`
+	ChatID    string    `db:"chat_id"`
+	Lang      string    `db:"lang"`
+	LangSet   bool      `db:"lang_set"`
+	Market    string    `db:"market"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Seller, error) {
+	var r sellerRow
+	err := t.tx.GetContext(ctx, &r, t.tx.Rebind(
+		`SELECT id, platform, user_id, chat_id, lang, lang_set, market, created_at
+		 FROM sellers WHERE platform = ? AND user_id = ?`), platform, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.Seller{}, bot.ErrNotFound
+	}
+	if err != nil {
+		return bot.Seller{}, err
+	}
+	return bot.Seller{ID: r.ID, Platform: r.Platform, UserID: r.UserID, ChatID: r.ChatID,
+		Lang: flows.Lang(r.Lang), LangSet: r.LangSet, Market: r.Market, CreatedAt: r.CreatedAt}, nil
+}
+
+func (t *storeTx) CreateSeller(ctx context.Context, s *bot.Seller) error {
+	// RETURNING works in SQLite 3.35+ and PostgreSQL, unlike LastInsertId.
+	return t.tx.GetContext(ctx, &s.ID, t.tx.Rebind(
+		`INSERT INTO sellers (platform, user_id, chat_id, lang, lang_set, market, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		s.Platform, s.UserID, s.ChatID, string(s.Lang), s.LangSet, s.Market, s.CreatedAt.UTC())
+}
+
+func (t *storeTx) SaveSeller(ctx context.Context, s bot.Seller) error {
+	_, err := t.exec(ctx, `UPDATE sellers SET chat_id = ?, lang = ?, lang_set = ?, market = ? WHERE id = ?`,
+		s.ChatID, string(s.Lang), s.LangSet, s.Market, s.ID)
+	return err
+}
+
+type onboardingRow struct {
+	SellerID     int64     `db:"seller_id"`
+	Market       string    `db:"market"`
+	RulesVersion string    `db:"rules_version"`
+	Stage        string    `db:"stage"`
+	State        string    `db:"state"`
+	StartedAt    time.Time `db:"started_at"`
+	UpdatedAt    time.Time `db:"updated_at"`
+}
+
+func (r onboardingRow) onboarding() (bot.Onboarding, error) {
+	o := bot.Onboarding{SellerID: r.SellerID, Market: r.Market, RulesVersion: r.RulesVersion,
+		Stage: flows.Stage(r.Stage), StartedAt: r.StartedAt, UpdatedAt: r.UpdatedAt}
+	if err := json.Unmarshal([]byte(r.State), &o.State); err != nil {
+		return o, fmt.Errorf("decode state of seller %d in %s: %w", r.SellerID, r.Market, err)
+	}
+	return o, nil
+}
+
+const onboardingColumns = `seller_id, market, rules_version, stage, state, started_at, updated_at`
+
+func (t *storeTx) Onboarding(ctx context.Context, sellerID int64, market string) (bot.Onboarding, error) {
+	var r onboardingRow
+	err := t.tx.GetContext(ctx, &r, t.tx.Rebind(
+		`SELECT `+onboardingColumns+` FROM onboardings WHERE seller_id = ? AND market = ?`), sellerID, market)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.Onboarding{}, bot.ErrNotFound
+	}
+	if err != nil {
+		return bot.Onboarding{}, err
+	}
+	return r.onboarding()
+}
+
+func (t *storeTx) Onboardings(ctx context.Context, sellerID int64) ([]bot.Onboarding, error) {
+	var rows []onboardingRow
+	err := t.tx.SelectContext(ctx, &rows, t.tx.Rebind(
+		`SELECT `+onboardingColumns+` FROM onboardings WHERE seller_id = ? ORDER BY started_at, market`), sellerID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bot.Onboarding, 0, len(rows))
+	for _, r := range rows {
+		o, err := r.onboarding()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+func (t *storeTx) SaveOnboarding(ctx context.Context, o bot.Onboarding) error {
+	state, err := json.Marshal(o.State)
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	_, err = t.exec(ctx, `INSERT INTO onboardings (`+onboardingColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (seller_id, market) DO UPDATE SET
+		  rules_version = excluded.rules_version, stage = excluded.stage,
+		  state = excluded.state, updated_at = excluded.updated_at`,
+		o.SellerID, o.Market, o.RulesVersion, string(o.Stage), string(state), o.StartedAt.UTC(), o.UpdatedAt.UTC())
+	return err
+}
+
+func (t *storeTx) AppendHistory(ctx context.Context, h bot.HistoryEntry) error {
+	_, err := t.exec(ctx, `INSERT INTO answer_history (seller_id, market, action, question, value, at)
+		VALUES (?, ?, ?, ?, ?, ?)`, h.SellerID, h.Market, string(h.Action), h.Question, h.Value, h.At.UTC())
+	return err
+}
+
+func (t *storeTx) History(ctx context.Context, sellerID int64, market string) ([]bot.HistoryEntry, error) {
+	var rows []struct {
+		SellerID int64     `db:"seller_id"`
+		Market   string    `db:"market"`
+		Action   string    `db:"action"`
+		Question string    `db:"question"`
+		Value    string    `db:"value"`
+		At       time.Time `db:"at"`
+	}
+	err := t.tx.SelectContext(ctx, &rows, t.tx.Rebind(
+		`SELECT seller_id, market, action, question, value, at FROM answer_history
+		 WHERE seller_id = ? AND market = ? ORDER BY id`), sellerID, market)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bot.HistoryEntry, len(rows))
+	for i, r := range rows {
+		out[i] = bot.HistoryEntry{SellerID: r.SellerID, Market: r.Market, Action: bot.Action(r.Action),
+			Question: r.Question, Value: r.Value, At: r.At}
+	}
+	return out, nil
+}
+
+func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error {
+	payload, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode reply: %w", err)
+	}
+	var seller any
+	if r.SellerID != 0 {
+		seller = r.SellerID
+	}
+	return t.tx.GetContext(ctx, &r.ID, t.tx.Rebind(
+		`INSERT INTO outbox (platform, chat_id, seller_id, kind, payload, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+		r.Platform, r.ChatID, seller, string(r.Kind), string(payload), at.UTC())
+}

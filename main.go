@@ -1,0 +1,167 @@
+// Command onboardbot walks cross-border sellers through entering a new
+// market: eligibility, warehouse and logistics, and a certification
+// checklist for their product categories.
+//
+//	onboardbot chat      talk to the bot in the terminal (the default)
+//	onboardbot markets   list the market rule sets; non-zero on an invalid file
+//	onboardbot serve     run the platform adapters (Telegram, Slack)
+//	onboardbot announce  queue an announcement from the shell
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/onboardbot/onboardbot/adapters/console"
+	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/flows"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now, Interactive: isTerminal(os.Stdin)}
+	os.Exit(m.Run(ctx, os.Args[1:]))
+}
+
+// Main is the program with its surroundings passed in, so tests run the
+// real wiring with their own input, environment and clock.
+type Main struct {
+	Stdin       io.Reader
+	Stdout      io.Writer
+	Stderr      io.Writer
+	Getenv      func(string) string
+	Now         func() time.Time
+	Interactive bool // stdin is a terminal: show a prompt
+}
+
+const usage = `usage: onboardbot <command> [flags]
+
+commands:
+  chat       talk to the bot in this terminal (the default)
+  markets    list the market rule sets and their versions
+  serve      run the Telegram and Slack adapters (not in this build yet)
+  announce   queue an announcement to sellers (not in this build yet)
+
+environment:
+  ONBOARD_DB         SQLite file (default onboard.db)
+  ONBOARD_RULES_DIR  read market rules from this folder instead of the built-in ones
+`
+
+// Run runs one command and returns the exit status.
+func (m *Main) Run(ctx context.Context, args []string) int {
+	cmd := "chat"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	var err error
+	switch cmd {
+	case "chat":
+		err = m.chat(ctx, args)
+	case "markets":
+		err = m.markets(args)
+	case "serve", "announce":
+		err = fmt.Errorf("%s: not in this build yet: the Telegram, Slack and announcement parts are still to come; `onboardbot chat` works today", cmd)
+	case "help", "-h", "--help":
+		fmt.Fprint(m.Stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(m.Stderr, "onboardbot: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(m.Stderr, "onboardbot: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func (m *Main) env(name, def string) string {
+	if v := m.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// rules loads the market rules: ONBOARD_RULES_DIR when set, else the
+// built-in ones.
+func (m *Main) rules() (*flows.Catalog, error) {
+	if dir := m.Getenv("ONBOARD_RULES_DIR"); dir != "" {
+		info, err := os.Stat(dir)
+		if err != nil || !info.IsDir() {
+			return nil, fmt.Errorf("ONBOARD_RULES_DIR %q is not a readable folder", dir)
+		}
+		return data.LoadRules(os.DirFS(dir), dir)
+	}
+	fsys, dir := data.EmbeddedRules()
+	return data.LoadRules(fsys, dir)
+}
+
+func (m *Main) markets(args []string) error {
+	fs := flag.NewFlagSet("markets", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	catalog, err := m.rules()
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(m.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tPLATFORM\tMARKET\tVERSION\tEFFECTIVE\tQUESTIONS\tITEMS")
+	for _, mk := range catalog.Markets() {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d\t%d\n", mk.ID, mk.Platform, mk.Name.EN, mk.Version, mk.Effective, len(mk.Questions), len(mk.Items))
+	}
+	return w.Flush()
+}
+
+func (m *Main) chat(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	db := fs.String("db", m.env("ONBOARD_DB", "onboard.db"), "SQLite file (ONBOARD_DB)")
+	user := fs.String("user", m.env("USER", "local"), "who you are: each name keeps its own progress")
+	lang := fs.String("lang", "", "language for a new seller: zh or en (default from $LANG)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("chat: unexpected argument %q", fs.Arg(0))
+	}
+	if *lang == "" {
+		*lang = m.Getenv("LANG")
+	}
+	catalog, err := m.rules()
+	if err != nil {
+		return err
+	}
+	store, err := data.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	logger := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(logger))
+	a := console.New(core, store, *user, m.Stdin, m.Stdout,
+		console.WithPrompt(m.Interactive), console.WithLangHint(*lang), console.WithClock(m.Now))
+	return a.Run(ctx)
+}
+
+// isTerminal reports whether f is a terminal rather than a pipe or file.
+func isTerminal(f *os.File) bool {
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
