@@ -217,7 +217,10 @@ func (cv *conversation) status(args []string) error {
 			fmt.Fprint(&b, flows.Textf(flows.Text{ZH: ",第 %d 题", EN: ", question %d"}, step.Asked+1).In(lang))
 		case step.Verdict == nil:
 			done, na, total := counts(flows.Checklist(m, o.State, cv.now))
-			fmt.Fprint(&b, flows.Textf(flows.Text{ZH: ",清单已完成 %d/%d 项(%d 项不适用)", EN: ", checklist %d/%d done (%d not applicable)"}, done, total, na).In(lang))
+			fmt.Fprint(&b, flows.Textf(flows.Text{ZH: ",清单已完成 %d/%d 项", EN: ", %d of %d done"}, done, total).In(lang))
+			if na > 0 {
+				fmt.Fprint(&b, flows.Textf(flows.Text{ZH: "(%d 项不适用)", EN: " (%d not applicable)"}, na).In(lang))
+			}
 		}
 	}
 	cv.parts = append(cv.parts, b.String())

@@ -66,6 +66,14 @@ func New(h Handler, o Outbox, user string, in io.Reader, out io.Writer, opts ...
 // Run shows what was left unshown, greets the seller (or shows where they
 // left off), then handles lines until the input ends, /quit, or ctx is done.
 func (a *Adapter) Run(ctx context.Context) error {
+	err := a.run(ctx)
+	if ctx.Err() != nil {
+		return nil // interrupted: what was handled is committed, the rest was never read
+	}
+	return err
+}
+
+func (a *Adapter) run(ctx context.Context) error {
 	if err := a.flush(ctx); err != nil {
 		return err
 	}

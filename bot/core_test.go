@@ -1,0 +1,257 @@
+package bot_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/flows"
+)
+
+var today = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+
+type harness struct {
+	t     *testing.T
+	store *data.Store
+	core  *bot.Core
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	store, err := data.Open(context.Background(), filepath.Join(t.TempDir(), "onboard.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	fsys, dir := data.EmbeddedRules()
+	catalog, err := data.LoadRules(fsys, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &harness{t: t, store: store, core: bot.New(store, catalog, bot.WithClock(func() time.Time { return today }))}
+}
+
+// send delivers a message from user and returns the reply.
+func (h *harness) send(user, text string) bot.Reply {
+	h.t.Helper()
+	return h.deliver(bot.Inbound{Platform: "test", UserID: user, ChatID: "chat-" + user, Text: text})
+}
+
+func (h *harness) deliver(in bot.Inbound) bot.Reply {
+	h.t.Helper()
+	replies, err := h.core.Handle(context.Background(), in)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if len(replies) != 1 {
+		h.t.Fatalf("%d replies to %q, want 1", len(replies), in.Text)
+	}
+	r := replies[0]
+	if r.ID == 0 || r.ChatID != in.ChatID || r.Platform != in.Platform || strings.TrimSpace(r.Text) == "" {
+		h.t.Fatalf("reply not queued properly: %+v", r)
+	}
+	return r
+}
+
+// state returns a seller's saved progress in a market.
+func (h *harness) state(user, market string) (bot.Seller, bot.Onboarding) {
+	h.t.Helper()
+	var s bot.Seller
+	var o bot.Onboarding
+	err := h.store.Update(context.Background(), func(tx bot.Tx) error {
+		var err error
+		if s, err = tx.Seller(context.Background(), "test", user); err != nil {
+			return err
+		}
+		o, _ = tx.Onboarding(context.Background(), s.ID, market)
+		return nil
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return s, o
+}
+
+func mustContain(t *testing.T, r bot.Reply, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(r.Text, w) {
+			t.Errorf("reply lacks %q:\n%s", w, r.Text)
+		}
+	}
+}
+
+func TestUKCosmeticsSellerGetsResponsiblePersonAndSCPN(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.send("ann", "/start"), "/onboard")
+	r := h.send("ann", "/onboard tiktok-uk")
+	mustContain(t, r, "TikTok Shop UK", "Who will open the shop?")
+	if len(r.Choices) != 3 || r.Choices[0].Ref != (bot.ChoiceRef{Market: "tiktok-uk", Question: "entity", Choice: "cn-company"}) {
+		t.Fatalf("choices = %+v", r.Choices)
+	}
+	for _, in := range []string{"1", "0", "1", "1", "1", "GB123456789", "2"} {
+		r = h.send("ann", in)
+	}
+	mustContain(t, r, "Which product categories")
+	if !r.Multi {
+		t.Error("category question not marked multi-choice")
+	}
+	r = h.send("ann", "1")
+	mustContain(t, r, "checklist", "uk-rp", "UK Responsible Person", "scpn", "SCPN", "legislation.gov.uk")
+	_, o := h.state("ann", "tiktok-uk")
+	if o.Stage != flows.StageChecklist || len(o.State.Answers) != 8 {
+		t.Errorf("saved stage %s with %d answers", o.Stage, len(o.State.Answers))
+	}
+	mustContain(t, h.send("ann", "status"), "TikTok Shop UK", "0 of 8 done")
+	mustContain(t, h.send("ann", "/done scpn REF-9 2027-06-30"), "Done", "REF-9", "1 of 8 done")
+	mustContain(t, h.send("ann", "history"), "entity → A company registered", "scpn: done no. REF-9")
+}
+
+func TestIndonesiaWithoutLocalCompanyExplainsTheWayForward(t *testing.T) {
+	h := newHarness(t)
+	h.send("budi", "/lang zh")
+	h.send("budi", "/onboard tiktok-id")
+	r := h.send("budi", "cn-company")
+	mustContain(t, r, "❌", "原因", "Permendag 31/2023", "PT PMA", "来源", "/back")
+	if len(r.Choices) != 0 {
+		t.Error("a verdict offered choices")
+	}
+	mustContain(t, h.send("budi", "1"), "停在资质审核") // more text after a verdict is not an answer
+	r = h.send("budi", "/back")
+	mustContain(t, r, "用什么主体开店")
+	if len(r.Choices) == 0 {
+		t.Error("the question after /back has no choices")
+	}
+}
+
+func TestRedeliveredUpdateChangesNothing(t *testing.T) {
+	h := newHarness(t)
+	h.send("cai", "/onboard tiktok-uk")
+	in := bot.Inbound{Platform: "test", UserID: "cai", ChatID: "chat-cai", UpdateID: "u-100", Text: "1"}
+	h.deliver(in)
+	_, before := h.state("cai", "tiktok-uk")
+	replies, err := h.core.Handle(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(replies) != 0 {
+		t.Errorf("redelivery replied: %+v", replies)
+	}
+	_, after := h.state("cai", "tiktok-uk")
+	if len(after.State.Answers) != len(before.State.Answers) {
+		t.Errorf("redelivery changed answers: %d -> %d", len(before.State.Answers), len(after.State.Answers))
+	}
+	pending, _ := h.store.Pending(context.Background(), "test", "chat-cai")
+	if len(pending) != 2 {
+		t.Errorf("%d messages queued, want 2 (onboard, answer, nothing for the redelivery)", len(pending))
+	}
+}
+
+func TestBadInputGetsAClearAnswerAndChangesNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    bot.Inbound
+		zh    string // for a Chinese seller
+		en    string // for an English seller
+		other bool   // the input is an answer attempt that must re-ask the question
+	}{
+		{name: "empty line", in: bot.Inbound{Text: "   "}, zh: "空消息", en: "empty"},
+		{name: "100 KB line", in: bot.Inbound{Text: strings.Repeat("长", 100<<10/3)}, zh: "太长", en: "too long"},
+		{name: "invalid UTF-8", in: bot.Inbound{Text: "abc\xff\xfe"}, zh: "无法识别", en: "invalid characters"},
+		{name: "unknown market", in: bot.Inbound{Text: "/onboard mars"}, zh: "没有这个市场", en: `no market "mars"`},
+		{name: "done on a missing item", in: bot.Inbound{Text: "/done nothing"}, zh: "找不到清单项", en: `no checklist item "nothing"`},
+		{name: "unknown command", in: bot.Inbound{Text: "/frobnicate"}, zh: "不认识这个命令", en: "don't know the command"},
+		{name: "restart without a market", in: bot.Inbound{Text: "restart"}, zh: "确认", en: "To confirm"},
+		{name: "lang without a language", in: bot.Inbound{Text: "/lang fr"}, zh: "用法", en: "Usage"},
+		{name: "invalid answer", in: bot.Inbound{Text: "maybe"}, zh: "0 到 1000 之间的数字", en: "number from 0 to 1000", other: true},
+		{name: "stale button", in: bot.Inbound{Choice: &bot.ChoiceRef{Market: "tiktok-uk", Question: "entity", Choice: "individual"}},
+			zh: "已经过去的问题", en: "no longer current", other: true},
+		{name: "button of another market", in: bot.Inbound{Choice: &bot.ChoiceRef{Market: "tiktok-id", Question: "entity", Choice: "cn-company"}},
+			zh: "已经过去的问题", en: "no longer current", other: true},
+	}
+	for _, lang := range []string{"zh", "en"} {
+		for _, tt := range tests {
+			t.Run(lang+"/"+tt.name, func(t *testing.T) {
+				h := newHarness(t)
+				h.send("dee", "/lang "+lang)
+				h.send("dee", "/onboard tiktok-uk")
+				h.send("dee", "1") // now at question 2, the number of shops
+				h.send("eve", "/onboard tiktok-uk")
+				_, before := h.state("dee", "tiktok-uk")
+				_, otherBefore := h.state("eve", "tiktok-uk")
+
+				in := tt.in
+				in.Platform, in.UserID, in.ChatID = "test", "dee", "chat-dee"
+				r := h.deliver(in)
+				want := tt.en
+				if lang == "zh" {
+					want = tt.zh
+				}
+				mustContain(t, r, want)
+				if tt.other {
+					mustContain(t, r, map[string]string{"zh": "已经开了几个", "en": "How many TikTok shops"}[lang])
+				}
+
+				_, after := h.state("dee", "tiktok-uk")
+				if len(after.State.Answers) != len(before.State.Answers) || after.Stage != before.Stage {
+					t.Errorf("state changed: %d answers at %s -> %d at %s", len(before.State.Answers), before.Stage, len(after.State.Answers), after.Stage)
+				}
+				if _, otherAfter := h.state("eve", "tiktok-uk"); !otherAfter.UpdatedAt.Equal(otherBefore.UpdatedAt) {
+					t.Error("another seller's state changed")
+				}
+				// The next valid input works.
+				mustContain(t, h.send("dee", "0"), map[string]string{"zh": "受益所有人", "en": "beneficial owners"}[lang])
+			})
+		}
+	}
+}
+
+func TestCommandsWithoutSlashAndAliases(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.send("fay", "help"), "/onboard", "/checklist", "/done")
+	mustContain(t, h.send("fay", "Markets"), "tiktok-uk", "tiktok-id", "TikTok Shop")
+	mustContain(t, h.send("fay", "入驻 tiktok-uk"), "Who will open the shop?")
+	mustContain(t, h.send("fay", "/status@OnboardBot"), "TikTok Shop UK", "question 1")
+	mustContain(t, h.send("fay", "帮助"), "/back")
+}
+
+func TestOnboardInProgressContinuesAndRestartClears(t *testing.T) {
+	h := newHarness(t)
+	h.send("gus", "/onboard tiktok-uk")
+	h.send("gus", "1")
+	h.send("gus", "0")
+	h.send("gus", "/onboard tiktok-id")
+	r := h.send("gus", "/onboard tiktok-uk")
+	mustContain(t, r, "already onboarding", "2 answers", "/restart tiktok-uk", "question 3", "company registration certificate")
+	r = h.send("gus", "/status")
+	mustContain(t, r, "TikTok Shop UK (cross-border) (tiktok-uk): eligibility, question 3", "TikTok Shop Indonesia (Tokopedia) (tiktok-id): eligibility, question 1")
+	mustContain(t, h.send("gus", "/restart tiktok-uk"), "starts over", "Who will open the shop?")
+	if _, o := h.state("gus", "tiktok-uk"); len(o.State.Answers) != 0 || o.Stage != flows.StageEligibility {
+		t.Errorf("after restart: %d answers, stage %s", len(o.State.Answers), o.Stage)
+	}
+	mustContain(t, h.send("gus", "history tiktok-uk"), "shops → 0", "started over")
+}
+
+func TestLanguageFollowsHintUntilChosen(t *testing.T) {
+	h := newHarness(t)
+	r := h.deliver(bot.Inbound{Platform: "test", UserID: "hu", ChatID: "chat-hu", Text: "/start", LangHint: "zh-hans"})
+	mustContain(t, r, "你好")
+	h.send("hu", "/lang en")
+	r = h.deliver(bot.Inbound{Platform: "test", UserID: "hu", ChatID: "chat-hu", Text: "/start", LangHint: "zh-hans"})
+	mustContain(t, r, "Hello")
+	if s, _ := h.state("hu", ""); s.Lang != flows.EN || !s.LangSet {
+		t.Errorf("seller = %+v", s)
+	}
+}
+
+func TestFreeTextWithoutAMarketGetsHelp(t *testing.T) {
+	h := newHarness(t)
+	mustContain(t, h.send("ivy", "hi there"), "not started onboarding", "/onboard")
+	mustContain(t, h.send("ivy", "/checklist"), "name a market")
+	mustContain(t, h.send("ivy", "/back"), "nothing to go back to")
+	mustContain(t, h.send("ivy", "/checklist tiktok-uk"), "not started", "/onboard tiktok-uk")
+}

@@ -1,0 +1,226 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/flows"
+)
+
+var t0 = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+
+func openStore(t *testing.T, path string) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestStoreRoundTripAcrossReopen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "onboard.db")
+	s := openStore(t, path)
+
+	state := flows.State{
+		Answers: []flows.Answer{{Question: "entity", Values: []string{"cn-company"}, At: t0}, {Question: "shops", Text: "2", At: t0}},
+		Items:   map[string]flows.ItemState{"scpn": {Status: flows.ItemDone, Number: "R1", Expiry: "2027-01-01", At: t0}},
+	}
+	var sellerID, replyID int64
+	err := s.Update(ctx, func(tx bot.Tx) error {
+		if _, err := tx.Seller(ctx, "telegram", "42"); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("new seller: err = %v, want ErrNotFound", err)
+		}
+		sel := bot.Seller{Platform: "telegram", UserID: "42", ChatID: "c42", Lang: flows.ZH, CreatedAt: t0}
+		if err := tx.CreateSeller(ctx, &sel); err != nil {
+			return err
+		}
+		sellerID = sel.ID
+		sel.Market, sel.LangSet = "tiktok-uk", true
+		if err := tx.SaveSeller(ctx, sel); err != nil {
+			return err
+		}
+		o := bot.Onboarding{SellerID: sel.ID, Market: "tiktok-uk", RulesVersion: "v1", Stage: flows.StageLogistics, State: state, StartedAt: t0, UpdatedAt: t0}
+		if err := tx.SaveOnboarding(ctx, o); err != nil {
+			return err
+		}
+		if err := tx.AppendHistory(ctx, bot.HistoryEntry{SellerID: sel.ID, Market: "tiktok-uk", Action: bot.ActionAnswer, Question: "entity", Value: "cn-company", At: t0}); err != nil {
+			return err
+		}
+		r := bot.Reply{Platform: "telegram", ChatID: "c42", SellerID: sel.ID, Kind: bot.KindReply, Text: "hello",
+			Choices: []bot.Choice{{Label: "A", Ref: bot.ChoiceRef{Market: "tiktok-uk", Question: "entity", Choice: "cn-company"}}}}
+		if err := tx.Enqueue(ctx, &r, t0); err != nil {
+			return err
+		}
+		replyID = r.ID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	s = openStore(t, path) // a new process on the same file
+	err = s.Update(ctx, func(tx bot.Tx) error {
+		sel, err := tx.Seller(ctx, "telegram", "42")
+		if err != nil {
+			return err
+		}
+		if sel.ID != sellerID || sel.Lang != flows.ZH || !sel.LangSet || sel.Market != "tiktok-uk" || sel.ChatID != "c42" || !sel.CreatedAt.Equal(t0) {
+			t.Errorf("seller = %+v", sel)
+		}
+		o, err := tx.Onboarding(ctx, sellerID, "tiktok-uk")
+		if err != nil {
+			return err
+		}
+		if o.Stage != flows.StageLogistics || o.RulesVersion != "v1" || len(o.State.Answers) != 2 ||
+			o.State.Answers[1].Text != "2" || o.State.Items["scpn"].Number != "R1" || !o.State.Answers[0].At.Equal(t0) {
+			t.Errorf("onboarding = %+v", o)
+		}
+		if _, err := tx.Onboarding(ctx, sellerID, "tiktok-id"); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("unstarted market: err = %v", err)
+		}
+		all, err := tx.Onboardings(ctx, sellerID)
+		if err != nil || len(all) != 1 {
+			t.Errorf("onboardings = %v, %v", all, err)
+		}
+		h, err := tx.History(ctx, sellerID, "tiktok-uk")
+		if err != nil || len(h) != 1 || h[0].Value != "cn-company" || !h[0].At.Equal(t0) {
+			t.Errorf("history = %+v, %v", h, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := s.Pending(ctx, "telegram", "c42")
+	if err != nil || len(pending) != 1 {
+		t.Fatalf("pending = %v, %v", pending, err)
+	}
+	if p := pending[0]; p.ID != replyID || p.Text != "hello" || p.SellerID != sellerID || p.Kind != bot.KindReply || p.Choices[0].Ref.Choice != "cn-company" {
+		t.Errorf("pending reply = %+v", p)
+	}
+	if err := s.MarkSent(ctx, []int64{replyID}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if pending, _ := s.Pending(ctx, "telegram", "c42"); len(pending) != 0 {
+		t.Errorf("sent reply still pending: %v", pending)
+	}
+}
+
+func TestStoreClaimDedupes(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "onboard.db"))
+	claim := func(platform, id string) bool {
+		var fresh bool
+		if err := s.Update(ctx, func(tx bot.Tx) error {
+			var err error
+			fresh, err = tx.Claim(ctx, platform, id, t0)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return fresh
+	}
+	if !claim("telegram", "1") {
+		t.Error("first delivery not fresh")
+	}
+	if claim("telegram", "1") {
+		t.Error("second delivery fresh")
+	}
+	if !claim("slack", "1") {
+		t.Error("the same id on another platform is a different update")
+	}
+}
+
+func TestStoreRollsBackOnError(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "onboard.db"))
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx bot.Tx) error {
+		if _, err := tx.Claim(ctx, "telegram", "7", t0); err != nil {
+			return err
+		}
+		sel := bot.Seller{Platform: "telegram", UserID: "7", CreatedAt: t0}
+		if err := tx.CreateSeller(ctx, &sel); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	_ = s.Update(ctx, func(tx bot.Tx) error {
+		if _, err := tx.Seller(ctx, "telegram", "7"); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("seller survived the rollback: %v", err)
+		}
+		if fresh, _ := tx.Claim(ctx, "telegram", "7", t0); !fresh {
+			t.Error("claim survived the rollback: a redelivery would be dropped")
+		}
+		return nil
+	})
+}
+
+func TestHistoryIsAppendOnly(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "onboard.db"))
+	err := s.Update(ctx, func(tx bot.Tx) error {
+		sel := bot.Seller{Platform: "console", UserID: "u", CreatedAt: t0}
+		if err := tx.CreateSeller(ctx, &sel); err != nil {
+			return err
+		}
+		return tx.AppendHistory(ctx, bot.HistoryEntry{SellerID: sel.ID, Market: "m", Action: bot.ActionAnswer, At: t0})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE answer_history SET value = 'x'`, `DELETE FROM answer_history`} {
+		if _, err := s.write.ExecContext(ctx, q); err == nil {
+			t.Errorf("%s succeeded", q)
+		}
+	}
+}
+
+func TestStoreConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "onboard.db"))
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs <- s.Update(ctx, func(tx bot.Tx) error {
+				sel := bot.Seller{Platform: "telegram", UserID: string(rune('a' + i%26)) + string(rune('0'+i/26)), CreatedAt: t0}
+				return tx.CreateSeller(ctx, &sel)
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	var n int
+	if err := s.read.GetContext(ctx, &n, `SELECT COUNT(*) FROM sellers`); err != nil || n != 40 {
+		t.Errorf("sellers = %d, %v", n, err)
+	}
+}
+
+func TestOpenRejectsBadPath(t *testing.T) {
+	if _, err := Open(context.Background(), ""); err == nil {
+		t.Error("empty path opened")
+	}
+	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "missing", "dir", "x.db")); err == nil {
+		t.Error("a path in a missing folder opened")
+	}
+}

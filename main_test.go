@@ -1,0 +1,149 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+var today = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+
+// run runs the program in-process with the given input and environment.
+func run(t *testing.T, env map[string]string, input string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	m := &Main{
+		Stdin:  strings.NewReader(input),
+		Stdout: &out,
+		Stderr: &errOut,
+		Getenv: func(k string) string { return env[k] },
+		Now:    func() time.Time { return today },
+	}
+	code = m.Run(context.Background(), args)
+	return code, out.String(), errOut.String()
+}
+
+func TestChatContinuesWhereTheSellerLeftOff(t *testing.T) {
+	env := map[string]string{"ONBOARD_DB": filepath.Join(t.TempDir(), "onboard.db"), "USER": "seller1"}
+	code, out, errOut := run(t, env, "/onboard tiktok-uk\n1\n0\n", "chat")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "How many TikTok shops") || !strings.Contains(out, "question 3") {
+		t.Fatalf("two answers did not lead to the third question:\n%s", out)
+	}
+
+	// A new process on the same database: the third question, not the first.
+	code, out, errOut = run(t, env, "", "chat")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, "Welcome back") || !strings.Contains(out, "question 3") || !strings.Contains(out, "beneficial owners") {
+		t.Fatalf("restart did not continue at question 3:\n%s", out)
+	}
+	if strings.Contains(out, "Who will open the shop?") {
+		t.Fatalf("restart asked the first question again:\n%s", out)
+	}
+
+	// Another seller on the same database starts fresh.
+	env["USER"] = "seller2"
+	_, out, _ = run(t, env, "/status\n", "chat")
+	if !strings.Contains(out, "not started onboarding any market") {
+		t.Errorf("second seller sees someone else's progress:\n%s", out)
+	}
+}
+
+func TestChatIsTheDefaultCommandAndHandlesBadInput(t *testing.T) {
+	env := map[string]string{"ONBOARD_DB": filepath.Join(t.TempDir(), "onboard.db")}
+	input := "\n" + strings.Repeat("x", 100<<10) + "\n\xff\xfe\n/onboard tiktok-uk\n3"
+	code, out, errOut := run(t, env, input)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"was empty", "too long", "invalid characters", "❌", "Register a company"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+}
+
+func TestMarketsCommand(t *testing.T) {
+	code, out, errOut := run(t, map[string]string{}, "", "markets")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"tiktok-uk", "tiktok-id", "VERSION", "2025.08.1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markets output lacks %q:\n%s", want, out)
+		}
+	}
+
+	dir := t.TempDir()
+	src, err := os.ReadFile("data/markets/tiktok-uk.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(src), "categories: [beauty]", "categories: [beuty]", 1)
+	if err := os.WriteFile(filepath.Join(dir, "tiktok-uk.yaml"), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut = run(t, map[string]string{"ONBOARD_RULES_DIR": dir}, "", "markets")
+	if code == 0 || !strings.Contains(errOut, filepath.Join(dir, "tiktok-uk.yaml")+":") || !strings.Contains(errOut, `unknown category "beuty"`) {
+		t.Errorf("broken rules: exit %d, stderr %s", code, errOut)
+	}
+
+	code, _, errOut = run(t, map[string]string{"ONBOARD_RULES_DIR": filepath.Join(dir, "missing")}, "", "markets")
+	if code == 0 || !strings.Contains(errOut, "ONBOARD_RULES_DIR") {
+		t.Errorf("missing rules dir: exit %d, stderr %s", code, errOut)
+	}
+}
+
+func TestUnknownCommandAndUnbuiltCommands(t *testing.T) {
+	if code, _, errOut := run(t, nil, "", "frobnicate"); code != 2 || !strings.Contains(errOut, "usage") {
+		t.Errorf("unknown command: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := run(t, nil, "", "serve"); code == 0 || !strings.Contains(errOut, "not in this build yet") {
+		t.Errorf("serve: exit %d, %s", code, errOut)
+	}
+	if code, _, errOut := run(t, map[string]string{"ONBOARD_DB": t.TempDir()}, "", "chat"); code == 0 || !strings.Contains(errOut, "onboardbot:") {
+		t.Errorf("a folder as the database: exit %d, %s", code, errOut)
+	}
+}
+
+// TestBinary builds the real program and uses it the way the README says:
+// piped input, quit, run again.
+func TestBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "onboardbot")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	chat := func(input string) string {
+		cmd := exec.Command(bin, "chat")
+		cmd.Env = append(os.Environ(), "ONBOARD_DB="+filepath.Join(dir, "onboard.db"), "USER=bin-seller", "LANG=zh_CN.UTF-8")
+		cmd.Stdin = strings.NewReader(input)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("chat: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	out := chat("/onboard tiktok-uk\n1\n0\n1\n1\n2\n1\nbeauty\nquit\nthis line is never read\n")
+	for _, want := range []string{"你好", "UK Responsible Person", "SCPN", "再见"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("first run lacks %q:\n%s", want, out)
+		}
+	}
+	out = chat("/status\n")
+	if !strings.Contains(out, "欢迎回来") || !strings.Contains(out, "TikTok Shop 英国跨境店 (tiktok-uk): 资质证书清单") {
+		t.Errorf("second run does not show where the seller was:\n%s", out)
+	}
+}
