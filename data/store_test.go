@@ -198,7 +198,7 @@ func TestStoreConcurrentWriters(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			errs <- s.Update(ctx, func(tx bot.Tx) error {
-				sel := bot.Seller{Platform: "telegram", UserID: string(rune('a' + i%26)) + string(rune('0'+i/26)), CreatedAt: t0}
+				sel := bot.Seller{Platform: "telegram", UserID: string(rune('a'+i%26)) + string(rune('0'+i/26)), CreatedAt: t0}
 				return tx.CreateSeller(ctx, &sel)
 			})
 		}()

@@ -2,8 +2,8 @@ package console_test
 
 import (
 	"bytes"
-	"io"
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"testing"
