@@ -91,6 +91,15 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 	return out, nil
 }
 
+// Skip records an update the bot does not answer (an edited message, a
+// channel post, chatter in a group) as handled, so it is not redelivered.
+func (c *Core) Skip(ctx context.Context, platform, updateID string) error {
+	return c.store.Update(ctx, func(tx Tx) error {
+		_, err := tx.Claim(ctx, platform, updateID, c.now().UTC())
+		return err
+	})
+}
+
 // seller loads the sender, creating them on first contact.
 func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (Seller, error) {
 	s, err := tx.Seller(ctx, in.Platform, in.UserID)
@@ -107,6 +116,7 @@ func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (Se
 	if in.ChatID != "" {
 		s.ChatID = in.ChatID
 	}
+	s.Unreachable = false // they just wrote to us
 	if !s.LangSet && in.LangHint != "" {
 		s.Lang = flows.ParseLang(in.LangHint)
 	}
@@ -123,6 +133,7 @@ type conversation struct {
 	parts   []string
 	choices []Choice
 	multi   bool
+	notice  flows.Text
 }
 
 func (cv *conversation) lang() flows.Lang { return cv.seller.Lang }
@@ -136,10 +147,14 @@ func (cv *conversation) sayf(zh, en string, args ...any) {
 }
 
 func (cv *conversation) reply() Reply {
-	return Reply{Text: strings.Join(cv.parts, "\n\n"), Choices: cv.choices, Multi: cv.multi}
+	return Reply{Text: strings.Join(cv.parts, "\n\n"), Choices: cv.choices, Multi: cv.multi, Notice: cv.notice.In(cv.lang())}
 }
 
 func (cv *conversation) handle(in Inbound) error {
+	if in.Unsupported {
+		cv.sayf("我只能读文字消息和按钮。请用文字回答,或输入 /help 查看命令。", "I can only read text messages and buttons. Please answer in text, or type /help for the commands.")
+		return nil
+	}
 	if in.Choice != nil {
 		return cv.answer(in.Choice.Choice, in.Choice)
 	}
@@ -220,6 +235,9 @@ func (cv *conversation) answer(input string, ref *ChoiceRef) error {
 		return err
 	}
 	if o == nil {
+		if ref != nil {
+			cv.notice = flows.Text{ZH: "这个按钮已经无效。", EN: "That button is no longer valid."}
+		}
 		cv.seller.Market = ""
 		cv.sayf("我们还没开始哪个市场的入驻流程。先选一个市场:", "We have not started onboarding a market yet. Pick one to start:")
 		cv.marketList()
@@ -227,6 +245,7 @@ func (cv *conversation) answer(input string, ref *ChoiceRef) error {
 	}
 	step := flows.Current(m, o.State, cv.now)
 	if ref != nil && (ref.Market != m.ID || step.Question == nil || ref.Question != step.Question.ID) {
+		cv.notice = flows.Text{ZH: "这个问题已经过去了,按钮无效。", EN: "That question is no longer current."}
 		cv.sayf("这个按钮属于一个已经过去的问题,没有记录。当前的问题是:", "That button belongs to a question that is no longer current, so it was not recorded. Here is where you are:")
 		cv.present(m, o, step)
 		return nil
@@ -321,7 +340,7 @@ func (cv *conversation) ask(m *flows.Market, step flows.Step) {
 func (cv *conversation) verdict(m *flows.Market, f *flows.Finding) {
 	cv.sayf("❌ 目前还不能入驻 %s。", "❌ You cannot open a shop on %s yet.", m.Name)
 	cv.sayf("原因:%s", "Why: %s", f.Reason)
-	cv.sayf("依据的规则:“%s” 你的回答:%s\n%s", "The rule: \"%s\" You answered: %s\n%s", f.Question.Text, f.Answer)
+	cv.sayf("依据的规则:“%s” 你的回答:%s", "The rule: \"%s\" You answered: %s", f.Question.Text, f.Answer)
 	cv.parts = append(cv.parts, cv.source(f.Question.Sourced))
 	cv.sayf("怎么做才能入驻:%s", "The way forward: %s", f.Remedy)
 	cv.sayf("答错了?用 /back 修改上一个回答,或 /restart %s 重新开始。", "Answered wrongly? /back changes the last answer; /restart %s starts over.", m.ID)
@@ -331,6 +350,9 @@ func (cv *conversation) verdict(m *flows.Market, f *flows.Finding) {
 // seller must see: not in force yet, or unconfirmed.
 func (cv *conversation) source(s flows.Sourced) string {
 	t := flows.Textf(flows.Text{ZH: "来源:%s(%s 起生效)", EN: "Source: %s (in force since %s)"}, s.Source, s.Effective)
+	if s.Effective == "" {
+		t = flows.Textf(flows.Text{ZH: "来源:%s(来源未写明生效日期,%s 核对)", EN: "Source: %s (start date not given; checked %s)"}, s.Source, s.Checked)
+	}
 	if s.Upcoming(cv.now) {
 		t = flows.Textf(flows.Text{ZH: "来源:%s(即将生效:%s)", EN: "Source: %s (upcoming: in force from %s)"}, s.Source, s.Effective)
 	}

@@ -122,8 +122,14 @@ const (
 // Sourced is what every rule item carries: where the rule comes from, when it
 // took effect, and whether the fact is unconfirmed.
 type Sourced struct {
-	Source     string `yaml:"source"`
-	Effective  string `yaml:"effective"`            // YYYY-MM-DD
+	Source string `yaml:"source"`
+	// Effective is the date the rule took effect (YYYY-MM-DD). Where the
+	// source gives no start date, leave it out and give Checked instead:
+	// a made-up start date would tell sellers a rule is new when it is not.
+	Effective string `yaml:"effective,omitempty"`
+	// Checked is the date the source was read, for rules without a known
+	// start date.
+	Checked    string `yaml:"checked,omitempty"`
 	Confidence string `yaml:"confidence,omitempty"` // "low" when unconfirmed
 }
 

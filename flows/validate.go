@@ -76,7 +76,15 @@ func (v *validator) sourced(path string, s Sourced) {
 	if s.Source == "" {
 		v.add(path+".source", "missing source (a URL or document title)")
 	}
-	v.date(path+".effective", s.Effective)
+	switch {
+	case s.Effective == "" && s.Checked == "":
+		v.add(path+".effective", "missing effective date (YYYY-MM-DD); if the source gives none, say when it was checked instead (checked: YYYY-MM-DD)")
+	case s.Effective != "":
+		v.date(path+".effective", s.Effective)
+	}
+	if s.Checked != "" {
+		v.date(path+".checked", s.Checked)
+	}
 	if s.Confidence != "" && s.Confidence != "low" {
 		v.add(path+".confidence", "confidence must be empty or \"low\", not %q", s.Confidence)
 	}
