@@ -29,6 +29,9 @@ type Inbound struct {
 	// typing; it names the question the button belonged to, so a click on an
 	// old question is not taken as an answer to the current one.
 	Choice *ChoiceRef
+	// Unsupported means the seller sent something the bot cannot read (a
+	// sticker, a photo); they get a short hint.
+	Unsupported bool
 }
 
 // ChoiceRef names one choice of one question of one market.
@@ -66,6 +69,10 @@ type Reply struct {
 	Choices  []Choice `json:"choices,omitempty"`
 	// Multi means several options may be picked at once (the category question).
 	Multi bool `json:"multi,omitempty"`
+	// Notice is a short text for platforms that show a passing notice on a
+	// button click (a stale button); empty when the click was taken. It is
+	// not stored: the click's acknowledgement is not a message.
+	Notice string `json:"-"`
 }
 
 // Seller is one seller on one platform.
@@ -80,8 +87,11 @@ type Seller struct {
 	LangSet bool
 	// Market is the market the seller is onboarding now: free text answers
 	// its current question.
-	Market    string
-	CreatedAt time.Time
+	Market string
+	// Unreachable means the platform refused the last message (the seller
+	// blocked the bot); nothing is sent until they write again.
+	Unreachable bool
+	CreatedAt   time.Time
 }
 
 // Onboarding is a seller's progress in one market.
@@ -124,10 +134,28 @@ var ErrNotFound = errors.New("not found")
 type Store interface {
 	// Update runs fn in one write transaction, committed when fn returns nil.
 	Update(ctx context.Context, fn func(Tx) error) error
-	// MarkSent records that outbox messages were delivered.
-	MarkSent(ctx context.Context, ids []int64, at time.Time) error
-	// Pending lists undelivered outbox messages for a platform and chat, oldest first.
+	Outbox
+}
+
+// Outbox is the delivery side of the store: what is still to send, and
+// what became of it.
+type Outbox interface {
+	// DueChats lists chats on a platform with undelivered messages to
+	// reachable sellers, those with sellers' replies first, oldest first.
+	DueChats(ctx context.Context, platform string, limit int) ([]string, error)
+	// Pending lists a chat's undelivered messages: replies first, then
+	// announcements, each oldest first.
 	Pending(ctx context.Context, platform, chatID string) ([]Reply, error)
+	// Outgoing finds a queued message by id, sent or not; ErrNotFound if none.
+	Outgoing(ctx context.Context, id int64) (Reply, error)
+	// MarkSent records that messages were delivered.
+	MarkSent(ctx context.Context, ids []int64, at time.Time) error
+	// MarkFailed sets a message aside that cannot be delivered, with the reason.
+	MarkFailed(ctx context.Context, id int64, reason string, at time.Time) error
+	// MarkUnreachable records that the recipient of r cannot be reached on
+	// its platform (they blocked the bot): the seller is marked and their
+	// undelivered messages are set aside.
+	MarkUnreachable(ctx context.Context, r Reply, reason string, at time.Time) error
 }
 
 // Tx is what the core does inside one transaction.

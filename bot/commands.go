@@ -50,6 +50,22 @@ func commandTable() []command {
 	}
 }
 
+// CommandInfo describes a command for a platform's command menu.
+type CommandInfo struct {
+	Name  string
+	Usage string
+	Help  flows.Text
+}
+
+// Commands lists the seller commands, for platforms that show a menu.
+func (c *Core) Commands() []CommandInfo {
+	out := make([]CommandInfo, len(c.commands))
+	for i, cmd := range c.commands {
+		out[i] = CommandInfo{Name: cmd.name, Usage: cmd.usage, Help: cmd.help}
+	}
+	return out
+}
+
 // parseCommand recognises "/status", "status", "/status@MyBot" and the
 // aliases. Plain text is a command only when its first word is one.
 func (c *Core) parseCommand(text string) (command, []string, bool) {

@@ -51,6 +51,9 @@ func (h *harness) deliver(in bot.Inbound) bot.Reply {
 		h.t.Fatalf("%d replies to %q, want 1", len(replies), in.Text)
 	}
 	r := replies[0]
+	if strings.Contains(r.Text, "%!") {
+		h.t.Fatalf("a format verb went wrong in the reply:\n%s", r.Text)
+	}
 	if r.ID == 0 || r.ChatID != in.ChatID || r.Platform != in.Platform || strings.TrimSpace(r.Text) == "" {
 		h.t.Fatalf("reply not queued properly: %+v", r)
 	}

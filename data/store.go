@@ -124,6 +124,40 @@ func (s *Store) MarkSent(ctx context.Context, ids []int64, at time.Time) error {
 	return nil
 }
 
+// MarkFailed sets one message aside with the reason.
+func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, at time.Time) error {
+	_, err := s.write.ExecContext(ctx, s.write.Rebind(
+		`UPDATE outbox SET failed_at = ?, error = ? WHERE id = ? AND sent_at IS NULL`), at.UTC(), reason, id)
+	if err != nil {
+		return fmt.Errorf("mark outbox %d failed: %w", id, err)
+	}
+	return nil
+}
+
+// MarkUnreachable marks r's seller unreachable and sets aside every
+// undelivered message to that chat, in one transaction.
+func (s *Store) MarkUnreachable(ctx context.Context, r bot.Reply, reason string, at time.Time) error {
+	tx, err := s.write.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("mark unreachable: %w", err)
+	}
+	defer tx.Rollback()
+	if r.SellerID != 0 {
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE sellers SET unreachable_at = ? WHERE id = ?`), at.UTC(), r.SellerID); err != nil {
+			return fmt.Errorf("mark seller %d unreachable: %w", r.SellerID, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(
+		`UPDATE outbox SET failed_at = ?, error = ? WHERE platform = ? AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL`),
+		at.UTC(), "unreachable: "+reason, r.Platform, r.ChatID); err != nil {
+		return fmt.Errorf("set aside messages to %s: %w", r.ChatID, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("mark unreachable: %w", err)
+	}
+	return nil
+}
+
 type outboxRow struct {
 	ID       int64         `db:"id"`
 	Platform string        `db:"platform"`
@@ -133,25 +167,64 @@ type outboxRow struct {
 	Payload  string        `db:"payload"`
 }
 
-// Pending lists undelivered messages for one chat, oldest first.
+func (r outboxRow) reply() (bot.Reply, error) {
+	var rep bot.Reply
+	if err := json.Unmarshal([]byte(r.Payload), &rep); err != nil {
+		return rep, fmt.Errorf("outbox %d: %w", r.ID, err)
+	}
+	rep.ID, rep.Platform, rep.ChatID, rep.SellerID, rep.Kind = r.ID, r.Platform, r.ChatID, r.SellerID.Int64, bot.Kind(r.Kind)
+	return rep, nil
+}
+
+// replyFirst orders sellers' replies ahead of announcements.
+const replyFirst = `CASE WHEN kind = 'reply' THEN 0 ELSE 1 END`
+
+// DueChats lists chats with undelivered messages to reachable sellers.
+func (s *Store) DueChats(ctx context.Context, platform string, limit int) ([]string, error) {
+	var chats []string
+	err := s.read.SelectContext(ctx, &chats, s.read.Rebind(
+		`SELECT o.chat_id FROM outbox o LEFT JOIN sellers s ON s.id = o.seller_id
+		 WHERE o.platform = ? AND o.sent_at IS NULL AND o.failed_at IS NULL AND s.unreachable_at IS NULL
+		 GROUP BY o.chat_id ORDER BY MIN(`+replyFirst+`), MIN(o.id) LIMIT ?`), platform, limit)
+	if err != nil {
+		return nil, fmt.Errorf("due chats: %w", err)
+	}
+	return chats, nil
+}
+
+// Pending lists undelivered messages for one chat: replies first, oldest first.
 func (s *Store) Pending(ctx context.Context, platform, chatID string) ([]bot.Reply, error) {
 	var rows []outboxRow
 	err := s.read.SelectContext(ctx, &rows, s.read.Rebind(
 		`SELECT id, platform, chat_id, seller_id, kind, payload FROM outbox
-		 WHERE platform = ? AND chat_id = ? AND sent_at IS NULL ORDER BY id`), platform, chatID)
+		 WHERE platform = ? AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL
+		 ORDER BY `+replyFirst+`, id`), platform, chatID)
 	if err != nil {
 		return nil, fmt.Errorf("pending outbox: %w", err)
 	}
 	out := make([]bot.Reply, 0, len(rows))
 	for _, r := range rows {
-		var rep bot.Reply
-		if err := json.Unmarshal([]byte(r.Payload), &rep); err != nil {
-			return nil, fmt.Errorf("outbox %d: %w", r.ID, err)
+		rep, err := r.reply()
+		if err != nil {
+			return nil, err
 		}
-		rep.ID, rep.Platform, rep.ChatID, rep.SellerID, rep.Kind = r.ID, r.Platform, r.ChatID, r.SellerID.Int64, bot.Kind(r.Kind)
 		out = append(out, rep)
 	}
 	return out, nil
+}
+
+// Outgoing finds one queued message by id.
+func (s *Store) Outgoing(ctx context.Context, id int64) (bot.Reply, error) {
+	var r outboxRow
+	err := s.read.GetContext(ctx, &r, s.read.Rebind(
+		`SELECT id, platform, chat_id, seller_id, kind, payload FROM outbox WHERE id = ?`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.Reply{}, bot.ErrNotFound
+	}
+	if err != nil {
+		return bot.Reply{}, fmt.Errorf("outbox %d: %w", id, err)
+	}
+	return r.reply()
 }
 
 // storeTx implements bot.Tx on one SQL transaction.
@@ -175,20 +248,21 @@ func (t *storeTx) Claim(ctx context.Context, platform, updateID string, at time.
 }
 
 type sellerRow struct {
-	ID        int64     `db:"id"`
-	Platform  string    `db:"platform"`
-	UserID    string    `db:"user_id"`
-	ChatID    string    `db:"chat_id"`
-	Lang      string    `db:"lang"`
-	LangSet   bool      `db:"lang_set"`
-	Market    string    `db:"market"`
-	CreatedAt time.Time `db:"created_at"`
+	ID          int64        `db:"id"`
+	Platform    string       `db:"platform"`
+	UserID      string       `db:"user_id"`
+	ChatID      string       `db:"chat_id"`
+	Lang        string       `db:"lang"`
+	LangSet     bool         `db:"lang_set"`
+	Market      string       `db:"market"`
+	Unreachable sql.NullTime `db:"unreachable_at"`
+	CreatedAt   time.Time    `db:"created_at"`
 }
 
 func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Seller, error) {
 	var r sellerRow
 	err := t.tx.GetContext(ctx, &r, t.tx.Rebind(
-		`SELECT id, platform, user_id, chat_id, lang, lang_set, market, created_at
+		`SELECT id, platform, user_id, chat_id, lang, lang_set, market, unreachable_at, created_at
 		 FROM sellers WHERE platform = ? AND user_id = ?`), platform, userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Seller{}, bot.ErrNotFound
@@ -197,7 +271,7 @@ func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Sell
 		return bot.Seller{}, err
 	}
 	return bot.Seller{ID: r.ID, Platform: r.Platform, UserID: r.UserID, ChatID: r.ChatID,
-		Lang: flows.Lang(r.Lang), LangSet: r.LangSet, Market: r.Market, CreatedAt: r.CreatedAt}, nil
+		Lang: flows.Lang(r.Lang), LangSet: r.LangSet, Market: r.Market, Unreachable: r.Unreachable.Valid, CreatedAt: r.CreatedAt}, nil
 }
 
 func (t *storeTx) CreateSeller(ctx context.Context, s *bot.Seller) error {
@@ -209,7 +283,13 @@ func (t *storeTx) CreateSeller(ctx context.Context, s *bot.Seller) error {
 }
 
 func (t *storeTx) SaveSeller(ctx context.Context, s bot.Seller) error {
-	_, err := t.exec(ctx, `UPDATE sellers SET chat_id = ?, lang = ?, lang_set = ?, market = ? WHERE id = ?`,
+	if s.Unreachable {
+		// The store marks sellers unreachable (MarkUnreachable); the core only clears it.
+		_, err := t.exec(ctx, `UPDATE sellers SET chat_id = ?, lang = ?, lang_set = ?, market = ? WHERE id = ?`,
+			s.ChatID, string(s.Lang), s.LangSet, s.Market, s.ID)
+		return err
+	}
+	_, err := t.exec(ctx, `UPDATE sellers SET chat_id = ?, lang = ?, lang_set = ?, market = ?, unreachable_at = NULL WHERE id = ?`,
 		s.ChatID, string(s.Lang), s.LangSet, s.Market, s.ID)
 	return err
 }

@@ -1,0 +1,212 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// ErrUnreachable is returned by a Sender when the platform refuses to deliver
+// to a chat for good (the seller blocked the bot, the chat is gone).
+var ErrUnreachable = errors.New("recipient unreachable")
+
+// RetryAfterError is returned by a Sender when the platform asks to wait
+// before sending again (HTTP 429). The same message is sent after the wait.
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("rate limited, retry after %s: %v", e.After, e.Err)
+}
+
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// Sender delivers one queued message on one platform. It waits for the
+// platform's rate limits itself, and reports a 429 as *RetryAfterError and a
+// recipient who blocked the bot as ErrUnreachable.
+type Sender interface {
+	Send(ctx context.Context, r Reply) error
+}
+
+// Dispatcher sends a platform's outbox: one worker per chat, so a chat's
+// messages go out in order while different chats proceed in parallel.
+// A message is marked sent only after the platform accepted it, so a crash
+// can repeat at most the messages in flight, never lose one.
+type Dispatcher struct {
+	outbox   Outbox
+	platform string
+	sender   Sender
+	log      *slog.Logger
+	now      func() time.Time
+
+	workers     int
+	idle        time.Duration
+	maxAttempts int
+	backoff     time.Duration
+
+	wake chan struct{}
+}
+
+// DispatcherOption configures a Dispatcher.
+type DispatcherOption func(*Dispatcher)
+
+// WithWorkers bounds how many chats are sent to at once.
+func WithWorkers(n int) DispatcherOption { return func(d *Dispatcher) { d.workers = n } }
+
+// WithPollInterval sets how often the outbox is checked when nobody called
+// Notify: messages queued by another process (onboardbot announce) arrive this way.
+func WithPollInterval(t time.Duration) DispatcherOption { return func(d *Dispatcher) { d.idle = t } }
+
+// WithRetries sets how often a failing message is retried, and the first
+// backoff (doubled each time), before it is set aside.
+func WithRetries(attempts int, backoff time.Duration) DispatcherOption {
+	return func(d *Dispatcher) { d.maxAttempts, d.backoff = attempts, backoff }
+}
+
+// WithDispatchLogger sets the logger.
+func WithDispatchLogger(l *slog.Logger) DispatcherOption { return func(d *Dispatcher) { d.log = l } }
+
+// NewDispatcher returns a dispatcher for one platform's outbox.
+func NewDispatcher(outbox Outbox, platform string, sender Sender, opts ...DispatcherOption) *Dispatcher {
+	d := &Dispatcher{
+		outbox: outbox, platform: platform, sender: sender,
+		log: slog.New(slog.DiscardHandler), now: time.Now,
+		workers: 64, idle: time.Second, maxAttempts: 6, backoff: time.Second,
+		wake: make(chan struct{}, 1),
+	}
+	for _, o := range opts {
+		o(d)
+	}
+	return d
+}
+
+// Notify tells the dispatcher that new messages were committed.
+func (d *Dispatcher) Notify() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run sends until ctx is done, then waits for the messages in flight.
+// What is unsent stays in the outbox for the next run.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	inflight := map[string]bool{}
+	done := make(chan string)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		if free := d.workers - len(inflight); free > 0 {
+			chats, err := d.outbox.DueChats(ctx, d.platform, free+len(inflight))
+			if err != nil && ctx.Err() == nil {
+				d.log.Error("dispatch: list due chats", "platform", d.platform, "err", err)
+			}
+			for _, chat := range chats {
+				if inflight[chat] || len(inflight) >= d.workers {
+					continue
+				}
+				inflight[chat] = true
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					d.drain(ctx, chat)
+					select {
+					case done <- chat:
+					case <-ctx.Done():
+					}
+				}()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case chat := <-done:
+			delete(inflight, chat)
+		case <-d.wake:
+		case <-time.After(d.idle):
+		}
+	}
+}
+
+// drain sends a chat's messages in order until none is left.
+func (d *Dispatcher) drain(ctx context.Context, chat string) {
+	for ctx.Err() == nil {
+		pending, err := d.outbox.Pending(ctx, d.platform, chat)
+		if err != nil {
+			if ctx.Err() == nil {
+				d.log.Error("dispatch: load pending", "platform", d.platform, "err", err)
+			}
+			return
+		}
+		if len(pending) == 0 {
+			return
+		}
+		for _, r := range pending {
+			if !d.deliver(ctx, r) {
+				return
+			}
+		}
+	}
+}
+
+// deliver sends one message until it is accepted, set aside, or the
+// recipient is unreachable. It reports whether the chat can go on.
+func (d *Dispatcher) deliver(ctx context.Context, r Reply) bool {
+	backoff := d.backoff
+	for attempt := 1; ; attempt++ {
+		err := d.sender.Send(ctx, r)
+		var retry *RetryAfterError
+		switch {
+		case err == nil:
+			if err := d.outbox.MarkSent(context.WithoutCancel(ctx), []int64{r.ID}, d.now()); err != nil {
+				d.log.Error("dispatch: mark sent", "platform", d.platform, "outbox", r.ID, "err", err)
+				return false
+			}
+			return true
+		case ctx.Err() != nil:
+			return false
+		case errors.As(err, &retry):
+			d.log.Warn("dispatch: rate limited", "platform", d.platform, "outbox", r.ID, "retry_after", retry.After)
+			if !sleep(ctx, retry.After) {
+				return false
+			}
+			attempt-- // the platform asked us to wait: that is not a failed attempt
+		case errors.Is(err, ErrUnreachable):
+			d.log.Info("dispatch: recipient unreachable", "platform", d.platform, "seller", r.SellerID, "err", err)
+			if err := d.outbox.MarkUnreachable(context.WithoutCancel(ctx), r, err.Error(), d.now()); err != nil {
+				d.log.Error("dispatch: mark unreachable", "platform", d.platform, "err", err)
+			}
+			return false
+		case attempt >= d.maxAttempts:
+			d.log.Error("dispatch: giving up on message", "platform", d.platform, "outbox", r.ID, "attempts", attempt, "err", err)
+			if err := d.outbox.MarkFailed(context.WithoutCancel(ctx), r.ID, err.Error(), d.now()); err != nil {
+				d.log.Error("dispatch: mark failed", "platform", d.platform, "err", err)
+				return false
+			}
+			return true
+		default:
+			d.log.Warn("dispatch: send failed, retrying", "platform", d.platform, "outbox", r.ID, "attempt", attempt, "err", err)
+			if !sleep(ctx, backoff) {
+				return false
+			}
+			backoff *= 2
+		}
+	}
+}
+
+// sleep waits for d or until ctx is done; it reports whether d passed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
