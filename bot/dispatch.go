@@ -48,6 +48,7 @@ type Dispatcher struct {
 	idle        time.Duration
 	maxAttempts int
 	backoff     time.Duration
+	sendTimeout time.Duration
 
 	wake chan struct{}
 }
@@ -76,7 +77,7 @@ func NewDispatcher(outbox Outbox, platform string, sender Sender, opts ...Dispat
 	d := &Dispatcher{
 		outbox: outbox, platform: platform, sender: sender,
 		log: slog.New(slog.DiscardHandler), now: time.Now,
-		workers: 64, idle: time.Second, maxAttempts: 6, backoff: time.Second,
+		workers: 64, idle: time.Second, maxAttempts: 6, backoff: time.Second, sendTimeout: 30 * time.Second,
 		wake: make(chan struct{}, 1),
 	}
 	for _, o := range opts {
@@ -159,7 +160,14 @@ func (d *Dispatcher) drain(ctx context.Context, chat string) {
 func (d *Dispatcher) deliver(ctx context.Context, r Reply) bool {
 	backoff := d.backoff
 	for attempt := 1; ; attempt++ {
-		err := d.sender.Send(ctx, r)
+		if ctx.Err() != nil {
+			return false
+		}
+		// A send that started finishes even when shutdown begins, so that it
+		// is recorded: cancelling it half-way would send it twice.
+		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.sendTimeout)
+		err := d.sender.Send(sendCtx, r)
+		cancel()
 		var retry *RetryAfterError
 		switch {
 		case err == nil:

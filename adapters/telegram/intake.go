@@ -1,0 +1,318 @@
+package telegram
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/onboardbot/onboardbot/bot"
+)
+
+// MaxBody bounds a webhook request body.
+const MaxBody = 1 << 20
+
+// WebhookHandler receives updates at POST /telegram/webhook. It checks the
+// secret in constant time, handles the update and commits it, and only then
+// answers 200; a failed commit answers 500 so Telegram delivers again.
+func (a *Adapter) WebhookHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
+		if a.cfg.WebhookSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(a.cfg.WebhookSecret)) != 1 {
+			a.log.Warn("telegram webhook: wrong or missing secret token", "remote", r.RemoteAddr)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+		if err != nil {
+			http.Error(w, "body too large or unreadable", http.StatusRequestEntityTooLarge)
+			return
+		}
+		var u models.Update
+		if err := json.Unmarshal(body, &u); err != nil || u.ID == 0 {
+			a.log.Warn("telegram webhook: malformed update", "err", err)
+			http.Error(w, "malformed update", http.StatusBadRequest)
+			return
+		}
+		// The update is handled to the end even if Telegram hangs up: what
+		// was started is committed.
+		if err := a.HandleUpdate(context.WithoutCancel(r.Context()), &u); err != nil {
+			a.log.Error("telegram webhook: handle update", "update", u.ID, "err", err)
+			http.Error(w, "try again", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// Poll receives updates by long polling until ctx is done. It asks for the
+// next offset (which confirms the batch to Telegram) only after every update
+// of the batch was committed; a batch that failed is fetched again, and what
+// of it was already committed is recognised and skipped.
+func (a *Adapter) Poll(ctx context.Context) error {
+	// getUpdates refuses to work while a webhook is set.
+	if _, err := a.api.DeleteWebhook(ctx, &tg.DeleteWebhookParams{}); err != nil && ctx.Err() == nil {
+		return fmt.Errorf("telegram: deleteWebhook before polling: %w", err)
+	}
+	var offset int64
+	backoff := time.Second
+	for ctx.Err() == nil {
+		updates, err := a.getUpdates(ctx, offset)
+		if err == nil {
+			err = a.handleBatch(context.WithoutCancel(ctx), updates)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			a.log.Error("telegram polling", "err", err, "retry_in", backoff)
+			if !sleep(ctx, backoff) {
+				break
+			}
+			backoff = min(backoff*2, 30*time.Second)
+			continue
+		}
+		backoff = time.Second
+		for _, u := range updates {
+			offset = max(offset, u.ID+1)
+		}
+	}
+	return nil
+}
+
+// getUpdates is one long-polling request. The client library's own polling
+// loop confirms updates before they are handled, so this one is ours.
+func (a *Adapter) getUpdates(ctx context.Context, offset int64) ([]*models.Update, error) {
+	params, _ := json.Marshal(map[string]any{
+		"offset":  offset,
+		"timeout": int(a.cfg.PollTimeout / time.Second),
+	})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.cfg.ServerURL+"/bot"+a.cfg.Token+"/getUpdates", bytes.NewReader(params))
+	if err != nil {
+		return nil, errors.New("getUpdates: cannot build request") // the error would carry the token
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := a.cfg.HTTPClient.Do(req)
+	if err != nil {
+		var uerr interface{ Unwrap() error }
+		if errors.As(err, &uerr) {
+			err = uerr.Unwrap() // drop the URL, which holds the token
+		}
+		return nil, fmt.Errorf("getUpdates: %w", err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		OK          bool             `json:"ok"`
+		Result      []*models.Update `json:"result"`
+		ErrorCode   int              `json:"error_code"`
+		Description string           `json:"description"`
+		Parameters  map[string]any   `json:"parameters"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 64<<20)).Decode(&out); err != nil {
+		return nil, fmt.Errorf("getUpdates: decode answer (HTTP %d): %w", resp.StatusCode, err)
+	}
+	if !out.OK {
+		return nil, fmt.Errorf("getUpdates: %d %s", out.ErrorCode, out.Description)
+	}
+	return out.Result, nil
+}
+
+// handleBatch handles a batch of updates: one chat's updates in order,
+// different chats in parallel. It returns the first error.
+func (a *Adapter) handleBatch(ctx context.Context, updates []*models.Update) error {
+	byChat := map[int64][]*models.Update{}
+	var order []int64
+	for _, u := range updates {
+		c := chatOf(u)
+		if _, ok := byChat[c]; !ok {
+			order = append(order, c)
+		}
+		byChat[c] = append(byChat[c], u)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(order))
+	for i, c := range order {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, u := range byChat[c] {
+				if err := a.HandleUpdate(ctx, u); err != nil {
+					errs[i] = fmt.Errorf("update %d: %w", u.ID, err)
+					return // later updates of this chat wait for the retry, in order
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// chatOf is the chat an update belongs to, for ordering.
+func chatOf(u *models.Update) int64 {
+	switch {
+	case u.Message != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil:
+		return u.CallbackQuery.From.ID
+	case u.EditedMessage != nil:
+		return u.EditedMessage.Chat.ID
+	}
+	return 0
+}
+
+// HandleUpdate handles one update and commits it. Updates of one chat are
+// handled one at a time.
+func (a *Adapter) HandleUpdate(ctx context.Context, u *models.Update) error {
+	defer a.lock(chatOf(u))()
+	updateID := strconv.FormatInt(u.ID, 10)
+	switch {
+	case u.Message != nil && u.Message.From != nil:
+		return a.message(ctx, updateID, u.Message)
+	case u.CallbackQuery != nil:
+		return a.callback(ctx, updateID, u.CallbackQuery)
+	default:
+		// Edited messages, channel posts, membership changes...: recorded,
+		// so they are not delivered again, and not answered.
+		return a.core.Skip(ctx, Platform, updateID)
+	}
+}
+
+func (a *Adapter) message(ctx context.Context, updateID string, m *models.Message) error {
+	in := bot.Inbound{
+		Platform: Platform,
+		UserID:   id(m.From.ID),
+		ChatID:   id(m.Chat.ID),
+		UpdateID: updateID,
+		Text:     m.Text,
+		LangHint: m.From.LanguageCode,
+	}
+	group := m.Chat.Type == models.ChatTypeGroup || m.Chat.Type == models.ChatTypeSupergroup
+	switch {
+	case m.Chat.Type == models.ChatTypePrivate:
+		in.Unsupported = m.Text == ""
+	case group && a.addressedToMe(m.Text):
+		// Onboarding is private: the answer goes to the seller's own chat.
+		in.ChatID = id(m.From.ID)
+	default:
+		return a.core.Skip(ctx, Platform, updateID)
+	}
+	replies, err := a.core.Handle(ctx, in)
+	if err != nil {
+		return err
+	}
+	a.cfg.Notify()
+	if group && len(replies) > 0 {
+		a.groupNotice(ctx, m)
+	}
+	return nil
+}
+
+// addressedToMe reports whether a group message is a command for this bot
+// (/status@thisbot). Commands for every bot (/status) are left to the
+// bot the group means.
+func (a *Adapter) addressedToMe(text string) bool {
+	if !strings.HasPrefix(text, "/") {
+		return false
+	}
+	cmd, _, _ := strings.Cut(strings.Fields(text)[0], " ")
+	_, to, ok := strings.Cut(cmd, "@")
+	return ok && strings.EqualFold(to, a.username)
+}
+
+// groupNotice tells a group that the answer went to a private chat. It is a
+// courtesy: the reply itself is in the outbox.
+func (a *Adapter) groupNotice(ctx context.Context, m *models.Message) {
+	text := "📩 I have answered you in a private chat with @" + a.username + " (open it and press Start if you see nothing).\n📩 已私信回复你;如果没收到,请先打开与 @" + a.username + " 的对话并点击 Start。"
+	if _, err := a.api.SendMessage(ctx, &tg.SendMessageParams{ChatID: m.Chat.ID, Text: text,
+		ReplyParameters: &models.ReplyParameters{MessageID: m.ID}}); err != nil {
+		a.log.Warn("telegram: group notice", "err", err)
+	}
+}
+
+// callback handles a button click. callback_data is "c:<outbox id>:<choice
+// index>", resolved against the stored message, so buttons work after a
+// restart and no answer text travels in the 64-byte field.
+func (a *Adapter) callback(ctx context.Context, updateID string, q *models.CallbackQuery) error {
+	in := bot.Inbound{
+		Platform: Platform,
+		UserID:   id(q.From.ID),
+		ChatID:   id(q.From.ID),
+		UpdateID: updateID,
+		LangHint: q.From.LanguageCode,
+	}
+	msg := q.Message.Message
+	if msg != nil && msg.Chat.Type == models.ChatTypePrivate {
+		in.ChatID = id(msg.Chat.ID)
+	}
+	ref, label := a.resolve(ctx, q, in.ChatID)
+	if ref == nil {
+		ref = &bot.ChoiceRef{} // unknown data: the core answers that the button is not current
+	}
+	in.Choice = ref
+	replies, err := a.core.Handle(ctx, in)
+	if err != nil {
+		return err
+	}
+	a.cfg.Notify()
+	// The acknowledgement and the edit are courtesies after the commit; a
+	// failure here loses nothing the seller needs.
+	notice := ""
+	if len(replies) > 0 {
+		notice = replies[0].Notice
+	}
+	if _, err := a.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: q.ID, Text: notice}); err != nil {
+		a.log.Warn("telegram: answerCallbackQuery", "err", err)
+	}
+	if len(replies) > 0 && notice == "" && msg != nil && label != "" {
+		edited := truncate(msg.Text+"\n\n✅ "+label, maxText)
+		if _, err := a.api.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: msg.Chat.ID, MessageID: msg.ID, Text: edited}); err != nil {
+			a.log.Warn("telegram: edit answered question", "err", err)
+		}
+	}
+	return nil
+}
+
+// resolve finds the choice a button stands for, and the button's label. It
+// returns nil for data that is malformed or names another chat's message.
+func (a *Adapter) resolve(ctx context.Context, q *models.CallbackQuery, chat string) (*bot.ChoiceRef, string) {
+	parts := strings.Split(q.Data, ":")
+	if len(parts) != 3 || parts[0] != "c" {
+		return nil, ""
+	}
+	outboxID, err1 := strconv.ParseInt(parts[1], 10, 64)
+	index, err2 := strconv.Atoi(parts[2])
+	if err1 != nil || err2 != nil {
+		return nil, ""
+	}
+	r, err := a.outbox.Outgoing(ctx, outboxID)
+	if err != nil || r.Platform != Platform || r.ChatID != chat || index < 0 || index >= len(r.Choices) {
+		return nil, ""
+	}
+	return &r.Choices[index].Ref, r.Choices[index].Label
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

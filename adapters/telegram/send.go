@@ -1,0 +1,145 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"github.com/onboardbot/onboardbot/bot"
+)
+
+// maxText is Telegram's limit on one message, in UTF-16 code units.
+const maxText = 4096
+
+// Send delivers one outbox message: split at line boundaries when longer
+// than Telegram allows, choices as an inline keyboard under the last part.
+// It waits for the overall and per-chat rate limits. A 429 is returned as
+// *bot.RetryAfterError and a blocked bot as bot.ErrUnreachable; the parts of
+// a split reply already delivered are not sent again on the retry.
+func (a *Adapter) Send(ctx context.Context, r bot.Reply) error {
+	chat, err := strconv.ParseInt(r.ChatID, 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: chat id %q is not a Telegram chat", bot.ErrUnreachable, r.ChatID)
+	}
+	parts := Split(r.Text, maxText)
+	a.mu.Lock()
+	start := a.progress[r.ID]
+	a.mu.Unlock()
+	for i := start; i < len(parts); i++ {
+		if err := a.limiter.Wait(ctx); err != nil {
+			return err
+		}
+		if err := a.chats.get(r.ChatID).Wait(ctx); err != nil {
+			return err
+		}
+		p := &tg.SendMessageParams{ChatID: chat, Text: parts[i]}
+		if i == len(parts)-1 && len(r.Choices) > 0 {
+			p.ReplyMarkup = keyboard(r)
+		}
+		if _, err := a.api.SendMessage(ctx, p); err != nil {
+			a.mu.Lock()
+			a.progress[r.ID] = i
+			a.mu.Unlock()
+			return mapError(err)
+		}
+	}
+	a.mu.Lock()
+	delete(a.progress, r.ID)
+	a.mu.Unlock()
+	return nil
+}
+
+// keyboard renders a reply's choices, one button a row. The callback data
+// names the stored message and the choice's index (see callback).
+func keyboard(r bot.Reply) *models.InlineKeyboardMarkup {
+	rows := make([][]models.InlineKeyboardButton, len(r.Choices))
+	for i, c := range r.Choices {
+		rows[i] = []models.InlineKeyboardButton{{Text: c.Label, CallbackData: fmt.Sprintf("c:%d:%d", r.ID, i)}}
+	}
+	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
+}
+
+// mapError turns the client's errors into the dispatcher's.
+func mapError(err error) error {
+	var tooMany *tg.TooManyRequestsError
+	switch {
+	case errors.As(err, &tooMany):
+		return &bot.RetryAfterError{After: time.Duration(max(tooMany.RetryAfter, 1)) * time.Second, Err: err}
+	case errors.Is(err, tg.ErrorForbidden):
+		return fmt.Errorf("%w: %v", bot.ErrUnreachable, err)
+	case errors.Is(err, tg.ErrorBadRequest) && strings.Contains(strings.ToLower(err.Error()), "chat not found"):
+		return fmt.Errorf("%w: %v", bot.ErrUnreachable, err)
+	}
+	return err
+}
+
+// utf16Len is a string's length as Telegram counts it.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// Split cuts text into parts of at most limit UTF-16 code units, at line
+// boundaries where it can, inside a line only when one line is too long.
+func Split(text string, limit int) []string {
+	if utf16Len(text) <= limit {
+		return []string{text}
+	}
+	var parts []string
+	var cur strings.Builder
+	curLen := 0
+	flush := func() {
+		if s := strings.TrimRight(cur.String(), "\n"); s != "" {
+			parts = append(parts, s)
+		}
+		cur.Reset()
+		curLen = 0
+	}
+	for _, line := range strings.SplitAfter(text, "\n") {
+		n := utf16Len(line)
+		if curLen+n > limit {
+			flush()
+		}
+		for n > limit { // one line longer than a message: cut it
+			head, rest := cutUTF16(line, limit)
+			parts = append(parts, head)
+			line, n = rest, utf16Len(rest)
+		}
+		cur.WriteString(line)
+		curLen += n
+	}
+	flush()
+	return parts
+}
+
+// cutUTF16 splits s after at most limit UTF-16 units, never inside a rune.
+func cutUTF16(s string, limit int) (string, string) {
+	n := 0
+	for i, r := range s {
+		if n+utf16.RuneLen(r) > limit {
+			return s[:i], s[i:]
+		}
+		n += utf16.RuneLen(r)
+	}
+	return s, ""
+}
+
+// truncate shortens s to at most limit UTF-16 units.
+func truncate(s string, limit int) string {
+	head, rest := cutUTF16(s, limit)
+	if rest == "" {
+		return head
+	}
+	head, _ = cutUTF16(head, limit-1)
+	return head + "…"
+}

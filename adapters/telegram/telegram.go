@@ -1,0 +1,195 @@
+// Package telegram connects sellers in Telegram to the bot, on the
+// go-telegram/bot client. It owns intake (webhook and long polling, both
+// committing before an update is confirmed), rendering (inline keyboards,
+// long replies split), and sending from the outbox within Telegram's limits.
+package telegram
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	tg "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+	"golang.org/x/time/rate"
+
+	"github.com/onboardbot/onboardbot/bot"
+)
+
+// Platform is the name Telegram sellers and messages are stored under.
+const Platform = "telegram"
+
+// DefaultServerURL is Telegram's Bot API server.
+const DefaultServerURL = "https://api.telegram.org"
+
+// Core is what the adapter needs from the bot's core.
+type Core interface {
+	Handle(ctx context.Context, in bot.Inbound) ([]bot.Reply, error)
+	Skip(ctx context.Context, platform, updateID string) error
+	Commands() []bot.CommandInfo
+}
+
+// Config is the adapter's configuration.
+type Config struct {
+	Token     string
+	ServerURL string // default DefaultServerURL
+	// WebhookSecret is the secret Telegram sends in X-Telegram-Bot-Api-Secret-Token.
+	WebhookSecret string
+	// Rate is the most messages per second sent in all (default 25).
+	Rate float64
+	// ChatRate is the most messages per second to one chat (default 1, as
+	// Telegram asks; a short burst of two is allowed).
+	ChatRate float64
+	// PollTimeout is the long-polling timeout (default 30s).
+	PollTimeout time.Duration
+	// HTTPClient is used for every Bot API call (default: a client with
+	// timeouts fitting the poll timeout).
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	// Notify is called after an update was committed, so the dispatcher
+	// sends the replies at once.
+	Notify func()
+}
+
+// Adapter is one Telegram bot.
+type Adapter struct {
+	api      *tg.Bot
+	core     Core
+	outbox   bot.Outbox
+	cfg      Config
+	username string
+	log      *slog.Logger
+
+	limiter *rate.Limiter
+	chats   *chatLimiters
+	locks   [64]sync.Mutex // per-chat ordering, striped by chat id
+
+	mu       sync.Mutex
+	progress map[int64]int // outbox id -> parts of a split reply already sent
+}
+
+// New connects to the Bot API (getMe checks the token) and returns the adapter.
+func New(ctx context.Context, cfg Config, core Core, outbox bot.Outbox) (*Adapter, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("telegram: empty bot token")
+	}
+	if cfg.ServerURL == "" {
+		cfg.ServerURL = DefaultServerURL
+	}
+	cfg.ServerURL = strings.TrimRight(cfg.ServerURL, "/")
+	if cfg.Rate <= 0 {
+		cfg.Rate = 25
+	}
+	if cfg.ChatRate <= 0 {
+		cfg.ChatRate = 1
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 30 * time.Second
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 15*time.Second}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Notify == nil {
+		cfg.Notify = func() {}
+	}
+	api, err := tg.New(cfg.Token,
+		tg.WithServerURL(cfg.ServerURL),
+		tg.WithHTTPClient(cfg.PollTimeout, cfg.HTTPClient),
+		tg.WithSkipGetMe(),
+		tg.WithErrorsHandler(func(err error) { cfg.Logger.Error("telegram client", "err", err) }),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %w", err)
+	}
+	me, err := api.GetMe(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: getMe (is TELEGRAM_BOT_TOKEN right?): %w", err)
+	}
+	a := &Adapter{
+		api: api, core: core, outbox: outbox, cfg: cfg, username: me.Username, log: cfg.Logger,
+		limiter:  rate.NewLimiter(rate.Limit(cfg.Rate), 1),
+		chats:    newChatLimiters(rate.Limit(cfg.ChatRate)),
+		progress: map[int64]int{},
+	}
+	return a, nil
+}
+
+// Username is the bot's @username, without the @.
+func (a *Adapter) Username() string { return a.username }
+
+// RegisterCommands sets the command menu in English (the default) and Chinese.
+func (a *Adapter) RegisterCommands(ctx context.Context) error {
+	for _, lang := range []string{"", "zh"} {
+		var cmds []models.BotCommand
+		for _, c := range a.core.Commands() {
+			desc := c.Help.EN
+			if lang == "zh" {
+				desc = c.Help.ZH
+			}
+			cmds = append(cmds, models.BotCommand{Command: c.Name, Description: desc})
+		}
+		if _, err := a.api.SetMyCommands(ctx, &tg.SetMyCommandsParams{Commands: cmds, LanguageCode: lang}); err != nil {
+			return fmt.Errorf("telegram: setMyCommands %q: %w", lang, err)
+		}
+	}
+	return nil
+}
+
+// lock serialises the handling of one chat's updates.
+func (a *Adapter) lock(chat int64) func() {
+	m := &a.locks[uint64(chat)%uint64(len(a.locks))]
+	m.Lock()
+	return m.Unlock
+}
+
+func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+// chatLimiters paces each chat (about one message per second), forgetting
+// chats that have been quiet for a while.
+type chatLimiters struct {
+	every rate.Limit
+	mu    sync.Mutex
+	byID  map[string]*chatLimiter
+	sweep time.Time
+}
+
+type chatLimiter struct {
+	lim  *rate.Limiter
+	used time.Time
+}
+
+func newChatLimiters(every rate.Limit) *chatLimiters {
+	return &chatLimiters{every: every, byID: map[string]*chatLimiter{}}
+}
+
+func (c *chatLimiters) get(chat string) *rate.Limiter {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if now.Sub(c.sweep) > time.Minute {
+		for k, l := range c.byID {
+			if now.Sub(l.used) > time.Minute {
+				delete(c.byID, k)
+			}
+		}
+		c.sweep = now
+	}
+	l, ok := c.byID[chat]
+	if !ok {
+		// About one message per second per chat; a short burst lets a reply
+		// split in two go out together.
+		l = &chatLimiter{lim: rate.NewLimiter(c.every, 2)}
+		c.byID[chat] = l
+	}
+	l.used = now
+	return l.lim
+}

@@ -1,0 +1,469 @@
+package telegram_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/onboardbot/onboardbot/adapters/telegram"
+	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
+	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/data"
+)
+
+const (
+	secret  = "s3cret_token-1"
+	timeout = 10 * time.Second
+)
+
+// env is one running bot: store, core, Telegram adapter and dispatcher,
+// against the test Bot API server.
+type env struct {
+	t       *testing.T
+	srv     *tgtest.Server
+	store   *data.Store
+	adapter *telegram.Adapter
+	webhook *httptest.Server // nil when polling
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+func start(t *testing.T, srv *tgtest.Server, db, mode string) *env {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	store, err := data.Open(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, dir := data.EmbeddedRules()
+	catalog, err := data.LoadRules(fsys, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core := bot.New(store, catalog)
+	var disp *bot.Dispatcher
+	a, err := telegram.New(ctx, telegram.Config{
+		Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: secret, Rate: 1000, ChatRate: 1000, PollTimeout: 5 * time.Second,
+		Notify: func() { disp.Notify() },
+	}, core, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	disp = bot.NewDispatcher(store, telegram.Platform, a, bot.WithPollInterval(20*time.Millisecond), bot.WithRetries(3, 10*time.Millisecond))
+	e := &env{t: t, srv: srv, store: store, adapter: a, cancel: cancel}
+	e.wg.Add(1)
+	go func() { defer e.wg.Done(); _ = disp.Run(ctx) }()
+	if mode == "poll" {
+		e.wg.Add(1)
+		go func() { defer e.wg.Done(); _ = a.Poll(ctx) }()
+	} else {
+		e.webhook = httptest.NewServer(a.WebhookHandler())
+	}
+	t.Cleanup(e.stop)
+	return e
+}
+
+// stop shuts the bot down the way SIGTERM does: intake stops, work in hand
+// finishes, the store closes.
+func (e *env) stop() {
+	if e.cancel == nil {
+		return
+	}
+	e.cancel()
+	e.cancel = nil
+	if e.webhook != nil {
+		e.webhook.Close()
+	}
+	e.wg.Wait()
+	e.store.Close()
+}
+
+// deliver hands an update to the bot: queued for getUpdates when polling,
+// POSTed with the secret in webhook mode (which must answer 200).
+func (e *env) deliver(u *models.Update) {
+	e.t.Helper()
+	if e.webhook == nil {
+		e.srv.AddUpdate(u)
+		return
+	}
+	if u.ID == 0 {
+		u.ID = time.Now().UnixNano() % 1e12
+	}
+	if code := e.post(u, secret); code != http.StatusOK {
+		e.t.Fatalf("webhook answered %d", code)
+	}
+}
+
+func (e *env) post(u any, token string) int {
+	e.t.Helper()
+	body, _ := json.Marshal(u)
+	if raw, ok := u.(string); ok {
+		body = []byte(raw)
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.webhook.URL, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// nth waits until chat has received n messages and returns the nth.
+func nth(t *testing.T, srv *tgtest.Server, chat int64, n int) tgtest.Sent {
+	t.Helper()
+	if !srv.Wait(timeout, func() bool { return len(srv.SentTo(chat)) >= n }) {
+		t.Fatalf("chat %d got %d messages, want %d: %v", chat, len(srv.SentTo(chat)), n, texts(srv.SentTo(chat)))
+	}
+	return srv.SentTo(chat)[n-1]
+}
+
+func texts(ms []tgtest.Sent) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.Text)
+	}
+	return out
+}
+
+func mustContain(t *testing.T, m tgtest.Sent, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(m.Text, w) {
+			t.Errorf("message lacks %q:\n%s", w, m.Text)
+		}
+	}
+}
+
+// click presses button i of message m and returns the update.
+func click(t *testing.T, user int64, m tgtest.Sent, i int) *models.Update {
+	t.Helper()
+	data, _ := m.Buttons()
+	if i >= len(data) {
+		t.Fatalf("message has %d buttons, want button %d:\n%s", len(data), i, m.Text)
+	}
+	return tgtest.Click(user, m, data[i])
+}
+
+func TestFullOnboardingByButtonsAndText(t *testing.T) {
+	for _, mode := range []string{"poll", "webhook"} {
+		t.Run(mode, func(t *testing.T) {
+			srv := tgtest.New()
+			defer srv.Close()
+			e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), mode)
+			const user = 5001
+
+			e.deliver(tgtest.Text(user, "en", "/start"))
+			mustContain(t, nth(t, srv, user, 1), "Hello", "/onboard")
+			e.deliver(tgtest.Text(user, "en", "/onboard tiktok-uk"))
+			q := nth(t, srv, user, 2)
+			mustContain(t, q, "Who will open the shop?")
+			if data, labels := q.Buttons(); len(data) != 3 || labels[0] != "A company registered in mainland China or Hong Kong" {
+				t.Fatalf("keyboard = %v %v", data, labels)
+			}
+
+			steps := []struct {
+				button int    // -1: answer by text
+				text   string // the text answer
+				next   string // what the next message asks
+			}{
+				{0, "", "How many TikTok shops"},
+				{-1, "0", "company registration certificate"},
+				{0, "", "Amazon, Walmart or eBay"},
+				{0, "", "UK VAT number?"},
+				{0, "", "enter your UK VAT number"},
+				{-1, "GB 123 456 789", "Where will your orders ship from?"},
+				{1, "", "Which product categories"},
+				{0, "", "UK Responsible Person"},
+			}
+			n := 2
+			for _, s := range steps {
+				if s.button >= 0 {
+					e.deliver(click(t, user, q, s.button))
+				} else {
+					e.deliver(tgtest.Text(user, "en", s.text))
+				}
+				n++
+				q = nth(t, srv, user, n)
+				mustContain(t, q, s.next)
+			}
+			mustContain(t, q, "SCPN", "uk-vat", "legislation.gov.uk")
+			// Each click was acknowledged and its question edited to show the answer.
+			if !srv.Wait(timeout, func() bool { return len(srv.Calls("editMessageText")) == 6 }) {
+				t.Fatalf("%d edits, want 6", len(srv.Calls("editMessageText")))
+			}
+			if got := len(srv.Calls("answerCallbackQuery")); got != 6 {
+				t.Errorf("%d callback answers, want 6", got)
+			}
+			edit := srv.Calls("editMessageText")[0].Params
+			if !strings.Contains(edit["text"], "✅ A company registered in mainland China or Hong Kong") || edit["reply_markup"] != "" {
+				t.Errorf("first edit = %v", edit)
+			}
+			if got := len(srv.SentTo(user)); got != n {
+				t.Errorf("%d messages sent, want %d (one per input)", got, n)
+			}
+		})
+	}
+}
+
+func TestRestartMidFlowContinuesAndOldButtonsWork(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	db := filepath.Join(t.TempDir(), "onboard.db")
+	const user = 5002
+	e := start(t, srv, db, "poll")
+	e.deliver(tgtest.Text(user, "zh-hans", "/onboard tiktok-uk"))
+	q := nth(t, srv, user, 1)
+	e.deliver(click(t, user, q, 0))
+	nth(t, srv, user, 2)
+	e.deliver(tgtest.Text(user, "zh-hans", "0"))
+	docs := nth(t, srv, user, 3)
+	mustContain(t, docs, "营业执照") // the language followed language_code
+	e.stop()
+
+	// A new process on the same database and the same Bot API.
+	e = start(t, srv, db, "poll")
+	e.deliver(tgtest.Text(user, "zh-hans", "/status"))
+	mustContain(t, nth(t, srv, user, 4), "TikTok Shop 英国跨境店", "第 3 题")
+	e.deliver(click(t, user, docs, 0)) // a button sent before the restart
+	mustContain(t, nth(t, srv, user, 5), "亚马逊")
+	if got := len(srv.SentTo(user)); got != 5 {
+		t.Errorf("%d messages, want 5: %v", got, texts(srv.SentTo(user)))
+	}
+}
+
+func TestPollingConfirmsOnlyCommittedUpdates(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	db := filepath.Join(t.TempDir(), "onboard.db")
+	const user = 5003
+	e := start(t, srv, db, "poll")
+	first := tgtest.Text(user, "en", "/start")
+	id := srv.AddUpdate(first)
+	nth(t, srv, user, 1)
+	if !srv.Wait(timeout, func() bool { return srv.Confirmed() > id }) {
+		t.Fatalf("offset %d never passed update %d", srv.Confirmed(), id)
+	}
+	e.stop()
+
+	// The process died after committing but before confirming: Telegram
+	// delivers the update again to the next process, which recognises it.
+	srv.AddUpdate(first)
+	e = start(t, srv, db, "poll")
+	e.deliver(tgtest.Text(user, "en", "/markets"))
+	mustContain(t, nth(t, srv, user, 2), "tiktok-uk")
+	if got := len(srv.SentTo(user)); got != 2 {
+		t.Errorf("%d messages, want 2: %v", got, texts(srv.SentTo(user)))
+	}
+}
+
+func TestWebhookRedeliveryAndBadRequests(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "webhook")
+	const user = 5004
+
+	u := tgtest.Text(user, "en", "/onboard tiktok-uk")
+	u.ID = 77
+	e.deliver(u)
+	e.deliver(u) // Telegram retried: the same update_id
+	e.deliver(tgtest.Text(user, "en", "1"))
+	mustContain(t, nth(t, srv, user, 2), "How many TikTok shops")
+
+	intruder := tgtest.Text(5999, "en", "/start")
+	intruder.ID = 78
+	for _, token := range []string{"", "wrong", secret + "x"} {
+		if code := e.post(intruder, token); code != http.StatusUnauthorized {
+			t.Errorf("secret %q: %d, want 401", token, code)
+		}
+	}
+	if code := e.post("{not json", secret); code != http.StatusBadRequest {
+		t.Errorf("malformed JSON: %d, want 400", code)
+	}
+	// Nothing happened for the rejected requests: no seller, no message.
+	err := e.store.Update(context.Background(), func(tx bot.Tx) error {
+		if _, err := tx.Seller(context.Background(), telegram.Platform, "5999"); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("a rejected request created a seller: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.deliver(tgtest.Text(user, "en", "/status"))
+	nth(t, srv, user, 3)
+	if got := len(srv.Sent()); got != 3 {
+		t.Errorf("%d messages in all, want 3: %v", got, texts(srv.Sent()))
+	}
+}
+
+func TestRateLimitedSendWaitsAndDeliversOnce(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "webhook")
+	const user = 5005
+	srv.FailNext(user, tgtest.Failure{Code: 429, RetryAfter: 1})
+	e.deliver(tgtest.Text(user, "en", "/start"))
+	m := nth(t, srv, user, 1)
+	mustContain(t, m, "Hello")
+	calls := srv.Calls("sendMessage")
+	if len(calls) != 2 {
+		t.Fatalf("%d sendMessage calls, want 2 (the 429, then the same message)", len(calls))
+	}
+	if calls[0].Params["text"] != calls[1].Params["text"] {
+		t.Error("the retry sent a different message")
+	}
+	if wait := calls[1].At.Sub(calls[0].At); wait < time.Second {
+		t.Errorf("retried after %s, before retry_after (1s)", wait)
+	}
+	e.deliver(tgtest.Text(user, "en", "/help"))
+	nth(t, srv, user, 2)
+	if got := len(srv.SentTo(user)); got != 2 {
+		t.Errorf("%d messages, want 2", got)
+	}
+}
+
+func TestBlockedSellerIsMarkedUnreachable(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "webhook")
+	const user = 5006
+	e.deliver(tgtest.Text(user, "en", "/start"))
+	nth(t, srv, user, 1)
+	srv.Block(user)
+	e.deliver(tgtest.Text(user, "en", "/help"))
+	unreachable := func() bool {
+		var s bot.Seller
+		_ = e.store.Update(context.Background(), func(tx bot.Tx) error {
+			var err error
+			s, err = tx.Seller(context.Background(), telegram.Platform, "5006")
+			return err
+		})
+		return s.Unreachable
+	}
+	if !srv.Wait(timeout, func() bool { return len(srv.Calls("sendMessage")) >= 2 && unreachable() }) {
+		t.Fatal("the seller was not marked unreachable")
+	}
+	if pending, _ := e.store.Pending(context.Background(), telegram.Platform, "5006"); len(pending) != 0 {
+		t.Errorf("%d messages still pending for an unreachable seller", len(pending))
+	}
+	if got := len(srv.SentTo(user)); got != 1 {
+		t.Errorf("%d messages delivered, want 1", got)
+	}
+}
+
+func TestUpdatesTheBotDoesNotHandle(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "webhook")
+	const user = 5007
+
+	sticker := tgtest.Text(user, "en", "")
+	sticker.Message.Sticker = &models.Sticker{FileID: "x"}
+	e.deliver(sticker)
+	mustContain(t, nth(t, srv, user, 1), "only read text")
+
+	edited := tgtest.Text(user, "en", "edited")
+	edited.EditedMessage, edited.Message = edited.Message, nil
+	e.deliver(edited)
+	e.deliver(&models.Update{ChannelPost: &models.Message{ID: 1, Chat: models.Chat{ID: -100, Type: models.ChatTypeChannel}, Text: "news"}})
+
+	e.deliver(tgtest.Click(user, tgtest.Sent{ChatID: user, MessageID: 1, Text: "old", At: time.Now()}, "zzz"))
+	mustContain(t, nth(t, srv, user, 2), "not started onboarding")
+	answers := srv.Calls("answerCallbackQuery")
+	if len(answers) != 1 || answers[0].Params["text"] == "" {
+		t.Errorf("unknown callback data not acknowledged with a notice: %v", answers)
+	}
+
+	// Group chats: only commands addressed to this bot, answered privately.
+	group := func(text string) *models.Update {
+		u := tgtest.Text(user, "en", text)
+		u.Message.Chat = models.Chat{ID: -4242, Type: models.ChatTypeGroup}
+		return u
+	}
+	e.deliver(group("hello everyone"))
+	e.deliver(group("/status"))
+	e.deliver(group("/status@" + tgtest.Username))
+	mustContain(t, nth(t, srv, user, 3), "not started onboarding")
+	if !srv.Wait(timeout, func() bool { return len(srv.SentTo(-4242)) == 1 }) {
+		t.Fatalf("group got %v", texts(srv.SentTo(-4242)))
+	}
+	mustContain(t, srv.SentTo(-4242)[0], "private chat")
+	if got := len(srv.Sent()); got != 4 {
+		t.Errorf("%d messages in all, want 4: %v", got, texts(srv.Sent()))
+	}
+}
+
+func TestLongRepliesAreSplitAndCommandsRegistered(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "webhook")
+	long := strings.Repeat("一行中文说明,用来把消息撑长。\n", 700) // about 11,000 characters
+	r := bot.Reply{ID: 99, Platform: telegram.Platform, ChatID: "5008", Text: long,
+		Choices: []bot.Choice{{Label: "OK", Ref: bot.ChoiceRef{Market: "m", Question: "q", Choice: "c"}}}}
+	if err := e.adapter.Send(context.Background(), r); err != nil {
+		t.Fatal(err)
+	}
+	parts := srv.SentTo(5008)
+	if len(parts) != 3 {
+		t.Fatalf("%d parts, want 3", len(parts))
+	}
+	var joined strings.Builder
+	for i, p := range parts {
+		if !strings.HasSuffix(p.Text, "。") {
+			t.Errorf("part %d was not cut at a line end", i)
+		}
+		if _, labels := p.Buttons(); (len(labels) > 0) != (i == 2) {
+			t.Errorf("part %d: keyboard %v, want it on the last part only", i, labels)
+		}
+		joined.WriteString(p.Text + "\n")
+	}
+	if joined.String() != long {
+		t.Error("the parts do not add up to the reply")
+	}
+
+	if err := e.adapter.RegisterCommands(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	calls := srv.Calls("setMyCommands")
+	if len(calls) != 2 || calls[1].Params["language_code"] != "zh" || !strings.Contains(calls[1].Params["commands"], "开始或继续") ||
+		!strings.Contains(calls[0].Params["commands"], `"command":"onboard"`) {
+		t.Errorf("setMyCommands calls = %v", calls)
+	}
+}
+
+func TestSplit(t *testing.T) {
+	tests := []struct {
+		name  string
+		text  string
+		limit int
+		want  []string
+	}{
+		{"fits", "a\nb", 10, []string{"a\nb"}},
+		{"at lines", "aaaa\nbbbb\ncccc", 10, []string{"aaaa\nbbbb", "cccc"}},
+		{"long line", "abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
+		{"emoji count twice", "😀😀😀", 4, []string{"😀😀", "😀"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := telegram.Split(tt.text, tt.limit)
+			if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Errorf("Split = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,398 @@
+// Package tgtest is a test Telegram Bot API server: it speaks the real
+// protocol (POST /bot<token>/<method>, multipart or JSON parameters, the
+// {"ok":...} envelope, 429 with retry_after, 403 for blocked users), so
+// tests drive the real go-telegram/bot client and the real adapter.
+package tgtest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf16"
+
+	"github.com/go-telegram/bot/models"
+)
+
+// Token is the bot token the server accepts.
+const Token = "123456:TEST-token"
+
+// Username is the bot's username.
+const Username = "onboard_test_bot"
+
+// Sent is one message the bot sent.
+type Sent struct {
+	ChatID    int64
+	MessageID int
+	Text      string
+	Keyboard  *models.InlineKeyboardMarkup
+	At        time.Time
+}
+
+// Buttons returns the callback data and label of every inline button.
+func (s Sent) Buttons() (data, labels []string) {
+	if s.Keyboard == nil {
+		return nil, nil
+	}
+	for _, row := range s.Keyboard.InlineKeyboard {
+		for _, b := range row {
+			data, labels = append(data, b.CallbackData), append(labels, b.Text)
+		}
+	}
+	return data, labels
+}
+
+// Call is one API request the server received, with its parameters.
+type Call struct {
+	Method string
+	Params map[string]string
+	At     time.Time
+}
+
+// Server is the test Bot API.
+type Server struct {
+	*httptest.Server
+
+	mu        sync.Mutex
+	updates   []*models.Update
+	nextID    int64
+	confirmed int64 // every update below this id was confirmed by an offset
+	sent      []Sent
+	calls     []Call
+	nextMsg   int
+	blocked   map[int64]bool
+	fail      map[int64][]Failure
+	changed   chan struct{} // closed and replaced on every change
+	closing   chan struct{}
+}
+
+// Failure is an error the next sendMessage to a chat answers with.
+type Failure struct {
+	Code       int
+	RetryAfter int
+}
+
+// New starts a server.
+func New() *Server {
+	s := &Server{nextID: 1000, blocked: map[int64]bool{}, fail: map[int64][]Failure{},
+		changed: make(chan struct{}), closing: make(chan struct{})}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Close ends hanging long polls, then stops the server.
+func (s *Server) Close() {
+	s.mu.Lock()
+	select {
+	case <-s.closing:
+	default:
+		close(s.closing)
+	}
+	s.mu.Unlock()
+	s.Server.Close()
+}
+
+// changedLocked wakes everyone waiting for a change. Hold s.mu.
+func (s *Server) changedLocked() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// AddUpdate queues an update for getUpdates, giving it the next update_id
+// unless it has one, and returns the id.
+func (s *Server) AddUpdate(u *models.Update) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u.ID == 0 {
+		s.nextID++
+		u.ID = s.nextID
+	}
+	s.updates = append(s.updates, u)
+	s.changedLocked()
+	return u.ID
+}
+
+// Confirmed returns the offset the client last asked for: every update
+// below it is confirmed, gone for good.
+func (s *Server) Confirmed() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.confirmed
+}
+
+// Block makes sendMessage to chat answer 403, as for a user who blocked the bot.
+func (s *Server) Block(chat int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.blocked[chat] = true
+}
+
+// FailNext makes the next sendMessage calls to chat fail, one per failure.
+func (s *Server) FailNext(chat int64, f ...Failure) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail[chat] = append(s.fail[chat], f...)
+}
+
+// Sent returns every message sent so far.
+func (s *Server) Sent() []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Sent(nil), s.sent...)
+}
+
+// SentTo returns the messages sent to one chat.
+func (s *Server) SentTo(chat int64) []Sent {
+	var out []Sent
+	for _, m := range s.Sent() {
+		if m.ChatID == chat {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Calls returns the requests for one method (all methods if empty).
+func (s *Server) Calls(method string) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if method == "" || c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Wait blocks until cond holds or timeout passes; it reports whether cond held.
+// cond runs without the server's lock and may call the server's methods. It
+// is checked on every change at the server, and every few milliseconds for
+// conditions on other things (the bot's database).
+func (s *Server) Wait(timeout time.Duration, cond func() bool) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-tick.C:
+		case <-deadline.C:
+			return cond()
+		}
+	}
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	rest, ok := strings.CutPrefix(r.URL.Path, "/bot")
+	token, method, ok2 := strings.Cut(rest, "/")
+	if !ok || !ok2 || r.Method != http.MethodPost {
+		http.NotFound(w, r)
+		return
+	}
+	if token != Token {
+		reply(w, nil, 401, "Unauthorized", 0)
+		return
+	}
+	params, err := parseParams(r)
+	if err != nil {
+		reply(w, nil, 400, "Bad Request: "+err.Error(), 0)
+		return
+	}
+	s.mu.Lock()
+	s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now()})
+	s.changedLocked()
+	s.mu.Unlock()
+
+	switch method {
+	case "getMe":
+		reply(w, models.User{ID: 123456, IsBot: true, FirstName: "Onboard", Username: Username}, 0, "", 0)
+	case "getUpdates":
+		s.getUpdates(w, r, params)
+	case "sendMessage":
+		s.sendMessage(w, params)
+	case "editMessageText", "answerCallbackQuery", "setMyCommands", "deleteWebhook":
+		reply(w, true, 0, "", 0)
+	default:
+		reply(w, nil, 404, "Not Found: method "+method, 0)
+	}
+}
+
+func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p map[string]string) {
+	offset, _ := strconv.ParseInt(p["offset"], 10, 64)
+	timeout, _ := strconv.Atoi(p["timeout"])
+	deadline := time.After(time.Duration(timeout) * time.Second)
+	for {
+		s.mu.Lock()
+		if offset > s.confirmed {
+			s.confirmed = offset
+			kept := s.updates[:0]
+			for _, u := range s.updates {
+				if u.ID >= offset {
+					kept = append(kept, u)
+				}
+			}
+			s.updates = kept
+		}
+		out := append([]*models.Update(nil), s.updates...)
+		ch := s.changed
+		s.mu.Unlock()
+		if len(out) > 0 || timeout == 0 {
+			reply(w, out, 0, "", 0)
+			return
+		}
+		select {
+		case <-ch:
+		case <-deadline:
+			reply(w, []*models.Update{}, 0, "", 0)
+			return
+		case <-s.closing:
+			reply(w, []*models.Update{}, 0, "", 0)
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string) {
+	chat, err := strconv.ParseInt(p["chat_id"], 10, 64)
+	if err != nil {
+		reply(w, nil, 400, "Bad Request: chat not found", 0)
+		return
+	}
+	text := p["text"]
+	if n := len(utf16.Encode([]rune(text))); n == 0 || n > 4096 {
+		reply(w, nil, 400, fmt.Sprintf("Bad Request: message text length %d", n), 0)
+		return
+	}
+	var kb *models.InlineKeyboardMarkup
+	if raw := p["reply_markup"]; raw != "" {
+		kb = &models.InlineKeyboardMarkup{}
+		if err := json.Unmarshal([]byte(raw), kb); err != nil {
+			reply(w, nil, 400, "Bad Request: can't parse reply keyboard markup JSON object", 0)
+			return
+		}
+		for _, row := range kb.InlineKeyboard {
+			for _, b := range row {
+				if n := len(b.CallbackData); n < 1 || n > 64 {
+					reply(w, nil, 400, "Bad Request: BUTTON_DATA_INVALID", 0)
+					return
+				}
+			}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.blocked[chat] {
+		reply(w, nil, 403, "Forbidden: bot was blocked by the user", 0)
+		return
+	}
+	if f := s.fail[chat]; len(f) > 0 {
+		s.fail[chat] = f[1:]
+		desc := "Internal Server Error"
+		if f[0].Code == 429 {
+			desc = "Too Many Requests: retry after " + strconv.Itoa(f[0].RetryAfter)
+		}
+		reply(w, nil, f[0].Code, desc, f[0].RetryAfter)
+		return
+	}
+	s.nextMsg++
+	m := Sent{ChatID: chat, MessageID: s.nextMsg, Text: text, Keyboard: kb, At: time.Now()}
+	s.sent = append(s.sent, m)
+	s.changedLocked()
+	reply(w, models.Message{ID: m.MessageID, Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, Text: text, Date: int(m.At.Unix())}, 0, "", 0)
+}
+
+// parseParams reads a request's parameters from a multipart form (the
+// client library) or a JSON body.
+func parseParams(r *http.Request) (map[string]string, error) {
+	out := map[string]string{}
+	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch ct {
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			if errors.Is(err, io.EOF) || strings.HasSuffix(err.Error(), "EOF") {
+				return out, nil // a method called without parameters
+			}
+			return nil, err
+		}
+		for k, v := range r.MultipartForm.Value {
+			out[k] = v[0]
+		}
+	case "application/json":
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]json.RawMessage
+		if len(body) > 0 {
+			if err := json.Unmarshal(body, &m); err != nil {
+				return nil, err
+			}
+		}
+		for k, v := range m {
+			var s string
+			if json.Unmarshal(v, &s) == nil {
+				out[k] = s
+			} else {
+				out[k] = string(v)
+			}
+		}
+	}
+	return out, nil
+}
+
+func reply(w http.ResponseWriter, result any, code int, desc string, retryAfter int) {
+	w.Header().Set("Content-Type", "application/json")
+	body := map[string]any{"ok": code == 0}
+	if code == 0 {
+		body["result"] = result
+	} else {
+		w.WriteHeader(code)
+		body["error_code"], body["description"] = code, desc
+		if retryAfter > 0 {
+			body["parameters"] = map[string]int{"retry_after": retryAfter}
+		}
+	}
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// Text returns a private text message update from user.
+func Text(user int64, lang, text string) *models.Update {
+	return &models.Update{Message: &models.Message{
+		ID:   int(time.Now().UnixNano() % 1e9),
+		Date: int(time.Now().Unix()),
+		From: &models.User{ID: user, FirstName: "Seller", LanguageCode: lang},
+		Chat: models.Chat{ID: user, Type: models.ChatTypePrivate},
+		Text: text,
+	}}
+}
+
+// Click returns a callback query update: user pressed the button with data
+// under message m.
+func Click(user int64, m Sent, data string) *models.Update {
+	return &models.Update{CallbackQuery: &models.CallbackQuery{
+		ID:   "cb" + strconv.FormatInt(time.Now().UnixNano(), 36),
+		From: models.User{ID: user, FirstName: "Seller"},
+		Message: models.MaybeInaccessibleMessage{Type: models.MaybeInaccessibleMessageTypeMessage, Message: &models.Message{
+			ID: m.MessageID, Chat: models.Chat{ID: m.ChatID, Type: models.ChatTypePrivate}, Text: m.Text, ReplyMarkup: m.Keyboard,
+			Date: int(m.At.Unix()),
+		}},
+		Data: data,
+	}}
+}
