@@ -51,12 +51,17 @@ const usage = `usage: onboardbot <command> [flags]
 commands:
   chat       talk to the bot in this terminal (the default)
   markets    list the market rule sets and their versions
-  serve      run the Telegram and Slack adapters (not in this build yet)
+  serve      run the Telegram adapter, the HTTP server (/healthz, webhooks) and the outbox dispatcher
   announce   queue an announcement to sellers (not in this build yet)
 
 environment:
-  ONBOARD_DB         SQLite file (default onboard.db)
-  ONBOARD_RULES_DIR  read market rules from this folder instead of the built-in ones
+  ONBOARD_DB               SQLite file (default onboard.db)
+  ONBOARD_RULES_DIR        read market rules from this folder instead of the built-in ones
+  ONBOARD_ADDR             HTTP listen address for serve (default 127.0.0.1:8080)
+  TELEGRAM_BOT_TOKEN       enables the Telegram adapter
+  TELEGRAM_API_URL         Bot API server (default https://api.telegram.org)
+  TELEGRAM_WEBHOOK_SECRET  webhook mode at POST /telegram/webhook; unset: long polling
+  ONBOARD_TELEGRAM_RATE    messages per second to Telegram in all (default 25)
 `
 
 // Run runs one command and returns the exit status.
@@ -71,8 +76,10 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.chat(ctx, args)
 	case "markets":
 		err = m.markets(args)
-	case "serve", "announce":
-		err = fmt.Errorf("%s: not in this build yet: the Telegram, Slack and announcement parts are still to come; `onboardbot chat` works today", cmd)
+	case "serve":
+		err = m.serve(ctx, args)
+	case "announce":
+		err = fmt.Errorf("%s: not in this build yet: admin announcements are still to come", cmd)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return 0

@@ -107,8 +107,8 @@ func TestUnknownCommandAndUnbuiltCommands(t *testing.T) {
 	if code, _, errOut := run(t, nil, "", "frobnicate"); code != 2 || !strings.Contains(errOut, "usage") {
 		t.Errorf("unknown command: exit %d, %s", code, errOut)
 	}
-	if code, _, errOut := run(t, nil, "", "serve"); code == 0 || !strings.Contains(errOut, "not in this build yet") {
-		t.Errorf("serve: exit %d, %s", code, errOut)
+	if code, _, errOut := run(t, nil, "", "announce"); code == 0 || !strings.Contains(errOut, "not in this build yet") {
+		t.Errorf("announce: exit %d, %s", code, errOut)
 	}
 	if code, _, errOut := run(t, map[string]string{"ONBOARD_DB": t.TempDir()}, "", "chat"); code == 0 || !strings.Contains(errOut, "onboardbot:") {
 		t.Errorf("a folder as the database: exit %d, %s", code, errOut)

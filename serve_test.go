@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
+)
+
+// freeAddr returns a loopback address nobody listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's log writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// startServe runs `onboardbot serve` in-process and returns a stop function
+// that cancels it (as SIGTERM does) and returns its exit code and log.
+func startServe(t *testing.T, env map[string]string) func() (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &syncBuffer{}
+	m := &Main{Stdin: strings.NewReader(""), Stdout: logs, Stderr: logs, Getenv: func(k string) string { return env[k] }, Now: time.Now}
+	done := make(chan int, 1)
+	go func() { done <- m.Run(ctx, []string{"serve"}) }()
+	// Wait until the HTTP server answers.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		resp, err := http.Get("http://" + env["ONBOARD_ADDR"] + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("/healthz: %d", resp.StatusCode)
+			}
+			break
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited with %d:\n%s", code, logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve never answered /healthz:\n%s", logs.String())
+		}
+	}
+	return func() (int, string) {
+		cancel()
+		select {
+		case code := <-done:
+			return code, logs.String()
+		case <-time.After(15 * time.Second):
+			t.Fatal("serve did not stop")
+			return -1, ""
+		}
+	}
+}
+
+func TestServeTelegramWebhookAndPolling(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	db := filepath.Join(t.TempDir(), "onboard.db")
+	env := map[string]string{
+		"ONBOARD_DB": db, "ONBOARD_ADDR": freeAddr(t), "TELEGRAM_BOT_TOKEN": tgtest.Token,
+		"TELEGRAM_API_URL": srv.URL, "TELEGRAM_WEBHOOK_SECRET": "webhook_secret", "ONBOARD_TELEGRAM_RATE": "100",
+	}
+	stop := startServe(t, env)
+	u := tgtest.Text(7001, "en", "/onboard tiktok-uk")
+	u.ID = 1
+	body, _ := json.Marshal(u)
+	post := func(secret string) int {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+env["ONBOARD_ADDR"]+"/telegram/webhook", bytes.NewReader(body))
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := post("nope"); code != http.StatusUnauthorized {
+		t.Errorf("wrong secret: %d", code)
+	}
+	if code := post("webhook_secret"); code != http.StatusOK {
+		t.Fatalf("webhook: %d", code)
+	}
+	if !srv.Wait(10*time.Second, func() bool { return len(srv.SentTo(7001)) == 1 }) {
+		t.Fatal("no reply to the webhook update")
+	}
+	if code, logs := stop(); code != 0 || strings.Contains(logs, tgtest.Token) || strings.Contains(logs, "webhook_secret") {
+		t.Errorf("exit %d; a secret in the log?\n%s", code, logs)
+	}
+	if len(srv.Calls("setMyCommands")) != 2 {
+		t.Error("the command menu was not registered")
+	}
+
+	// The same database, now long polling: the seller continues.
+	delete(env, "TELEGRAM_WEBHOOK_SECRET")
+	env["ONBOARD_ADDR"] = freeAddr(t)
+	stop = startServe(t, env)
+	srv.AddUpdate(tgtest.Text(7001, "en", "1"))
+	if !srv.Wait(10*time.Second, func() bool { return len(srv.SentTo(7001)) == 2 }) {
+		t.Fatal("no reply to the polled update")
+	}
+	if !strings.Contains(srv.SentTo(7001)[1].Text, "How many TikTok shops") {
+		t.Errorf("reply = %s", srv.SentTo(7001)[1].Text)
+	}
+	if code, _ := stop(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+}
+
+func TestServeRefusesBadConfiguration(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"nothing configured", map[string]string{}, "nothing to serve"},
+		{"slack only", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "Slack adapter is not in this build"},
+		{"bad secret", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_SECRET": "has spaces!"}, "TELEGRAM_WEBHOOK_SECRET must be"},
+		{"bad rate", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "ONBOARD_TELEGRAM_RATE": "-3"}, "ONBOARD_TELEGRAM_RATE"},
+		{"bad address", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "ONBOARD_ADDR": "8080"}, "ONBOARD_ADDR"},
+		{"bad api url", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.env["ONBOARD_DB"] = filepath.Join(t.TempDir(), "x.db")
+			code, _, errOut := run(t, tt.env, "", "serve")
+			if code == 0 || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d, stderr %q, want %q", code, errOut, tt.want)
+			}
+			if strings.Contains(errOut, "has spaces!") {
+				t.Error("the secret appears in the error")
+			}
+		})
+	}
+
+	srv := tgtest.New()
+	defer srv.Close()
+	code, _, errOut := run(t, map[string]string{"TELEGRAM_BOT_TOKEN": "999:wrong", "TELEGRAM_API_URL": srv.URL,
+		"ONBOARD_DB": filepath.Join(t.TempDir(), "x.db"), "ONBOARD_ADDR": freeAddr(t)}, "", "serve")
+	if code == 0 || !strings.Contains(errOut, "getMe") || strings.Contains(errOut, "999:wrong") {
+		t.Errorf("wrong token: exit %d, %s", code, errOut)
+	}
+}
