@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/onboardbot/onboardbot/flows"
@@ -131,21 +132,37 @@ func (cv *conversation) markets(args []string) error {
 	return nil
 }
 
-// marketList shows the markets grouped by platform, and how to start.
+// marketList shows the markets grouped by platform, then which platforms
+// each region has, and how to start.
 func (cv *conversation) marketList() {
 	lang := cv.lang()
+	markets := cv.core.catalog.Markets()
 	var b strings.Builder
-	b.WriteString(flows.Text{ZH: "可以入驻的市场:", EN: "Markets:"}.In(lang))
+	b.WriteString(flows.Text{ZH: "可以入驻的市场(按平台):", EN: "Markets by platform:"}.In(lang))
 	platform := ""
-	for _, m := range cv.core.catalog.Markets() {
+	for _, m := range markets {
 		if m.Platform != platform {
 			platform = m.Platform
 			b.WriteString("\n" + platform)
 		}
-		fmt.Fprintf(&b, "\n  %s · %s (%s)", m.ID, m.Name.In(lang), m.Region.In(lang))
+		fmt.Fprintf(&b, "\n  %s · %s", m.ID, m.Name.In(lang))
+	}
+	b.WriteString("\n\n" + flows.Text{ZH: "按地区:", EN: "By region:"}.In(lang))
+	var regions []string
+	byRegion := map[string][]string{}
+	for _, m := range markets {
+		r := m.Region.In(lang)
+		if _, ok := byRegion[r]; !ok {
+			regions = append(regions, r)
+		}
+		byRegion[r] = append(byRegion[r], m.ID)
+	}
+	sort.Strings(regions)
+	for _, r := range regions {
+		fmt.Fprintf(&b, "\n  %s: %s", r, strings.Join(byRegion[r], ", "))
 	}
 	cv.parts = append(cv.parts, b.String())
-	first := cv.core.catalog.Markets()[0].ID
+	first := markets[0].ID
 	cv.sayf("输入 /onboard <市场编号> 开始,例如 /onboard %s", "Type /onboard <market id> to start, for example /onboard %s", first)
 }
 

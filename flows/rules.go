@@ -176,6 +176,9 @@ type Question struct {
 	// Expect says in words what is expected and is shown on a re-prompt.
 	Pattern string `yaml:"pattern,omitempty"`
 	Expect  Text   `yaml:"expect,omitempty"`
+	// Example is an answer that matches Pattern; the loader checks it, so a
+	// pattern that rejects every real answer cannot ship.
+	Example string `yaml:"example,omitempty"`
 
 	// Min and Max bound a number answer; an answer outside is re-prompted.
 	Min *float64 `yaml:"min,omitempty"`
@@ -273,6 +276,7 @@ type Evidence struct {
 	// must match in full; Expect describes it for a re-prompt.
 	Pattern string `yaml:"pattern,omitempty"`
 	Expect  Text   `yaml:"expect,omitempty"`
+	Example string `yaml:"example,omitempty"` // a number that matches Pattern
 	// Expiry means the certificate has an expiry date worth recording.
 	Expiry bool `yaml:"expiry,omitempty"`
 }

@@ -90,14 +90,25 @@ func (v *validator) sourced(path string, s Sourced) {
 	}
 }
 
-func (v *validator) pattern(path, pattern string, expect Text) {
+func (v *validator) pattern(path, pattern string, expect Text, example string) {
 	if pattern == "" {
+		if example != "" {
+			v.add(path+".example", "an example without a pattern")
+		}
 		return
 	}
-	if _, err := regexp.Compile(pattern); err != nil {
+	re, err := regexp.Compile(`^(?:` + pattern + `)$`)
+	if err != nil {
 		v.add(path+".pattern", "invalid regular expression: %v", err)
+		return
 	}
 	v.text(path+".expect", expect, true)
+	switch {
+	case example == "":
+		v.add(path+".pattern", "a pattern needs an example that matches it (example: ...)")
+	case !re.MatchString(example):
+		v.add(path+".example", "example %q does not match the pattern", example)
+	}
 }
 
 func (v *validator) market() {
@@ -175,7 +186,7 @@ func (v *validator) market() {
 		v.sourced(path, it.Sourced)
 		v.condition(path+".when", it.When, questions)
 		if it.Evidence != nil {
-			v.pattern(path+".evidence", it.Evidence.Pattern, it.Evidence.Expect)
+			v.pattern(path+".evidence", it.Evidence.Pattern, it.Evidence.Expect, it.Evidence.Example)
 		}
 	}
 }
@@ -202,7 +213,7 @@ func (v *validator) question(path string, q *Question) {
 			v.add(path+".choices", "a %s question has no choices", q.Kind)
 		}
 		if q.Kind == KindText {
-			v.pattern(path, q.Pattern, q.Expect)
+			v.pattern(path, q.Pattern, q.Expect, q.Example)
 		} else if q.Pattern != "" {
 			v.add(path+".pattern", "only text questions take a pattern")
 		}
