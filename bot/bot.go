@@ -32,6 +32,10 @@ type Inbound struct {
 	// Unsupported means the seller sent something the bot cannot read (a
 	// sticker, a photo); they get a short hint.
 	Unsupported bool
+	// Public means the message was in a shared channel (a mention): the
+	// answer is a short invitation to continue in a direct message, since
+	// onboarding answers are the seller's own business.
+	Public bool
 }
 
 // ChoiceRef names one choice of one question of one market.

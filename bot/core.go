@@ -151,6 +151,11 @@ func (cv *conversation) reply() Reply {
 }
 
 func (cv *conversation) handle(in Inbound) error {
+	if in.Public {
+		cv.sayf("👋 我是跨境开店助手,带你一步步完成新市场的入驻(资质、仓储物流、资质证书清单)。入驻信息只在私信里聊:请给我发私信,输入 start 开始。",
+			"👋 I walk cross-border sellers through entering a new market: eligibility, warehousing and logistics, and the certificates they need. Onboarding is private, so let's talk in a direct message: open a DM with me and type start.")
+		return nil
+	}
 	if in.Unsupported {
 		cv.sayf("我只能读文字消息和按钮。请用文字回答,或输入 /help 查看命令。", "I can only read text messages and buttons. Please answer in text, or type /help for the commands.")
 		return nil

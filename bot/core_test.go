@@ -258,3 +258,12 @@ func TestFreeTextWithoutAMarketGetsHelp(t *testing.T) {
 	mustContain(t, h.send("ivy", "/back"), "nothing to go back to")
 	mustContain(t, h.send("ivy", "/checklist tiktok-uk"), "not started", "/onboard tiktok-uk")
 }
+
+func TestPublicMentionInvitesToDirectMessage(t *testing.T) {
+	h := newHarness(t)
+	r := h.deliver(bot.Inbound{Platform: "test", UserID: "pat", ChatID: "C1/171.1", UpdateID: "ev1", Text: "status", Public: true})
+	mustContain(t, r, "direct message")
+	if s, o := h.state("pat", ""); s.Market != "" || o.Market != "" {
+		t.Error("a public mention started onboarding")
+	}
+}
