@@ -79,6 +79,9 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		}
 		r := cv.reply()
 		r.Platform, r.ChatID, r.SellerID, r.Kind = in.Platform, seller.ChatID, seller.ID, KindReply
+		if in.Public {
+			r.ChatID = in.ChatID // answered where they asked
+		}
 		if err := tx.Enqueue(ctx, &r, now); err != nil {
 			return fmt.Errorf("queue reply: %w", err)
 		}
@@ -113,8 +116,8 @@ func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (Se
 	case err != nil:
 		return s, fmt.Errorf("load seller: %w", err)
 	}
-	if in.ChatID != "" {
-		s.ChatID = in.ChatID
+	if in.ChatID != "" && !in.Public {
+		s.ChatID = in.ChatID // where the seller talks to us privately
 	}
 	s.Unreachable = false // they just wrote to us
 	if !s.LangSet && in.LangHint != "" {

@@ -261,8 +261,15 @@ func TestFreeTextWithoutAMarketGetsHelp(t *testing.T) {
 
 func TestPublicMentionInvitesToDirectMessage(t *testing.T) {
 	h := newHarness(t)
+	h.send("pat", "/start")
 	r := h.deliver(bot.Inbound{Platform: "test", UserID: "pat", ChatID: "C1/171.1", UpdateID: "ev1", Text: "status", Public: true})
 	mustContain(t, r, "direct message")
+	if r.ChatID != "C1/171.1" {
+		t.Errorf("answered in %q, not where asked", r.ChatID)
+	}
+	if r := h.send("pat", "/help"); r.ChatID != "chat-pat" {
+		t.Errorf("the private chat became %q", r.ChatID)
+	}
 	if s, o := h.state("pat", ""); s.Market != "" || o.Market != "" {
 		t.Error("a public mention started onboarding")
 	}
