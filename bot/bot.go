@@ -55,7 +55,8 @@ type Choice struct {
 // replies ahead of announcements.
 type Kind string
 
-// Outgoing message kinds.
+// Outgoing message kinds. Replies (and admins' progress messages) go
+// ahead of announcements.
 const (
 	KindReply        Kind = "reply"
 	KindAnnouncement Kind = "announcement"
@@ -77,6 +78,18 @@ type Reply struct {
 	// button click (a stale button); empty when the click was taken. It is
 	// not stored: the click's acknowledgement is not a message.
 	Notice string `json:"-"`
+	// Announcement is the announcement this message delivers (0 if none);
+	// an announcement reaches a seller at most once.
+	Announcement int64 `json:"-"`
+	// StatusOf marks an admin's progress message for an announcement: it is
+	// edited as delivery goes.
+	StatusOf int64 `json:"-"`
+	// Ref is the platform's id of the message once sent (for edits).
+	Ref string `json:"-"`
+	// Undeliverable, when set at queueing, stores the message as already
+	// failed with this reason (a seller known to be unreachable), so it is
+	// counted but never sent.
+	Undeliverable string `json:"-"`
 }
 
 // Seller is one seller on one platform.
@@ -98,6 +111,9 @@ type Seller struct {
 	CreatedAt   time.Time
 }
 
+// Key is the seller's identity as admins are listed: "telegram:123".
+func (s Seller) Key() string { return s.Platform + ":" + s.UserID }
+
 // Onboarding is a seller's progress in one market.
 type Onboarding struct {
 	SellerID     int64
@@ -105,8 +121,45 @@ type Onboarding struct {
 	RulesVersion string
 	Stage        flows.Stage
 	State        flows.State
-	StartedAt    time.Time
-	UpdatedAt    time.Time
+	// Muted means the seller asked not to get this market's announcements.
+	Muted     bool
+	StartedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Subscriber is a seller with their progress in one market.
+type Subscriber struct {
+	Seller     Seller
+	Onboarding Onboarding
+}
+
+// Announcement is a message from admins to the sellers of some markets,
+// narrowed by category, stage or an open checklist item.
+type Announcement struct {
+	ID       int64
+	Markets  []string
+	Category string
+	Stage    flows.Stage
+	OpenItem string
+	// Text may leave a language empty: those sellers get the other one.
+	Text        flows.Text
+	CreatedBy   string // "telegram:123", "slack:U1" or "shell"
+	AdminSeller int64  // the admin's seller id, 0 from the shell
+	Recipients  int
+	CreatedAt   time.Time
+	FinishedAt  time.Time // zero while delivering
+}
+
+// DeliveryStats counts an announcement's messages by what became of them.
+type DeliveryStats struct {
+	Sent, Pending, Unreachable, Failed int
+}
+
+// Draft is an announcement an admin is writing in chat, and the step
+// they are at.
+type Draft struct {
+	Step         string       `json:"step"`
+	Announcement Announcement `json:"announcement"`
 }
 
 // Action is what a history entry records.
@@ -144,9 +197,9 @@ type Store interface {
 // Outbox is the delivery side of the store: what is still to send, and
 // what became of it.
 type Outbox interface {
-	// DueChats lists chats on a platform with undelivered messages to
-	// reachable sellers, those with sellers' replies first, oldest first.
-	DueChats(ctx context.Context, platform string, limit int) ([]string, error)
+	// DueChats lists chats on a platform with undelivered messages of a kind
+	// to reachable sellers, oldest first.
+	DueChats(ctx context.Context, platform string, kind Kind, limit int) ([]string, error)
 	// Pending lists a chat's undelivered messages: replies first, then
 	// announcements, each oldest first.
 	Pending(ctx context.Context, platform, chatID string) ([]Reply, error)
@@ -154,6 +207,9 @@ type Outbox interface {
 	Outgoing(ctx context.Context, id int64) (Reply, error)
 	// MarkSent records that messages were delivered.
 	MarkSent(ctx context.Context, ids []int64, at time.Time) error
+	// MarkSentRef records that one message was delivered as the platform's
+	// message ref.
+	MarkSentRef(ctx context.Context, id int64, ref string, at time.Time) error
 	// MarkFailed sets a message aside that cannot be delivered, with the reason.
 	MarkFailed(ctx context.Context, id int64, reason string, at time.Time) error
 	// MarkUnreachable records that the recipient of r cannot be reached on
@@ -180,6 +236,34 @@ type Tx interface {
 	AppendHistory(ctx context.Context, h HistoryEntry) error
 	// History lists a seller's history in a market, oldest first.
 	History(ctx context.Context, sellerID int64, market string) ([]HistoryEntry, error)
-	// Enqueue adds a message to the outbox and sets its ID.
+	// Enqueue adds a message to the outbox and sets its ID. An announcement
+	// already queued to the seller is not queued again (ID stays 0).
 	Enqueue(ctx context.Context, r *Reply, at time.Time) error
+
+	// Subscribers lists the sellers onboarding any of the markets who have
+	// not muted it.
+	Subscribers(ctx context.Context, markets []string) ([]Subscriber, error)
+	// Behind lists every seller onboarding a market whose progress was
+	// checked against another rule version than version.
+	Behind(ctx context.Context, market, version string) ([]Subscriber, error)
+	SetMuted(ctx context.Context, sellerID int64, market string, muted bool) error
+	// CreateAnnouncement stores an announcement and sets its ID.
+	CreateAnnouncement(ctx context.Context, a *Announcement) error
+	SetRecipients(ctx context.Context, id int64, n int) error
+	Announcements(ctx context.Context, limit int) ([]Announcement, error)
+	// ActiveAnnouncements lists announcements still being delivered.
+	ActiveAnnouncements(ctx context.Context) ([]Announcement, error)
+	FinishAnnouncement(ctx context.Context, id int64, at time.Time) error
+	Stats(ctx context.Context, id int64) (DeliveryStats, error)
+	// StatusMessage finds an announcement's progress message; ErrNotFound if none.
+	StatusMessage(ctx context.Context, id int64) (Reply, error)
+	// Draft loads an admin's draft; ErrNotFound if none.
+	Draft(ctx context.Context, sellerID int64) (Draft, error)
+	SaveDraft(ctx context.Context, sellerID int64, d Draft, at time.Time) error
+	DeleteDraft(ctx context.Context, sellerID int64) error
+	// SellersByKey finds sellers by "platform:user id" keys (admins).
+	SellersByKey(ctx context.Context, keys []string) ([]Seller, error)
+	// RuleSet loads a stored market rule version as JSON; ErrNotFound if none.
+	RuleSet(ctx context.Context, market, version string) ([]byte, error)
+	SaveRuleSet(ctx context.Context, market, version string, rules []byte, at time.Time) error
 }

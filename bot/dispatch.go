@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 )
@@ -26,17 +27,28 @@ func (e *RetryAfterError) Error() string {
 
 func (e *RetryAfterError) Unwrap() error { return e.Err }
 
-// Sender delivers one queued message on one platform. It waits for the
-// platform's rate limits itself, and reports a 429 as *RetryAfterError and a
-// recipient who blocked the bot as ErrUnreachable.
+// Sender delivers one queued message on one platform and returns the
+// platform's id of the (last) message sent. It waits for the platform's
+// rate limits itself, letting replies ahead of announcements (r.Kind), and
+// reports a 429 as *RetryAfterError and a recipient who blocked the bot as
+// ErrUnreachable.
 type Sender interface {
-	Send(ctx context.Context, r Reply) error
+	Send(ctx context.Context, r Reply) (ref string, err error)
+}
+
+// Editor is implemented by senders that can change the text of a message
+// they sent (an admin's progress message), removing its buttons.
+type Editor interface {
+	Edit(ctx context.Context, chatID, ref, text string) error
 }
 
 // Dispatcher sends a platform's outbox: one worker per chat, so a chat's
 // messages go out in order while different chats proceed in parallel.
-// A message is marked sent only after the platform accepted it, so a crash
-// can repeat at most the messages in flight, never lose one.
+// Chats with sellers' replies get workers first; announcements have a lane
+// of their own with fewer workers, so a broadcast never keeps a seller who
+// is onboarding waiting. A message is marked sent only after the platform
+// accepted it, so a crash can repeat at most the messages in flight, never
+// lose one.
 type Dispatcher struct {
 	outbox   Outbox
 	platform string
@@ -45,6 +57,7 @@ type Dispatcher struct {
 	now      func() time.Time
 
 	workers     int
+	annWorkers  int
 	idle        time.Duration
 	maxAttempts int
 	backoff     time.Duration
@@ -56,8 +69,11 @@ type Dispatcher struct {
 // DispatcherOption configures a Dispatcher.
 type DispatcherOption func(*Dispatcher)
 
-// WithWorkers bounds how many chats are sent to at once.
-func WithWorkers(n int) DispatcherOption { return func(d *Dispatcher) { d.workers = n } }
+// WithWorkers bounds how many chats are sent replies at once, and how many
+// chats are sent announcements at once.
+func WithWorkers(replies, announcements int) DispatcherOption {
+	return func(d *Dispatcher) { d.workers, d.annWorkers = replies, announcements }
+}
 
 // WithPollInterval sets how often the outbox is checked when nobody called
 // Notify: messages queued by another process (onboardbot announce) arrive this way.
@@ -77,7 +93,7 @@ func NewDispatcher(outbox Outbox, platform string, sender Sender, opts ...Dispat
 	d := &Dispatcher{
 		outbox: outbox, platform: platform, sender: sender,
 		log: slog.New(slog.DiscardHandler), now: time.Now,
-		workers: 64, idle: time.Second, maxAttempts: 6, backoff: time.Second, sendTimeout: 30 * time.Second,
+		workers: 64, annWorkers: 16, idle: time.Second, maxAttempts: 6, backoff: time.Second, sendTimeout: 30 * time.Second,
 		wake: make(chan struct{}, 1),
 	}
 	for _, o := range opts {
@@ -94,40 +110,78 @@ func (d *Dispatcher) Notify() {
 	}
 }
 
+// lane is what a worker was started for.
+type lane int
+
+const (
+	replyLane lane = iota
+	announcementLane
+)
+
+type finished struct {
+	chat string
+	lane lane
+}
+
 // Run sends until ctx is done, then waits for the messages in flight.
 // What is unsent stays in the outbox for the next run.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	inflight := map[string]bool{}
-	done := make(chan string)
+	busy := map[lane]int{}
+	var queue []string // chats with announcements, waiting for a worker
+	done := make(chan finished)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	start := func(chat string, l lane) {
+		inflight[chat] = true
+		busy[l]++
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.drain(ctx, chat)
+			select {
+			case done <- finished{chat, l}:
+			case <-ctx.Done():
+			}
+		}()
+	}
 	for {
-		if free := d.workers - len(inflight); free > 0 {
-			chats, err := d.outbox.DueChats(ctx, d.platform, free+len(inflight))
+		if free := d.workers - busy[replyLane]; free > 0 {
+			chats, err := d.outbox.DueChats(ctx, d.platform, KindReply, free+len(inflight))
 			if err != nil && ctx.Err() == nil {
-				d.log.Error("dispatch: list due chats", "platform", d.platform, "err", err)
+				d.log.Error("dispatch: list chats with replies", "err", err)
 			}
 			for _, chat := range chats {
-				if inflight[chat] || len(inflight) >= d.workers {
-					continue
+				if !inflight[chat] && busy[replyLane] < d.workers {
+					start(chat, replyLane)
 				}
-				inflight[chat] = true
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					d.drain(ctx, chat)
-					select {
-					case done <- chat:
-					case <-ctx.Done():
-					}
-				}()
+			}
+		}
+		for busy[announcementLane] < d.annWorkers {
+			if len(queue) == 0 {
+				var err error
+				queue, err = d.outbox.DueChats(ctx, d.platform, KindAnnouncement, 1000)
+				if err != nil && ctx.Err() == nil {
+					d.log.Error("dispatch: list chats with announcements", "err", err)
+				}
+				// Chats being sent to now come back later, if anything is left.
+				queue = slices.DeleteFunc(queue, func(c string) bool { return inflight[c] })
+				if len(queue) == 0 {
+					break
+				}
+			}
+			chat := queue[0]
+			queue = queue[1:]
+			if !inflight[chat] {
+				start(chat, announcementLane)
 			}
 		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case chat := <-done:
-			delete(inflight, chat)
+		case f := <-done:
+			delete(inflight, f.chat)
+			busy[f.lane]--
 		case <-d.wake:
 		case <-time.After(d.idle):
 		}
@@ -166,12 +220,12 @@ func (d *Dispatcher) deliver(ctx context.Context, r Reply) bool {
 		// A send that started finishes even when shutdown begins, so that it
 		// is recorded: cancelling it half-way would send it twice.
 		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.sendTimeout)
-		err := d.sender.Send(sendCtx, r)
+		ref, err := d.sender.Send(sendCtx, r)
 		cancel()
 		var retry *RetryAfterError
 		switch {
 		case err == nil:
-			if err := d.outbox.MarkSent(context.WithoutCancel(ctx), []int64{r.ID}, d.now()); err != nil {
+			if err := d.outbox.MarkSentRef(context.WithoutCancel(ctx), r.ID, ref, d.now()); err != nil {
 				d.log.Error("dispatch: mark sent", "platform", d.platform, "outbox", r.ID, "err", err)
 				return false
 			}

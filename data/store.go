@@ -124,6 +124,16 @@ func (s *Store) MarkSent(ctx context.Context, ids []int64, at time.Time) error {
 	return nil
 }
 
+// MarkSentRef records one message as delivered, with the platform's id for it.
+func (s *Store) MarkSentRef(ctx context.Context, id int64, ref string, at time.Time) error {
+	_, err := s.write.ExecContext(ctx, s.write.Rebind(
+		`UPDATE outbox SET sent_at = ?, ref = ? WHERE id = ? AND sent_at IS NULL`), at.UTC(), ref, id)
+	if err != nil {
+		return fmt.Errorf("mark outbox %d sent: %w", id, err)
+	}
+	return nil
+}
+
 // MarkFailed sets one message aside with the reason.
 func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, at time.Time) error {
 	_, err := s.write.ExecContext(ctx, s.write.Rebind(
@@ -159,13 +169,18 @@ func (s *Store) MarkUnreachable(ctx context.Context, r bot.Reply, reason string,
 }
 
 type outboxRow struct {
-	ID       int64         `db:"id"`
-	Platform string        `db:"platform"`
-	ChatID   string        `db:"chat_id"`
-	SellerID sql.NullInt64 `db:"seller_id"`
-	Kind     string        `db:"kind"`
-	Payload  string        `db:"payload"`
+	ID           int64         `db:"id"`
+	Platform     string        `db:"platform"`
+	ChatID       string        `db:"chat_id"`
+	SellerID     sql.NullInt64 `db:"seller_id"`
+	Kind         string        `db:"kind"`
+	Payload      string        `db:"payload"`
+	Announcement sql.NullInt64 `db:"announcement_id"`
+	StatusOf     sql.NullInt64 `db:"status_of"`
+	Ref          string        `db:"ref"`
 }
+
+const outboxColumns = `id, platform, chat_id, seller_id, kind, payload, announcement_id, status_of, ref`
 
 func (r outboxRow) reply() (bot.Reply, error) {
 	var rep bot.Reply
@@ -173,19 +188,20 @@ func (r outboxRow) reply() (bot.Reply, error) {
 		return rep, fmt.Errorf("outbox %d: %w", r.ID, err)
 	}
 	rep.ID, rep.Platform, rep.ChatID, rep.SellerID, rep.Kind = r.ID, r.Platform, r.ChatID, r.SellerID.Int64, bot.Kind(r.Kind)
+	rep.Announcement, rep.StatusOf, rep.Ref = r.Announcement.Int64, r.StatusOf.Int64, r.Ref
 	return rep, nil
 }
 
 // replyFirst orders sellers' replies ahead of announcements.
 const replyFirst = `CASE WHEN kind = 'reply' THEN 0 ELSE 1 END`
 
-// DueChats lists chats with undelivered messages to reachable sellers.
-func (s *Store) DueChats(ctx context.Context, platform string, limit int) ([]string, error) {
+// DueChats lists chats with undelivered messages of a kind to reachable sellers.
+func (s *Store) DueChats(ctx context.Context, platform string, kind bot.Kind, limit int) ([]string, error) {
 	var chats []string
 	err := s.read.SelectContext(ctx, &chats, s.read.Rebind(
 		`SELECT o.chat_id FROM outbox o LEFT JOIN sellers s ON s.id = o.seller_id
-		 WHERE o.platform = ? AND o.sent_at IS NULL AND o.failed_at IS NULL AND s.unreachable_at IS NULL
-		 GROUP BY o.chat_id ORDER BY MIN(`+replyFirst+`), MIN(o.id) LIMIT ?`), platform, limit)
+		 WHERE o.platform = ? AND o.kind = ? AND o.sent_at IS NULL AND o.failed_at IS NULL AND s.unreachable_at IS NULL
+		 GROUP BY o.chat_id ORDER BY MIN(o.id) LIMIT ?`), platform, string(kind), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due chats: %w", err)
 	}
@@ -196,7 +212,7 @@ func (s *Store) DueChats(ctx context.Context, platform string, limit int) ([]str
 func (s *Store) Pending(ctx context.Context, platform, chatID string) ([]bot.Reply, error) {
 	var rows []outboxRow
 	err := s.read.SelectContext(ctx, &rows, s.read.Rebind(
-		`SELECT id, platform, chat_id, seller_id, kind, payload FROM outbox
+		`SELECT `+outboxColumns+` FROM outbox
 		 WHERE platform = ? AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL
 		 ORDER BY `+replyFirst+`, id`), platform, chatID)
 	if err != nil {
@@ -217,7 +233,7 @@ func (s *Store) Pending(ctx context.Context, platform, chatID string) ([]bot.Rep
 func (s *Store) Outgoing(ctx context.Context, id int64) (bot.Reply, error) {
 	var r outboxRow
 	err := s.read.GetContext(ctx, &r, s.read.Rebind(
-		`SELECT id, platform, chat_id, seller_id, kind, payload FROM outbox WHERE id = ?`), id)
+		`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`), id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Reply{}, bot.ErrNotFound
 	}
@@ -270,8 +286,12 @@ func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Sell
 	if err != nil {
 		return bot.Seller{}, err
 	}
+	return r.seller(), nil
+}
+
+func (r sellerRow) seller() bot.Seller {
 	return bot.Seller{ID: r.ID, Platform: r.Platform, UserID: r.UserID, ChatID: r.ChatID,
-		Lang: flows.Lang(r.Lang), LangSet: r.LangSet, Market: r.Market, Unreachable: r.Unreachable.Valid, CreatedAt: r.CreatedAt}, nil
+		Lang: flows.Lang(r.Lang), LangSet: r.LangSet, Market: r.Market, Unreachable: r.Unreachable.Valid, CreatedAt: r.CreatedAt}
 }
 
 func (t *storeTx) CreateSeller(ctx context.Context, s *bot.Seller) error {
@@ -302,18 +322,19 @@ type onboardingRow struct {
 	State        string    `db:"state"`
 	StartedAt    time.Time `db:"started_at"`
 	UpdatedAt    time.Time `db:"updated_at"`
+	Muted        bool      `db:"muted"`
 }
 
 func (r onboardingRow) onboarding() (bot.Onboarding, error) {
 	o := bot.Onboarding{SellerID: r.SellerID, Market: r.Market, RulesVersion: r.RulesVersion,
-		Stage: flows.Stage(r.Stage), StartedAt: r.StartedAt, UpdatedAt: r.UpdatedAt}
+		Stage: flows.Stage(r.Stage), Muted: r.Muted, StartedAt: r.StartedAt, UpdatedAt: r.UpdatedAt}
 	if err := json.Unmarshal([]byte(r.State), &o.State); err != nil {
 		return o, fmt.Errorf("decode state of seller %d in %s: %w", r.SellerID, r.Market, err)
 	}
 	return o, nil
 }
 
-const onboardingColumns = `seller_id, market, rules_version, stage, state, started_at, updated_at`
+const onboardingColumns = `seller_id, market, rules_version, stage, state, started_at, updated_at, muted`
 
 func (t *storeTx) Onboarding(ctx context.Context, sellerID int64, market string) (bot.Onboarding, error) {
 	var r onboardingRow
@@ -351,11 +372,11 @@ func (t *storeTx) SaveOnboarding(ctx context.Context, o bot.Onboarding) error {
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
-	_, err = t.exec(ctx, `INSERT INTO onboardings (`+onboardingColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)
+	_, err = t.exec(ctx, `INSERT INTO onboardings (`+onboardingColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (seller_id, market) DO UPDATE SET
 		  rules_version = excluded.rules_version, stage = excluded.stage,
-		  state = excluded.state, updated_at = excluded.updated_at`,
-		o.SellerID, o.Market, o.RulesVersion, string(o.Stage), string(state), o.StartedAt.UTC(), o.UpdatedAt.UTC())
+		  state = excluded.state, updated_at = excluded.updated_at, muted = excluded.muted`,
+		o.SellerID, o.Market, o.RulesVersion, string(o.Stage), string(state), o.StartedAt.UTC(), o.UpdatedAt.UTC(), o.Muted)
 	return err
 }
 
@@ -393,12 +414,33 @@ func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error
 	if err != nil {
 		return fmt.Errorf("encode reply: %w", err)
 	}
-	var seller any
+	var seller, announcement, statusOf, failedAt any
 	if r.SellerID != 0 {
 		seller = r.SellerID
 	}
-	return t.tx.GetContext(ctx, &r.ID, t.tx.Rebind(
-		`INSERT INTO outbox (platform, chat_id, seller_id, kind, payload, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-		r.Platform, r.ChatID, seller, string(r.Kind), string(payload), at.UTC())
+	if r.Announcement != 0 {
+		announcement = r.Announcement
+	}
+	if r.StatusOf != 0 {
+		statusOf = r.StatusOf
+	}
+	if r.Undeliverable != "" {
+		failedAt = at.UTC()
+	}
+	var ids []int64
+	// An announcement already queued to this seller stays queued once.
+	err = t.tx.SelectContext(ctx, &ids, t.tx.Rebind(
+		`INSERT INTO outbox (platform, chat_id, seller_id, kind, payload, created_at, announcement_id, status_of, failed_at, error)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		 ON CONFLICT (announcement_id, seller_id) WHERE announcement_id IS NOT NULL DO NOTHING
+		 RETURNING id`),
+		r.Platform, r.ChatID, seller, string(r.Kind), string(payload), at.UTC(), announcement, statusOf, failedAt, r.Undeliverable)
+	if err != nil {
+		return err
+	}
+	r.ID = 0
+	if len(ids) == 1 {
+		r.ID = ids[0]
+	}
+	return nil
 }

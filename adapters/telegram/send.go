@@ -20,40 +20,55 @@ const maxText = 4096
 
 // Send delivers one outbox message: split at line boundaries when longer
 // than Telegram allows, choices as an inline keyboard under the last part.
-// It waits for the overall and per-chat rate limits. A 429 is returned as
-// *bot.RetryAfterError and a blocked bot as bot.ErrUnreachable; the parts of
-// a split reply already delivered are not sent again on the retry.
-func (a *Adapter) Send(ctx context.Context, r bot.Reply) error {
+// It waits for the overall and per-chat rate limits (announcements after
+// replies). A 429 is returned as *bot.RetryAfterError and a blocked bot as
+// bot.ErrUnreachable; the parts of a split reply already delivered are not
+// sent again on the retry. The ref is the last message's id.
+func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
 	chat, err := strconv.ParseInt(r.ChatID, 10, 64)
 	if err != nil {
-		return fmt.Errorf("%w: chat id %q is not a Telegram chat", bot.ErrUnreachable, r.ChatID)
+		return "", fmt.Errorf("%w: chat id %q is not a Telegram chat", bot.ErrUnreachable, r.ChatID)
 	}
 	parts := Split(r.Text, maxText)
 	a.mu.Lock()
 	start := a.progress[r.ID]
 	a.mu.Unlock()
+	var ref string
 	for i := start; i < len(parts); i++ {
-		if err := a.limiter.Wait(ctx); err != nil {
-			return err
-		}
-		if err := a.chats.get(r.ChatID).Wait(ctx); err != nil {
-			return err
+		if err := a.pace.Wait(ctx, r.ChatID, r.Kind == bot.KindAnnouncement); err != nil {
+			return "", err
 		}
 		p := &tg.SendMessageParams{ChatID: chat, Text: parts[i]}
 		if i == len(parts)-1 && len(r.Choices) > 0 {
 			p.ReplyMarkup = keyboard(r)
 		}
-		if _, err := a.api.SendMessage(ctx, p); err != nil {
+		m, err := a.api.SendMessage(ctx, p)
+		if err != nil {
 			a.mu.Lock()
 			a.progress[r.ID] = i
 			a.mu.Unlock()
-			return mapError(err)
+			return "", mapError(err)
 		}
+		ref = strconv.Itoa(m.ID)
 	}
 	a.mu.Lock()
 	delete(a.progress, r.ID)
 	a.mu.Unlock()
-	return nil
+	return ref, nil
+}
+
+// Edit replaces the text of a message the bot sent (and drops its keyboard).
+func (a *Adapter) Edit(ctx context.Context, chatID, ref, text string) error {
+	chat, err1 := strconv.ParseInt(chatID, 10, 64)
+	msg, err2 := strconv.Atoi(ref)
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("telegram: cannot edit message %q in chat %q", ref, chatID)
+	}
+	if err := a.pace.Wait(ctx, chatID, false); err != nil {
+		return err
+	}
+	_, err := a.api.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: chat, MessageID: msg, Text: truncate(text, maxText)})
+	return mapError(err)
 }
 
 // keyboard renders a reply's choices, one button a row. The callback data

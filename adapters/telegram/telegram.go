@@ -17,8 +17,8 @@ import (
 
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
-	"golang.org/x/time/rate"
 
+	"github.com/onboardbot/onboardbot/adapters/pace"
 	"github.com/onboardbot/onboardbot/bot"
 )
 
@@ -66,9 +66,8 @@ type Adapter struct {
 	username string
 	log      *slog.Logger
 
-	limiter *rate.Limiter
-	chats   *chatLimiters
-	locks   [64]sync.Mutex // per-chat ordering, striped by chat id
+	pace  *pace.Pacer
+	locks [64]sync.Mutex // per-chat ordering, striped by chat id
 
 	mu       sync.Mutex
 	progress map[int64]int // outbox id -> parts of a split reply already sent
@@ -116,8 +115,7 @@ func New(ctx context.Context, cfg Config, core Core, outbox bot.Outbox) (*Adapte
 	}
 	a := &Adapter{
 		api: api, core: core, outbox: outbox, cfg: cfg, username: me.Username, log: cfg.Logger,
-		limiter:  rate.NewLimiter(rate.Limit(cfg.Rate), 1),
-		chats:    newChatLimiters(rate.Limit(cfg.ChatRate)),
+		pace:     pace.New(cfg.Rate, cfg.ChatRate),
 		progress: map[int64]int{},
 	}
 	return a, nil
@@ -153,43 +151,3 @@ func (a *Adapter) lock(chat int64) func() {
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
 
-// chatLimiters paces each chat (about one message per second), forgetting
-// chats that have been quiet for a while.
-type chatLimiters struct {
-	every rate.Limit
-	mu    sync.Mutex
-	byID  map[string]*chatLimiter
-	sweep time.Time
-}
-
-type chatLimiter struct {
-	lim  *rate.Limiter
-	used time.Time
-}
-
-func newChatLimiters(every rate.Limit) *chatLimiters {
-	return &chatLimiters{every: every, byID: map[string]*chatLimiter{}}
-}
-
-func (c *chatLimiters) get(chat string) *rate.Limiter {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := time.Now()
-	if now.Sub(c.sweep) > time.Minute {
-		for k, l := range c.byID {
-			if now.Sub(l.used) > time.Minute {
-				delete(c.byID, k)
-			}
-		}
-		c.sweep = now
-	}
-	l, ok := c.byID[chat]
-	if !ok {
-		// About one message per second per chat; a short burst lets a reply
-		// split in two go out together.
-		l = &chatLimiter{lim: rate.NewLimiter(c.every, 2)}
-		c.byID[chat] = l
-	}
-	l.used = now
-	return l.lim
-}

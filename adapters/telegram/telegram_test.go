@@ -415,7 +415,7 @@ func TestLongRepliesAreSplitAndCommandsRegistered(t *testing.T) {
 	long := strings.Repeat("一行中文说明,用来把消息撑长。\n", 700) // about 11,000 characters
 	r := bot.Reply{ID: 99, Platform: telegram.Platform, ChatID: "5008", Text: long,
 		Choices: []bot.Choice{{Label: "OK", Ref: bot.ChoiceRef{Market: "m", Question: "q", Choice: "c"}}}}
-	if err := e.adapter.Send(context.Background(), r); err != nil {
+	if _, err := e.adapter.Send(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
 	parts := srv.SentTo(5008)

@@ -1,0 +1,85 @@
+// Package pace keeps an adapter's sending within a platform's limits: an
+// overall rate, and a slower rate per chat. Sellers' replies go first:
+// announcements only take a slot that no reply is waiting for.
+package pace
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Pacer is shared by everything that sends on one platform.
+type Pacer struct {
+	overall *rate.Limiter
+	gap     time.Duration // between two overall slots
+	perChat rate.Limit
+
+	mu    sync.Mutex
+	chats map[string]*chat
+	sweep time.Time
+}
+
+type chat struct {
+	lim  *rate.Limiter
+	used time.Time
+}
+
+// New returns a pacer for overall messages per second in all and perChat
+// per chat (a burst of two per chat lets a reply split in two go together).
+func New(overall, perChat float64) *Pacer {
+	return &Pacer{
+		overall: rate.NewLimiter(rate.Limit(overall), 1),
+		gap:     time.Duration(float64(time.Second) / overall),
+		perChat: rate.Limit(perChat),
+		chats:   map[string]*chat{},
+	}
+}
+
+// Wait blocks until a message may go to chat. Low-priority messages
+// (announcements) never queue ahead of others: they take an overall slot
+// only when it is free right now, and look again shortly otherwise.
+func (p *Pacer) Wait(ctx context.Context, chatID string, low bool) error {
+	if err := p.chat(chatID).Wait(ctx); err != nil {
+		return err
+	}
+	if !low {
+		return p.overall.Wait(ctx)
+	}
+	poll := max(p.gap/4, 50*time.Microsecond)
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for !p.overall.Allow() {
+		t.Reset(poll)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+	return nil
+}
+
+// chat returns the chat's limiter, forgetting chats quiet for a minute.
+func (p *Pacer) chat(id string) *rate.Limiter {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if now.Sub(p.sweep) > time.Minute {
+		for k, c := range p.chats {
+			if now.Sub(c.used) > time.Minute {
+				delete(p.chats, k)
+			}
+		}
+		p.sweep = now
+	}
+	c, ok := p.chats[id]
+	if !ok {
+		c = &chat{lim: rate.NewLimiter(p.perChat, 2)}
+		p.chats[id] = c
+	}
+	c.used = now
+	return c.lim
+}

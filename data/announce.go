@@ -1,0 +1,224 @@
+package data
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/flows"
+)
+
+const subscriberColumns = `s.id, s.platform, s.user_id, s.chat_id, s.lang, s.lang_set, s.market, s.unreachable_at, s.created_at,
+	o.seller_id, o.market, o.rules_version, o.stage, o.state, o.started_at, o.updated_at, o.muted`
+
+func (t *storeTx) subscribers(ctx context.Context, query string, args ...any) ([]bot.Subscriber, error) {
+	rows, err := t.tx.QueryxContext(ctx, t.tx.Rebind(query), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []bot.Subscriber
+	for rows.Next() {
+		var s sellerRow
+		var o onboardingRow
+		if err := rows.Scan(&s.ID, &s.Platform, &s.UserID, &s.ChatID, &s.Lang, &s.LangSet, &s.Market, &s.Unreachable, &s.CreatedAt,
+			&o.SellerID, &o.Market, &o.RulesVersion, &o.Stage, &o.State, &o.StartedAt, &o.UpdatedAt, &o.Muted); err != nil {
+			return nil, err
+		}
+		ob, err := o.onboarding()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, bot.Subscriber{Seller: s.seller(), Onboarding: ob})
+	}
+	return out, rows.Err()
+}
+
+func (t *storeTx) Subscribers(ctx context.Context, markets []string) ([]bot.Subscriber, error) {
+	if len(markets) == 0 {
+		return nil, nil
+	}
+	query, args, err := sqlx.In(`SELECT `+subscriberColumns+` FROM onboardings o JOIN sellers s ON s.id = o.seller_id
+		WHERE o.market IN (?) AND o.muted = 0 ORDER BY s.id, o.market`, markets)
+	if err != nil {
+		return nil, err
+	}
+	return t.subscribers(ctx, query, args...)
+}
+
+func (t *storeTx) Behind(ctx context.Context, market, version string) ([]bot.Subscriber, error) {
+	return t.subscribers(ctx, `SELECT `+subscriberColumns+` FROM onboardings o JOIN sellers s ON s.id = o.seller_id
+		WHERE o.market = ? AND o.rules_version <> ? ORDER BY s.id`, market, version)
+}
+
+func (t *storeTx) SetMuted(ctx context.Context, sellerID int64, market string, muted bool) error {
+	_, err := t.exec(ctx, `UPDATE onboardings SET muted = ? WHERE seller_id = ? AND market = ?`, muted, sellerID, market)
+	return err
+}
+
+func (t *storeTx) CreateAnnouncement(ctx context.Context, a *bot.Announcement) error {
+	var admin any
+	if a.AdminSeller != 0 {
+		admin = a.AdminSeller
+	}
+	return t.tx.GetContext(ctx, &a.ID, t.tx.Rebind(
+		`INSERT INTO announcements (markets, category, stage, open_item, text_zh, text_en, created_by, admin_seller, recipients, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		strings.Join(a.Markets, ","), a.Category, string(a.Stage), a.OpenItem, a.Text.ZH, a.Text.EN, a.CreatedBy, admin, a.Recipients, a.CreatedAt.UTC())
+}
+
+func (t *storeTx) SetRecipients(ctx context.Context, id int64, n int) error {
+	_, err := t.exec(ctx, `UPDATE announcements SET recipients = ? WHERE id = ?`, n, id)
+	return err
+}
+
+type announcementRow struct {
+	ID          int64         `db:"id"`
+	Markets     string        `db:"markets"`
+	Category    string        `db:"category"`
+	Stage       string        `db:"stage"`
+	OpenItem    string        `db:"open_item"`
+	TextZH      string        `db:"text_zh"`
+	TextEN      string        `db:"text_en"`
+	CreatedBy   string        `db:"created_by"`
+	AdminSeller sql.NullInt64 `db:"admin_seller"`
+	Recipients  int           `db:"recipients"`
+	CreatedAt   time.Time     `db:"created_at"`
+	FinishedAt  sql.NullTime  `db:"finished_at"`
+}
+
+func (r announcementRow) announcement() bot.Announcement {
+	return bot.Announcement{ID: r.ID, Markets: strings.Split(r.Markets, ","), Category: r.Category, Stage: flows.Stage(r.Stage),
+		OpenItem: r.OpenItem, Text: flows.Text{ZH: r.TextZH, EN: r.TextEN}, CreatedBy: r.CreatedBy, AdminSeller: r.AdminSeller.Int64,
+		Recipients: r.Recipients, CreatedAt: r.CreatedAt, FinishedAt: r.FinishedAt.Time}
+}
+
+const announcementColumns = `id, markets, category, stage, open_item, text_zh, text_en, created_by, admin_seller, recipients, created_at, finished_at`
+
+func (t *storeTx) announcements(ctx context.Context, query string, args ...any) ([]bot.Announcement, error) {
+	var rows []announcementRow
+	if err := t.tx.SelectContext(ctx, &rows, t.tx.Rebind(query), args...); err != nil {
+		return nil, err
+	}
+	out := make([]bot.Announcement, len(rows))
+	for i, r := range rows {
+		out[i] = r.announcement()
+	}
+	return out, nil
+}
+
+func (t *storeTx) Announcements(ctx context.Context, limit int) ([]bot.Announcement, error) {
+	return t.announcements(ctx, `SELECT `+announcementColumns+` FROM announcements ORDER BY id DESC LIMIT ?`, limit)
+}
+
+func (t *storeTx) ActiveAnnouncements(ctx context.Context) ([]bot.Announcement, error) {
+	return t.announcements(ctx, `SELECT `+announcementColumns+` FROM announcements WHERE finished_at IS NULL ORDER BY id`)
+}
+
+func (t *storeTx) FinishAnnouncement(ctx context.Context, id int64, at time.Time) error {
+	_, err := t.exec(ctx, `UPDATE announcements SET finished_at = ? WHERE id = ? AND finished_at IS NULL`, at.UTC(), id)
+	return err
+}
+
+func (t *storeTx) Stats(ctx context.Context, id int64) (bot.DeliveryStats, error) {
+	var st struct {
+		Sent        sql.NullInt64 `db:"sent"`
+		Pending     sql.NullInt64 `db:"pending"`
+		Unreachable sql.NullInt64 `db:"unreachable"`
+		Failed      sql.NullInt64 `db:"failed"`
+	}
+	err := t.tx.GetContext(ctx, &st, t.tx.Rebind(`SELECT
+		SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END) AS sent,
+		SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END) AS pending,
+		SUM(CASE WHEN failed_at IS NOT NULL AND error LIKE 'unreachable%' THEN 1 ELSE 0 END) AS unreachable,
+		SUM(CASE WHEN failed_at IS NOT NULL AND error NOT LIKE 'unreachable%' THEN 1 ELSE 0 END) AS failed
+		FROM outbox WHERE announcement_id = ?`), id)
+	if err != nil {
+		return bot.DeliveryStats{}, err
+	}
+	return bot.DeliveryStats{Sent: int(st.Sent.Int64), Pending: int(st.Pending.Int64), Unreachable: int(st.Unreachable.Int64), Failed: int(st.Failed.Int64)}, nil
+}
+
+func (t *storeTx) StatusMessage(ctx context.Context, id int64) (bot.Reply, error) {
+	var r outboxRow
+	err := t.tx.GetContext(ctx, &r, t.tx.Rebind(`SELECT `+outboxColumns+` FROM outbox WHERE status_of = ? ORDER BY id LIMIT 1`), id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.Reply{}, bot.ErrNotFound
+	}
+	if err != nil {
+		return bot.Reply{}, err
+	}
+	return r.reply()
+}
+
+func (t *storeTx) Draft(ctx context.Context, sellerID int64) (bot.Draft, error) {
+	var raw string
+	err := t.tx.GetContext(ctx, &raw, t.tx.Rebind(`SELECT draft FROM admin_drafts WHERE seller_id = ?`), sellerID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return bot.Draft{}, bot.ErrNotFound
+	}
+	if err != nil {
+		return bot.Draft{}, err
+	}
+	var d bot.Draft
+	if err := json.Unmarshal([]byte(raw), &d); err != nil {
+		return bot.Draft{}, fmt.Errorf("decode draft: %w", err)
+	}
+	return d, nil
+}
+
+func (t *storeTx) SaveDraft(ctx context.Context, sellerID int64, d bot.Draft, at time.Time) error {
+	raw, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("encode draft: %w", err)
+	}
+	_, err = t.exec(ctx, `INSERT INTO admin_drafts (seller_id, draft, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (seller_id) DO UPDATE SET draft = excluded.draft, updated_at = excluded.updated_at`, sellerID, string(raw), at.UTC())
+	return err
+}
+
+func (t *storeTx) DeleteDraft(ctx context.Context, sellerID int64) error {
+	_, err := t.exec(ctx, `DELETE FROM admin_drafts WHERE seller_id = ?`, sellerID)
+	return err
+}
+
+func (t *storeTx) SellersByKey(ctx context.Context, keys []string) ([]bot.Seller, error) {
+	var out []bot.Seller
+	for _, k := range keys {
+		platform, user, ok := strings.Cut(k, ":")
+		if !ok {
+			continue
+		}
+		s, err := t.Seller(ctx, platform, user)
+		if errors.Is(err, bot.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+func (t *storeTx) RuleSet(ctx context.Context, market, version string) ([]byte, error) {
+	var raw string
+	err := t.tx.GetContext(ctx, &raw, t.tx.Rebind(`SELECT rules FROM rule_sets WHERE market = ? AND version = ?`), market, version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, bot.ErrNotFound
+	}
+	return []byte(raw), err
+}
+
+func (t *storeTx) SaveRuleSet(ctx context.Context, market, version string, rules []byte, at time.Time) error {
+	_, err := t.exec(ctx, `INSERT INTO rule_sets (market, version, rules, loaded_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (market, version) DO NOTHING`, market, version, string(rules), at.UTC())
+	return err
+}
