@@ -52,7 +52,7 @@ commands:
   chat       talk to the bot in this terminal (the default)
   markets    list the market rule sets and their versions
   serve      run the Telegram adapter, the HTTP server (/healthz, webhooks) and the outbox dispatcher
-  announce   queue an announcement to sellers (not in this build yet)
+  announce   queue an announcement: --market ID [--category ID] [--stage STAGE] [--item ID] --text TEXT
 
 environment:
   ONBOARD_DB               SQLite file (default onboard.db)
@@ -62,6 +62,7 @@ environment:
   TELEGRAM_API_URL         Bot API server (default https://api.telegram.org)
   TELEGRAM_WEBHOOK_SECRET  webhook mode at POST /telegram/webhook; unset: long polling
   ONBOARD_TELEGRAM_RATE    messages per second to Telegram in all (default 25)
+  ONBOARD_ADMINS           who may announce: telegram:<user id>,slack:<user id>,...
 `
 
 // Run runs one command and returns the exit status.
@@ -79,7 +80,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	case "serve":
 		err = m.serve(ctx, args)
 	case "announce":
-		err = fmt.Errorf("%s: not in this build yet: admin announcements are still to come", cmd)
+		err = m.announce(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return 0
@@ -160,11 +161,100 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
+	admins, err := m.admins()
+	if err != nil {
+		return err
+	}
 	logger := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(logger))
+	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(logger), bot.WithAdmins(admins))
+	if _, err := core.SyncRules(ctx); err != nil {
+		return fmt.Errorf("bring sellers to the current rules: %w", err)
+	}
 	a := console.New(core, store, *user, m.Stdin, m.Stdout,
 		console.WithPrompt(m.Interactive), console.WithLangHint(*lang), console.WithClock(m.Now))
 	return a.Run(ctx)
+}
+
+// admins reads ONBOARD_ADMINS: comma-separated platform:user keys.
+func (m *Main) admins() ([]string, error) {
+	var keys []string
+	for _, k := range strings.Split(m.Getenv("ONBOARD_ADMINS"), ",") {
+		k = strings.TrimSpace(k)
+		if k == "" {
+			continue
+		}
+		platform, user, ok := strings.Cut(k, ":")
+		if !ok || user == "" || (platform != "telegram" && platform != "slack" && platform != "console") {
+			return nil, fmt.Errorf("ONBOARD_ADMINS: %q is not telegram:<user id>, slack:<user id> or console:<name>", k)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// announce queues an announcement from the shell; a running serve delivers it.
+func (m *Main) announce(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("announce", flag.ContinueOnError)
+	fs.SetOutput(m.Stderr)
+	db := fs.String("db", m.env("ONBOARD_DB", "onboard.db"), "SQLite file (ONBOARD_DB)")
+	var markets multiFlag
+	fs.Var(&markets, "market", "market id (repeat, or separate with commas)")
+	category := fs.String("category", "", "only sellers of this product category")
+	stage := fs.String("stage", "", "only sellers at this stage: eligibility, logistics, categories, checklist, complete, ineligible")
+	item := fs.String("item", "", "only sellers with this checklist item not done")
+	text := fs.String("text", "", "the text; lines starting zh: and en: give each language")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("announce: unexpected argument %q (quote the text: --text \"...\")", fs.Arg(0))
+	}
+	t, problem := bot.ParseAnnouncementText(*text)
+	if !problem.IsZero() {
+		return fmt.Errorf("announce: %s", problem.EN)
+	}
+	if *stage != "" && !validStage(flows.Stage(*stage)) {
+		return fmt.Errorf("announce: unknown stage %q", *stage)
+	}
+	catalog, err := m.rules()
+	if err != nil {
+		return err
+	}
+	store, err := data.Open(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	core := bot.New(store, catalog, bot.WithClock(m.Now))
+	res, err := core.Announce(ctx, bot.Announcement{Markets: markets, Category: *category, Stage: flows.Stage(*stage), OpenItem: *item, Text: t, CreatedBy: "shell"})
+	if err != nil {
+		return fmt.Errorf("announce: %w", err)
+	}
+	fmt.Fprintf(m.Stdout, "announcement %d queued: %d recipients (%d to send, %d unreachable); a running `onboardbot serve` delivers it\n",
+		res.Announcement.ID, res.Announcement.Recipients, res.Queued, res.Unreachable)
+	return nil
+}
+
+func validStage(s flows.Stage) bool {
+	switch s {
+	case flows.StageEligibility, flows.StageLogistics, flows.StageCategories, flows.StageChecklist, flows.StageComplete, flows.StageIneligible:
+		return true
+	}
+	return false
+}
+
+// multiFlag collects a repeatable, comma-separable flag.
+type multiFlag []string
+
+func (f *multiFlag) String() string { return strings.Join(*f, ",") }
+
+func (f *multiFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*f = append(*f, s)
+		}
+	}
+	return nil
 }
 
 // isTerminal reports whether f is a terminal rather than a pipe or file.

@@ -107,9 +107,7 @@ func TestUnknownCommandAndUnbuiltCommands(t *testing.T) {
 	if code, _, errOut := run(t, nil, "", "frobnicate"); code != 2 || !strings.Contains(errOut, "usage") {
 		t.Errorf("unknown command: exit %d, %s", code, errOut)
 	}
-	if code, _, errOut := run(t, nil, "", "announce"); code == 0 || !strings.Contains(errOut, "not in this build yet") {
-		t.Errorf("announce: exit %d, %s", code, errOut)
-	}
+
 	if code, _, errOut := run(t, map[string]string{"ONBOARD_DB": t.TempDir()}, "", "chat"); code == 0 || !strings.Contains(errOut, "onboardbot:") {
 		t.Errorf("a folder as the database: exit %d, %s", code, errOut)
 	}
@@ -145,5 +143,45 @@ func TestBinary(t *testing.T) {
 	out = chat("/status\n")
 	if !strings.Contains(out, "欢迎回来") || !strings.Contains(out, "TikTok Shop 英国跨境店 (tiktok-uk): 资质证书清单") {
 		t.Errorf("second run does not show where the seller was:\n%s", out)
+	}
+}
+
+func TestAnnounceFromTheShell(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "onboard.db")
+	for _, seller := range []struct{ user, input string }{
+		{"uk-beauty", "/onboard tiktok-uk\n1\n0\n1\n1\n2\n1\nbeauty\n"},
+		{"uk-toys", "/lang zh\n/onboard tiktok-uk\n1\n0\n1\n1\n2\n1\ntoys\n"},
+		{"id-only", "/onboard tiktok-id\n"},
+	} {
+		if code, _, errOut := run(t, map[string]string{"ONBOARD_DB": db, "USER": seller.user}, seller.input, "chat"); code != 0 {
+			t.Fatalf("chat: %s", errOut)
+		}
+	}
+	env := map[string]string{"ONBOARD_DB": db}
+	code, out, errOut := run(t, env, "", "announce", "--market", "tiktok-uk", "--text", "zh: 新规则\nen: New rule")
+	if code != 0 || !strings.Contains(out, "announcement 1 queued: 2 recipients") {
+		t.Fatalf("exit %d: %s %s", code, out, errOut)
+	}
+	code, out, _ = run(t, env, "", "announce", "--market", "tiktok-uk", "--category", "toys", "--text", "toys only")
+	if code != 0 || !strings.Contains(out, "queued: 1 recipients") {
+		t.Errorf("category filter: %s", out)
+	}
+	bad := [][]string{
+		{"--market", "mars", "--text", "x"},
+		{"--market", "tiktok-uk", "--category", "cars", "--text", "x"},
+		{"--market", "tiktok-uk", "--text", "  "},
+		{"--market", "tiktok-uk", "--text", strings.Repeat("x", 3001)},
+		{"--text", "no market"},
+		{"--market", "tiktok-uk", "--stage", "flying", "--text", "x"},
+	}
+	for _, args := range bad {
+		if code, _, errOut := run(t, env, "", append([]string{"announce"}, args...)...); code == 0 || errOut == "" {
+			t.Errorf("announce %v: exit %d", args, code)
+		}
+	}
+	// The sellers' outbox rows wait for serve, in each seller's language.
+	code, out, _ = run(t, map[string]string{"ONBOARD_DB": db, "USER": "uk-toys"}, "", "chat")
+	if code != 0 || !strings.Contains(out, "TikTok Shop 英国跨境店 公告") || !strings.Contains(out, "新规则") || strings.Contains(out, "New rule") {
+		t.Errorf("the Chinese seller's announcement:\n%s", out)
 	}
 }

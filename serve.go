@@ -9,14 +9,18 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"os/signal"
 	"regexp"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/flows"
 )
 
 // serveConfig is serve's configuration, read from the environment.
@@ -28,6 +32,7 @@ type serveConfig struct {
 	tgSecret      string
 	tgRate        float64
 	slackToken    string
+	admins        []string
 	shutdownGrace time.Duration
 }
 
@@ -46,7 +51,12 @@ func (m *Main) serveConfig() (serveConfig, error) {
 		slackToken:    m.Getenv("SLACK_BOT_TOKEN"),
 		shutdownGrace: 10 * time.Second,
 	}
+	admins, err := m.admins()
+	c.admins = admins
 	var errs []error
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		errs = append(errs, fmt.Errorf("ONBOARD_ADDR %q is not host:port", c.addr))
 	}
@@ -82,6 +92,39 @@ func positive(s string) (float64, error) {
 	return f, nil
 }
 
+// reloadOnHangup reloads the market rules on SIGHUP. A rule set that does
+// not load leaves the old one in force, and admins are told why (file and
+// line); a good one replaces it and sellers' checklists follow.
+func (m *Main) reloadOnHangup(ctx context.Context, core *bot.Core, log *slog.Logger, notify func()) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		catalog, err := m.rules()
+		if err != nil {
+			log.Error("rule reload failed; the old rules stay in force", "err", err)
+			msg := flows.Textf(flows.Text{ZH: "⚠️ 规则重新加载失败,旧规则继续生效:\n%s", EN: "⚠️ Reloading the rules failed; the old rules stay in force:\n%s"}, err.Error())
+			if err := core.TellAdmins(ctx, msg); err != nil {
+				log.Error("tell admins", "err", err)
+			}
+			notify()
+			continue
+		}
+		core.SetCatalog(catalog)
+		changes, err := core.SyncRules(ctx)
+		if err != nil {
+			log.Error("rules reloaded, but sellers could not all be updated", "err", err)
+		}
+		log.Info("rules reloaded", "markets", len(catalog.Markets()), "changed", len(changes))
+		notify()
+	}
+}
+
 // serve runs the platform adapters, the HTTP server and the dispatchers
 // until ctx is done, then shuts down in order: intake stops, work in hand
 // is committed, unsent messages stay in the outbox.
@@ -108,7 +151,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(log))
+	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(log), bot.WithAdmins(cfg.admins))
+	if _, err := core.SyncRules(ctx); err != nil {
+		return fmt.Errorf("serve: bring sellers to the current rules: %w", err)
+	}
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -151,6 +197,17 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	go func() {
 		defer wg.Done()
 		_ = disp.Run(runCtx)
+	}()
+	notifyAll := func() { disp.Notify() }
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = core.RunProgress(runCtx, map[string]bot.Editor{telegram.Platform: tgAdapter}, 3*time.Second, notifyAll)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		m.reloadOnHangup(runCtx, core, log, notifyAll)
 	}()
 
 	ln, err := net.Listen("tcp", cfg.addr)

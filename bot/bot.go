@@ -172,6 +172,7 @@ const (
 	ActionBack    Action = "back"
 	ActionRestart Action = "restart"
 	ActionMark    Action = "mark"
+	ActionRules   Action = "rules" // moved to a new rule version
 )
 
 // HistoryEntry is one line of a seller's append-only answer history.

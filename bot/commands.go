@@ -11,6 +11,7 @@ import (
 // command is one thing a seller can ask for, typed with or without the
 // leading slash.
 type command struct {
+	admin   bool // only for ONBOARD_ADMINS; refused and logged for anyone else
 	name    string
 	aliases []string // other names sellers type, Chinese among them
 	usage   string   // arguments, shown in /help
@@ -48,6 +49,16 @@ func commandTable() []command {
 			help: flows.Text{ZH: "查看你的回答记录和时间", EN: "what you answered, and when"}},
 		{name: "lang", aliases: []string{"language", "语言"}, usage: "zh|en", run: (*conversation).setLang,
 			help: flows.Text{ZH: "切换语言(中文 zh / English en)", EN: "switch language (中文 zh / English en)"}},
+		{name: "mute", aliases: []string{"静音"}, usage: "<market>", run: muteRunner(true),
+			help: flows.Text{ZH: "不再接收某个市场的公告", EN: "stop a market's announcements"}},
+		{name: "unmute", aliases: []string{"取消静音"}, usage: "<market>", run: muteRunner(false),
+			help: flows.Text{ZH: "恢复接收某个市场的公告", EN: "get a market's announcements again"}},
+		{admin: true, name: "announce", aliases: []string{"公告"}, run: (*conversation).announce,
+			help: flows.Text{ZH: "(管理员)给卖家发公告", EN: "(admins) send an announcement to sellers"}},
+		{admin: true, name: "announcements", run: (*conversation).announcementsCmd,
+			help: flows.Text{ZH: "(管理员)最近的公告和发送情况", EN: "(admins) recent announcements and their delivery"}},
+		{admin: true, name: "cancel", aliases: []string{"取消"}, run: (*conversation).cancel,
+			help: flows.Text{ZH: "(管理员)取消正在写的公告", EN: "(admins) drop the announcement being written"}},
 	}
 }
 
@@ -56,13 +67,14 @@ type CommandInfo struct {
 	Name  string
 	Usage string
 	Help  flows.Text
+	Admin bool
 }
 
-// Commands lists the seller commands, for platforms that show a menu.
+// Commands lists the commands, for platforms that show a menu.
 func (c *Core) Commands() []CommandInfo {
 	out := make([]CommandInfo, len(c.commands))
 	for i, cmd := range c.commands {
-		out[i] = CommandInfo{Name: cmd.name, Usage: cmd.usage, Help: cmd.help}
+		out[i] = CommandInfo{Name: cmd.name, Usage: cmd.usage, Help: cmd.help, Admin: cmd.admin}
 	}
 	return out
 }
@@ -116,6 +128,9 @@ func (cv *conversation) help(args []string) error {
 	var b strings.Builder
 	b.WriteString(flows.Text{ZH: "命令(斜杠可以省略):", EN: "Commands (the slash is optional):"}.In(cv.lang()))
 	for _, cmd := range cv.core.commands {
+		if cmd.admin && !cv.core.isAdmin(cv.seller) {
+			continue
+		}
 		fmt.Fprintf(&b, "\n/%s", cmd.name)
 		if cmd.usage != "" {
 			b.WriteString(" " + cmd.usage)
@@ -136,7 +151,7 @@ func (cv *conversation) markets(args []string) error {
 // each region has, and how to start.
 func (cv *conversation) marketList() {
 	lang := cv.lang()
-	markets := cv.core.catalog.Markets()
+	markets := cv.catalog.Markets()
 	var b strings.Builder
 	b.WriteString(flows.Text{ZH: "可以入驻的市场(按平台):", EN: "Markets by platform:"}.In(lang))
 	platform := ""
@@ -178,7 +193,7 @@ func (cv *conversation) marketArg(args []string, usage string) *flows.Market {
 		cv.marketList()
 		return nil
 	}
-	m, ok := cv.core.catalog.Market(id)
+	m, ok := cv.catalog.Market(id)
 	if !ok {
 		cv.sayf("没有这个市场:%s", "There is no market %q.", id)
 		cv.marketList()
@@ -234,7 +249,7 @@ func (cv *conversation) status(args []string) error {
 	var b strings.Builder
 	b.WriteString(flows.Text{ZH: "你的入驻进度:", EN: "Your markets:"}.In(lang))
 	for _, o := range all {
-		m, ok := cv.core.catalog.Market(o.Market)
+		m, ok := cv.catalog.Market(o.Market)
 		if !ok {
 			fmt.Fprintf(&b, "\n  %s: %s", o.Market, flows.Text{ZH: "这个市场已下线", EN: "no longer offered"}.In(lang))
 			continue
@@ -572,6 +587,8 @@ func (cv *conversation) historyCmd(args []string) error {
 			fmt.Fprintf(&b, "%s → %s", h.Question, answerLabel(m, h.Question, h.Value, lang))
 		case ActionMark:
 			fmt.Fprintf(&b, "%s: %s", h.Question, h.Value)
+		case ActionRules:
+			b.WriteString(flows.Textf(flows.Text{ZH: "规则更新到 %s 版", EN: "rules updated to version %s"}, h.Value).In(lang))
 		}
 	}
 	cv.parts = append(cv.parts, b.String())

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -21,10 +22,11 @@ const MaxTextBytes = 4096
 // the replies in one transaction.
 type Core struct {
 	store    Store
-	catalog  *flows.Catalog
+	catalog  atomic.Pointer[flows.Catalog]
 	now      func() time.Time
 	log      *slog.Logger
 	commands []command
+	admins   map[string]bool
 }
 
 // Option configures a Core.
@@ -38,7 +40,8 @@ func WithLogger(l *slog.Logger) Option { return func(c *Core) { c.log = l } }
 
 // New returns a Core over a store and the market rules.
 func New(store Store, catalog *flows.Catalog, opts ...Option) *Core {
-	c := &Core{store: store, catalog: catalog, now: time.Now, log: slog.New(slog.DiscardHandler)}
+	c := &Core{store: store, now: time.Now, log: slog.New(slog.DiscardHandler), admins: map[string]bool{}}
+	c.catalog.Store(catalog)
 	for _, o := range opts {
 		o(c)
 	}
@@ -46,8 +49,18 @@ func New(store Store, catalog *flows.Catalog, opts ...Option) *Core {
 	return c
 }
 
+// WithAdmins sets who may use admin commands: "telegram:<user id>" and
+// "slack:<user id>" keys.
+func WithAdmins(keys []string) Option {
+	return func(c *Core) {
+		for _, k := range keys {
+			c.admins[k] = true
+		}
+	}
+}
+
 // Catalog returns the market rules the core runs on.
-func (c *Core) Catalog() *flows.Catalog { return c.catalog }
+func (c *Core) Catalog() *flows.Catalog { return c.catalog.Load() }
 
 // Handle processes one inbound message. The seller's new state, the record
 // that the delivery was handled and the replies are committed together
@@ -70,7 +83,7 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		if err != nil {
 			return err
 		}
-		cv := &conversation{core: c, ctx: ctx, tx: tx, seller: &seller, now: now}
+		cv := &conversation{core: c, catalog: c.catalog.Load(), ctx: ctx, tx: tx, seller: &seller, now: now}
 		if err := cv.handle(in); err != nil {
 			return err
 		}
@@ -128,15 +141,17 @@ func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (Se
 
 // conversation is the handling of one inbound message.
 type conversation struct {
-	core    *Core
-	ctx     context.Context
-	tx      Tx
-	seller  *Seller
-	now     time.Time
-	parts   []string
-	choices []Choice
-	multi   bool
-	notice  flows.Text
+	core     *Core
+	catalog  *flows.Catalog // the rules for this whole message, even if they are reloaded meanwhile
+	ctx      context.Context
+	tx       Tx
+	seller   *Seller
+	now      time.Time
+	parts    []string
+	choices  []Choice
+	multi    bool
+	notice   flows.Text
+	statusOf int64 // the reply is the progress message of this announcement
 }
 
 func (cv *conversation) lang() flows.Lang { return cv.seller.Lang }
@@ -150,7 +165,7 @@ func (cv *conversation) sayf(zh, en string, args ...any) {
 }
 
 func (cv *conversation) reply() Reply {
-	return Reply{Text: strings.Join(cv.parts, "\n\n"), Choices: cv.choices, Multi: cv.multi, Notice: cv.notice.In(cv.lang())}
+	return Reply{Text: strings.Join(cv.parts, "\n\n"), Choices: cv.choices, Multi: cv.multi, Notice: cv.notice.In(cv.lang()), StatusOf: cv.statusOf}
 }
 
 func (cv *conversation) handle(in Inbound) error {
@@ -161,6 +176,14 @@ func (cv *conversation) handle(in Inbound) error {
 	}
 	if in.Unsupported {
 		cv.sayf("我只能读文字消息和按钮。请用文字回答,或输入 /help 查看命令。", "I can only read text messages and buttons. Please answer in text, or type /help for the commands.")
+		return nil
+	}
+	if in.Choice != nil && in.Choice.Market == draftMarket {
+		if ok, err := cv.draftInput(in.Choice.Choice); ok || err != nil {
+			return err
+		}
+		cv.notice = flows.Text{ZH: "这个按钮已经无效。", EN: "That button is no longer valid."}
+		cv.sayf("这个公告草稿已经不在了。", "That announcement draft is gone.")
 		return nil
 	}
 	if in.Choice != nil {
@@ -182,7 +205,14 @@ func (cv *conversation) handle(in Inbound) error {
 		return nil
 	}
 	if cmd, args, ok := cv.core.parseCommand(text); ok {
+		if cmd.admin && !cv.core.isAdmin(cv.seller) {
+			cv.refuse(cmd.name)
+			return nil
+		}
 		return cmd.run(cv, args)
+	}
+	if ok, err := cv.draftInput(text); ok || err != nil {
+		return err
 	}
 	if strings.HasPrefix(text, "/") {
 		cv.sayf("不认识这个命令:%s", "I don't know the command %s.", strings.Fields(text)[0])
@@ -203,7 +233,7 @@ func (cv *conversation) currentMarket() (*flows.Market, *Onboarding, error) {
 // onboarding loads the seller's progress in a market; nil when the market
 // is unknown or not started.
 func (cv *conversation) onboarding(id string) (*flows.Market, *Onboarding, error) {
-	m, ok := cv.core.catalog.Market(id)
+	m, ok := cv.catalog.Market(id)
 	if !ok {
 		return nil, nil, nil
 	}
@@ -356,17 +386,19 @@ func (cv *conversation) verdict(m *flows.Market, f *flows.Finding) {
 
 // source says where a rule comes from and since when, with the flags a
 // seller must see: not in force yet, or unconfirmed.
-func (cv *conversation) source(s flows.Sourced) string {
+func (cv *conversation) source(s flows.Sourced) string { return sourceText(s, cv.lang(), cv.now) }
+
+func sourceText(s flows.Sourced, lang flows.Lang, now time.Time) string {
 	t := flows.Textf(flows.Text{ZH: "来源:%s(%s 起生效)", EN: "Source: %s (in force since %s)"}, s.Source, s.Effective)
 	if s.Effective == "" {
 		t = flows.Textf(flows.Text{ZH: "来源:%s(来源未写明生效日期,%s 核对)", EN: "Source: %s (start date not given; checked %s)"}, s.Source, s.Checked)
 	}
-	if s.Upcoming(cv.now) {
+	if s.Upcoming(now) {
 		t = flows.Textf(flows.Text{ZH: "来源:%s(即将生效:%s)", EN: "Source: %s (upcoming: in force from %s)"}, s.Source, s.Effective)
 	}
 	if s.LowConfidence() {
 		t.ZH += " ⚠️ 未经核实:请向平台确认"
 		t.EN += " ⚠️ unconfirmed: check with the platform"
 	}
-	return t.In(cv.lang())
+	return t.In(lang)
 }

@@ -266,7 +266,8 @@ func Apply(m *Market, s State, input string, now time.Time) (State, *Reject) {
 	return next, nil
 }
 
-var listSep = regexp.MustCompile(`[,,、;;\s]+`)
+// Sellers separate choices with ASCII or full-width commas and semicolons, or 、.
+var listSep = regexp.MustCompile(`[,;\s\x{3001}\x{ff0c}\x{ff1b}]+`)
 
 // Parse reads input as an answer to q, or says what was expected.
 func Parse(q *Question, input string) (Answer, *Reject) {

@@ -86,7 +86,7 @@ func TestFlows(t *testing.T) {
 		{name: "indonesia without local stock", market: "tiktok-id",
 			inputs: []string{"pt-pma", "no"}, stage: flows.StageIneligible, verdictQ: "local-stock", remedy: "Indonesia"},
 		{name: "indonesia with a PT PMA selling cosmetics and food", market: "tiktok-id",
-			inputs: []string{"pt-pma", "yes", "ready", "overseas-3pl", "beauty food"},
+			inputs: []string{"pt-pma", "yes", "ready", "overseas-3pl", "beauty\uff0cfood"},
 			stage:  flows.StageChecklist,
 			items:  []string{"bpom-cosmetics", "bpom-food", "halal-food", "overseas-3pl"}, notItems: []string{"sni-toys", "own-warehouse"}},
 	}
