@@ -20,7 +20,7 @@ type harness struct {
 	core  *bot.Core
 }
 
-func newHarness(t *testing.T) *harness {
+func newHarness(t *testing.T, opts ...bot.Option) *harness {
 	t.Helper()
 	store, err := data.Open(context.Background(), filepath.Join(t.TempDir(), "onboard.db"))
 	if err != nil {
@@ -32,7 +32,8 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, store: store, core: bot.New(store, catalog, bot.WithClock(func() time.Time { return today }))}
+	opts = append([]bot.Option{bot.WithClock(func() time.Time { return today })}, opts...)
+	return &harness{t: t, store: store, core: bot.New(store, catalog, opts...)}
 }
 
 // send delivers a message from user and returns the reply.
