@@ -30,8 +30,12 @@ type chat struct {
 // New returns a pacer for overall messages per second in all and perChat
 // per chat (a burst of two per chat lets a reply split in two go together).
 func New(overall, perChat float64) *Pacer {
+	// A burst of a twentieth of a second's worth lets senders that were busy
+	// for a moment catch up, without going over the rate in any second by
+	// more than that.
+	burst := max(1, int(overall/20))
 	return &Pacer{
-		overall: rate.NewLimiter(rate.Limit(overall), 1),
+		overall: rate.NewLimiter(rate.Limit(overall), burst),
 		gap:     time.Duration(float64(time.Second) / overall),
 		perChat: rate.Limit(perChat),
 		chats:   map[string]*chat{},

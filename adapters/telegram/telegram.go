@@ -150,4 +150,3 @@ func (a *Adapter) lock(chat int64) func() {
 }
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
-

@@ -29,17 +29,32 @@ const (
 // env is one running bot: store, core, Telegram adapter and dispatcher,
 // against the test Bot API server.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *tgtest.Server
 	store   *data.Store
 	adapter *telegram.Adapter
+	core    *bot.Core
 	webhook *httptest.Server // nil when polling
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
 
-func start(t *testing.T, srv *tgtest.Server, db, mode string) *env {
+// options change how start runs the bot.
+type options struct {
+	admins   []string
+	rate     float64 // overall messages per second (default 1000)
+	progress bool    // run the announcement progress loop
+}
+
+func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *env {
 	t.Helper()
+	o := options{rate: 1000}
+	if len(opt) > 0 {
+		o = opt[0]
+		if o.rate == 0 {
+			o.rate = 1000
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	store, err := data.Open(ctx, db)
 	if err != nil {
@@ -50,19 +65,26 @@ func start(t *testing.T, srv *tgtest.Server, db, mode string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	core := bot.New(store, catalog)
+	core := bot.New(store, catalog, bot.WithAdmins(o.admins))
 	var disp *bot.Dispatcher
 	a, err := telegram.New(ctx, telegram.Config{
-		Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: secret, Rate: 1000, ChatRate: 1000, PollTimeout: 5 * time.Second,
+		Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: secret, Rate: o.rate, ChatRate: 1000, PollTimeout: 5 * time.Second,
 		Notify: func() { disp.Notify() },
 	}, core, store)
 	if err != nil {
 		t.Fatal(err)
 	}
 	disp = bot.NewDispatcher(store, telegram.Platform, a, bot.WithPollInterval(20*time.Millisecond), bot.WithRetries(3, 10*time.Millisecond))
-	e := &env{t: t, srv: srv, store: store, adapter: a, cancel: cancel}
+	e := &env{t: t, srv: srv, store: store, adapter: a, core: core, cancel: cancel}
 	e.wg.Add(1)
 	go func() { defer e.wg.Done(); _ = disp.Run(ctx) }()
+	if o.progress {
+		e.wg.Add(1)
+		go func() {
+			defer e.wg.Done()
+			_ = core.RunProgress(ctx, map[string]bot.Editor{telegram.Platform: a}, 50*time.Millisecond, disp.Notify)
+		}()
+	}
 	if mode == "poll" {
 		e.wg.Add(1)
 		go func() { defer e.wg.Done(); _ = a.Poll(ctx) }()

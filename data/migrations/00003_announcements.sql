@@ -23,7 +23,7 @@ ALTER TABLE outbox ADD COLUMN ref TEXT NOT NULL DEFAULT '';
 ALTER TABLE outbox ADD COLUMN status_of INTEGER REFERENCES announcements (id);
 CREATE UNIQUE INDEX outbox_announcement_seller ON outbox (announcement_id, seller_id) WHERE announcement_id IS NOT NULL;
 CREATE INDEX outbox_by_announcement ON outbox (announcement_id) WHERE announcement_id IS NOT NULL;
-CREATE INDEX outbox_due_kind ON outbox (platform, kind, id) WHERE sent_at IS NULL AND failed_at IS NULL;
+CREATE INDEX outbox_due_kind ON outbox (platform, kind, chat_id, id) WHERE sent_at IS NULL AND failed_at IS NULL;
 
 -- A seller who starts a market is subscribed to its announcements until they mute it.
 ALTER TABLE onboardings ADD COLUMN muted INTEGER NOT NULL DEFAULT 0;

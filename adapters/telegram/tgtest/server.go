@@ -65,10 +65,14 @@ type Server struct {
 	nextID    int64
 	confirmed int64 // every update below this id was confirmed by an offset
 	sent      []Sent
+	byChat    map[int64][]int // indexes into sent
 	calls     []Call
 	nextMsg   int
 	blocked   map[int64]bool
 	fail      map[int64][]Failure
+	limit     int         // sendMessage calls allowed per second in all (0: no limit)
+	recent    []time.Time // accepted sendMessage calls in the last second
+	limited   int         // 429s answered for going over the limit
 	changed   chan struct{} // closed and replaced on every change
 	closing   chan struct{}
 }
@@ -81,7 +85,7 @@ type Failure struct {
 
 // New starts a server.
 func New() *Server {
-	s := &Server{nextID: 1000, blocked: map[int64]bool{}, fail: map[int64][]Failure{},
+	s := &Server{nextID: 1000, blocked: map[int64]bool{}, fail: map[int64][]Failure{}, byChat: map[int64][]int{},
 		changed: make(chan struct{}), closing: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -141,6 +145,21 @@ func (s *Server) FailNext(chat int64, f ...Failure) {
 	s.fail[chat] = append(s.fail[chat], f...)
 }
 
+// Limit makes sendMessage answer 429 (retry_after 1) to calls beyond n in
+// any one second, as Telegram does to a bot that sends too fast.
+func (s *Server) Limit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limit = n
+}
+
+// Limited returns how many sendMessage calls were refused for going over the limit.
+func (s *Server) Limited() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.limited
+}
+
 // Sent returns every message sent so far.
 func (s *Server) Sent() []Sent {
 	s.mu.Lock()
@@ -150,13 +169,27 @@ func (s *Server) Sent() []Sent {
 
 // SentTo returns the messages sent to one chat.
 func (s *Server) SentTo(chat int64) []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var out []Sent
-	for _, m := range s.Sent() {
-		if m.ChatID == chat {
-			out = append(out, m)
-		}
+	for _, i := range s.byChat[chat] {
+		out = append(out, s.sent[i])
 	}
 	return out
+}
+
+// Count returns how many messages were sent in all.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sent)
+}
+
+// CountTo returns how many messages one chat received.
+func (s *Server) CountTo(chat int64) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.byChat[chat])
 }
 
 // Calls returns the requests for one method (all methods if empty).
@@ -311,8 +344,21 @@ func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string) {
 		reply(w, nil, f[0].Code, desc, f[0].RetryAfter)
 		return
 	}
+	if s.limit > 0 {
+		now := time.Now()
+		for len(s.recent) > 0 && now.Sub(s.recent[0]) >= time.Second {
+			s.recent = s.recent[1:]
+		}
+		if len(s.recent) >= s.limit {
+			s.limited++
+			reply(w, nil, 429, "Too Many Requests: retry after 1", 1)
+			return
+		}
+		s.recent = append(s.recent, now)
+	}
 	s.nextMsg++
 	m := Sent{ChatID: chat, MessageID: s.nextMsg, Text: text, Keyboard: kb, At: time.Now()}
+	s.byChat[chat] = append(s.byChat[chat], len(s.sent))
 	s.sent = append(s.sent, m)
 	s.changedLocked()
 	reply(w, models.Message{ID: m.MessageID, Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, Text: text, Date: int(m.At.Unix())}, 0, "", 0)
