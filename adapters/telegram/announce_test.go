@@ -92,11 +92,15 @@ func TestAdminAnnouncementThroughTelegram(t *testing.T) {
 	// The admin's progress message is edited, and a summary follows.
 	summary := next()
 	mustContain(t, summary, "sent 2", "pending 0", "Delivery finished")
-	edited := false
-	for _, c := range srv.Calls("editMessageText") {
-		edited = edited || (c.Params["message_id"] == strconv.Itoa(status.MessageID) && strings.Contains(c.Params["text"], "sent 2"))
+	edited := func() bool {
+		for _, c := range srv.Calls("editMessageText") {
+			if c.Params["message_id"] == strconv.Itoa(status.MessageID) && strings.Contains(c.Params["text"], "sent 2") {
+				return true
+			}
+		}
+		return false
 	}
-	if !edited {
+	if !srv.Wait(timeout, edited) {
 		t.Error("the progress message was never edited to the final counts")
 	}
 	if got := len(announcementsTo(srv, other)); got != 0 {

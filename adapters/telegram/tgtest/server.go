@@ -70,9 +70,9 @@ type Server struct {
 	nextMsg   int
 	blocked   map[int64]bool
 	fail      map[int64][]Failure
-	limit     int         // sendMessage calls allowed per second in all (0: no limit)
-	recent    []time.Time // accepted sendMessage calls in the last second
-	limited   int         // 429s answered for going over the limit
+	limit     int           // sendMessage calls allowed per second in all (0: no limit)
+	recent    []time.Time   // accepted sendMessage calls in the last second
+	limited   int           // 429s answered for going over the limit
 	changed   chan struct{} // closed and replaced on every change
 	closing   chan struct{}
 }
