@@ -44,6 +44,8 @@ type Main struct {
 	Getenv      func(string) string
 	Now         func() time.Time
 	Interactive bool // stdin is a terminal: show a prompt
+	// Hangup, when set, replaces SIGHUP (rule reloads) for tests.
+	Hangup chan os.Signal
 }
 
 const usage = `usage: onboardbot <command> [flags]

@@ -96,9 +96,12 @@ func positive(s string) (float64, error) {
 // not load leaves the old one in force, and admins are told why (file and
 // line); a good one replaces it and sellers' checklists follow.
 func (m *Main) reloadOnHangup(ctx context.Context, core *bot.Core, log *slog.Logger, notify func()) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	hup := m.Hangup
+	if hup == nil {
+		hup = make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
 	for {
 		select {
 		case <-ctx.Done():

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"os"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -46,11 +47,14 @@ func (s *syncBuffer) String() string {
 
 // startServe runs `onboardbot serve` in-process and returns a stop function
 // that cancels it (as SIGTERM does) and returns its exit code and log.
-func startServe(t *testing.T, env map[string]string) func() (int, string) {
+func startServe(t *testing.T, env map[string]string, hangup ...chan os.Signal) func() (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
 	m := &Main{Stdin: strings.NewReader(""), Stdout: logs, Stderr: logs, Getenv: func(k string) string { return env[k] }, Now: time.Now}
+	if len(hangup) > 0 {
+		m.Hangup = hangup[0]
+	}
 	done := make(chan int, 1)
 	go func() { done <- m.Run(ctx, []string{"serve"}) }()
 	// Wait until the HTTP server answers.
@@ -171,5 +175,97 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		"ONBOARD_DB": filepath.Join(t.TempDir(), "x.db"), "ONBOARD_ADDR": freeAddr(t)}, "", "serve")
 	if code == 0 || !strings.Contains(errOut, "getMe") || strings.Contains(errOut, "999:wrong") {
 		t.Errorf("wrong token: exit %d, %s", code, errOut)
+	}
+}
+
+// TestServeReloadsRulesOnHangup changes a rule file under a running serve:
+// a broken file is refused (admins hear why, the old rules stay), a good
+// one with a new version reaches exactly the affected sellers.
+func TestServeReloadsRulesOnHangup(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	dir := t.TempDir()
+	src, err := os.ReadFile("data/markets/tiktok-uk.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := filepath.Join(dir, "tiktok-uk.yaml")
+	if err := os.WriteFile(rules, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{
+		"ONBOARD_DB": filepath.Join(t.TempDir(), "onboard.db"), "ONBOARD_ADDR": freeAddr(t), "TELEGRAM_BOT_TOKEN": tgtest.Token,
+		"TELEGRAM_API_URL": srv.URL, "ONBOARD_RULES_DIR": dir, "ONBOARD_ADMINS": "telegram:900",
+	}
+	hup := make(chan os.Signal, 1)
+	stop := startServe(t, env, hup)
+	defer stop()
+	say := func(user int64, texts ...string) {
+		for _, text := range texts {
+			n := srv.CountTo(user)
+			srv.AddUpdate(tgtest.Text(user, "en", text))
+			if !srv.Wait(10*time.Second, func() bool { return srv.CountTo(user) > n }) {
+				t.Fatalf("no reply to %q", text)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	for user, cat := range map[int64]string{901: "toys", 902: "beauty"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			say(user, "/onboard tiktok-uk", "1", "0", "1", "1", "2", "1", cat) // a chat gets about one message a second
+		}()
+	}
+	say(900, "/start")
+	wg.Wait()
+	admin, toys, beauty := srv.CountTo(900), srv.CountTo(901), srv.CountTo(902)
+
+	// A broken file: refused, and the admin is told where.
+	if err := os.WriteFile(rules, []byte(strings.Replace(string(src), "categories: [toys]", "categories: [toyz]", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hup <- os.Interrupt
+	if !srv.Wait(10*time.Second, func() bool { return srv.CountTo(900) > admin }) {
+		t.Fatal("the admin was not told about the broken rule file")
+	}
+	if msg := srv.SentTo(900)[admin].Text; !strings.Contains(msg, "tiktok-uk.yaml:") || !strings.Contains(msg, "old rules stay in force") {
+		t.Errorf("admin got %q", msg)
+	}
+	admin = srv.CountTo(900)
+
+	// A good file with a new version and a new toy item.
+	next := strings.Replace(string(src), `version: "2025.08.1"`, `version: "2026.12.1"`, 1)
+	next = strings.Replace(next, "\n  - id: electronics-marking\n", `
+  - id: toy-magnets
+    group: certification
+    title:
+      zh: 玩具磁铁安全
+      en: Magnet safety for toys
+    detail:
+      zh: 含磁铁的玩具须符合磁通量要求。
+      en: Toys with magnets must meet the magnetic flux limit.
+    when:
+      categories: [toys]
+    source: reload test source
+    effective: 2026-12-01
+
+  - id: electronics-marking
+`, 1)
+	if err := os.WriteFile(rules, []byte(next), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	hup <- os.Interrupt
+	if !srv.Wait(10*time.Second, func() bool { return srv.CountTo(901) > toys && srv.CountTo(900) > admin }) {
+		t.Fatal("the toy seller or the admin heard nothing of the rule change")
+	}
+	if msg := srv.SentTo(901)[toys].Text; !strings.Contains(msg, "toy-magnets") || !strings.Contains(msg, "reload test source") || !strings.Contains(msg, "upcoming") {
+		t.Errorf("toy seller got %q", msg)
+	}
+	if msg := srv.SentTo(900)[admin].Text; !strings.Contains(msg, "1 sellers") {
+		t.Errorf("admin got %q", msg)
+	}
+	if got := srv.CountTo(902); got != beauty {
+		t.Errorf("the beauty seller, untouched by the change, got %d new messages", got-beauty)
 	}
 }
