@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/onboardbot/onboardbot/adapters/metrics"
 	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data"
@@ -154,12 +155,14 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(log), bot.WithAdmins(cfg.admins))
+	obs := metrics.New(store, log)
+	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(log), bot.WithAdmins(cfg.admins), bot.WithObserver(obs))
 	if _, err := core.SyncRules(ctx); err != nil {
 		return fmt.Errorf("serve: bring sellers to the current rules: %w", err)
 	}
 
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", obs.Handler())
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -179,7 +182,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	disp = bot.NewDispatcher(store, telegram.Platform, tgAdapter, bot.WithDispatchLogger(log.With("platform", telegram.Platform)))
+	disp = bot.NewDispatcher(store, telegram.Platform, tgAdapter, bot.WithDispatchLogger(log.With("platform", telegram.Platform)), bot.WithDispatchObserver(obs))
 	if err := tgAdapter.RegisterCommands(ctx); err != nil {
 		log.Warn("could not register the command menu", "err", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -119,6 +120,27 @@ func TestServeTelegramWebhookAndPolling(t *testing.T) {
 	}
 	if !srv.Wait(10*time.Second, func() bool { return len(srv.SentTo(7001)) == 1 }) {
 		t.Fatal("no reply to the webhook update")
+	}
+	post("webhook_secret") // Telegram retried
+	resp, err := http.Get("http://" + env["ONBOARD_ADDR"] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	scraped, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`onboardbot_updates_handled_total{outcome="ok",platform="telegram"} 1`,
+		`onboardbot_updates_handled_total{outcome="duplicate",platform="telegram"} 1`,
+		`onboardbot_send_results_total{kind="reply",platform="telegram",result="ok"} 1`,
+		`onboardbot_onboardings{market="tiktok-uk",stage="eligibility"} 1`,
+		`onboardbot_handling_seconds_bucket`,
+	} {
+		if !strings.Contains(string(scraped), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+	if strings.Contains(string(scraped), tgtest.Token) {
+		t.Error("the token appears in /metrics")
 	}
 	if code, logs := stop(); code != 0 || strings.Contains(logs, tgtest.Token) || strings.Contains(logs, "webhook_secret") {
 		t.Errorf("exit %d; a secret in the log?\n%s", code, logs)

@@ -27,6 +27,7 @@ type Core struct {
 	log      *slog.Logger
 	commands []command
 	admins   map[string]bool
+	obs      Observer
 }
 
 // Option configures a Core.
@@ -40,7 +41,7 @@ func WithLogger(l *slog.Logger) Option { return func(c *Core) { c.log = l } }
 
 // New returns a Core over a store and the market rules.
 func New(store Store, catalog *flows.Catalog, opts ...Option) *Core {
-	c := &Core{store: store, now: time.Now, log: slog.New(slog.DiscardHandler), admins: map[string]bool{}}
+	c := &Core{store: store, now: time.Now, log: slog.New(slog.DiscardHandler), admins: map[string]bool{}, obs: noObserver{}}
 	c.catalog.Store(catalog)
 	for _, o := range opts {
 		o(c)
@@ -66,16 +67,19 @@ func (c *Core) Catalog() *flows.Catalog { return c.catalog.Load() }
 // that the delivery was handled and the replies are committed together
 // before Handle returns the replies; a redelivered update returns none.
 func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
+	began := time.Now()
 	now := c.now().UTC()
 	var out []Reply
+	duplicate := false
 	err := c.store.Update(ctx, func(tx Tx) error {
-		out = nil
+		out, duplicate = nil, false
 		if in.UpdateID != "" {
 			fresh, err := tx.Claim(ctx, in.Platform, in.UpdateID, now)
 			if err != nil {
 				return fmt.Errorf("claim update: %w", err)
 			}
 			if !fresh {
+				duplicate = true
 				return nil
 			}
 		}
@@ -101,6 +105,14 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		out = []Reply{r}
 		return nil
 	})
+	outcome := "ok"
+	switch {
+	case err != nil:
+		outcome = "error"
+	case duplicate:
+		outcome = "duplicate"
+	}
+	c.obs.Handled(in.Platform, outcome, time.Since(began))
 	if err != nil {
 		return nil, fmt.Errorf("handle %s message: %w", in.Platform, err)
 	}
@@ -110,10 +122,17 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 // Skip records an update the bot does not answer (an edited message, a
 // channel post, chatter in a group) as handled, so it is not redelivered.
 func (c *Core) Skip(ctx context.Context, platform, updateID string) error {
-	return c.store.Update(ctx, func(tx Tx) error {
+	began := time.Now()
+	err := c.store.Update(ctx, func(tx Tx) error {
 		_, err := tx.Claim(ctx, platform, updateID, c.now().UTC())
 		return err
 	})
+	outcome := "skipped"
+	if err != nil {
+		outcome = "error"
+	}
+	c.obs.Handled(platform, outcome, time.Since(began))
+	return err
 }
 
 // seller loads the sender, creating them on first contact.

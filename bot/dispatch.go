@@ -54,6 +54,7 @@ type Dispatcher struct {
 	platform string
 	sender   Sender
 	log      *slog.Logger
+	obs      Observer
 	now      func() time.Time
 
 	workers     int
@@ -92,7 +93,7 @@ func WithDispatchLogger(l *slog.Logger) DispatcherOption { return func(d *Dispat
 func NewDispatcher(outbox Outbox, platform string, sender Sender, opts ...DispatcherOption) *Dispatcher {
 	d := &Dispatcher{
 		outbox: outbox, platform: platform, sender: sender,
-		log: slog.New(slog.DiscardHandler), now: time.Now,
+		log: slog.New(slog.DiscardHandler), obs: noObserver{}, now: time.Now,
 		workers: 64, annWorkers: 16, idle: time.Second, maxAttempts: 6, backoff: time.Second, sendTimeout: 30 * time.Second,
 		wake: make(chan struct{}, 1),
 	}
@@ -225,6 +226,7 @@ func (d *Dispatcher) deliver(ctx context.Context, r Reply) bool {
 		var retry *RetryAfterError
 		switch {
 		case err == nil:
+			d.obs.Sent(d.platform, r.Kind, "ok")
 			if err := d.outbox.MarkSentRef(context.WithoutCancel(ctx), r.ID, ref, d.now()); err != nil {
 				d.log.Error("dispatch: mark sent", "platform", d.platform, "outbox", r.ID, "err", err)
 				return false
@@ -233,18 +235,21 @@ func (d *Dispatcher) deliver(ctx context.Context, r Reply) bool {
 		case ctx.Err() != nil:
 			return false
 		case errors.As(err, &retry):
+			d.obs.Sent(d.platform, r.Kind, "rate_limited")
 			d.log.Warn("dispatch: rate limited", "platform", d.platform, "outbox", r.ID, "retry_after", retry.After)
 			if !sleep(ctx, retry.After) {
 				return false
 			}
 			attempt-- // the platform asked us to wait: that is not a failed attempt
 		case errors.Is(err, ErrUnreachable):
+			d.obs.Sent(d.platform, r.Kind, "unreachable")
 			d.log.Info("dispatch: recipient unreachable", "platform", d.platform, "seller", r.SellerID, "err", err)
 			if err := d.outbox.MarkUnreachable(context.WithoutCancel(ctx), r, err.Error(), d.now()); err != nil {
 				d.log.Error("dispatch: mark unreachable", "platform", d.platform, "err", err)
 			}
 			return false
 		case attempt >= d.maxAttempts:
+			d.obs.Sent(d.platform, r.Kind, "failed")
 			d.log.Error("dispatch: giving up on message", "platform", d.platform, "outbox", r.ID, "attempts", attempt, "err", err)
 			if err := d.outbox.MarkFailed(context.WithoutCancel(ctx), r.ID, err.Error(), d.now()); err != nil {
 				d.log.Error("dispatch: mark failed", "platform", d.platform, "err", err)
@@ -252,6 +257,7 @@ func (d *Dispatcher) deliver(ctx context.Context, r Reply) bool {
 			}
 			return true
 		default:
+			d.obs.Sent(d.platform, r.Kind, "retry")
 			d.log.Warn("dispatch: send failed, retrying", "platform", d.platform, "outbox", r.ID, "attempt", attempt, "err", err)
 			if !sleep(ctx, backoff) {
 				return false
