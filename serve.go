@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/onboardbot/onboardbot/adapters/metrics"
+	"github.com/onboardbot/onboardbot/adapters/slack"
 	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data"
@@ -33,6 +34,10 @@ type serveConfig struct {
 	tgSecret      string
 	tgRate        float64
 	slackToken    string
+	slackSecret   string
+	slackApp      string
+	slackURL      string
+	slackRate     float64
 	admins        []string
 	shutdownGrace time.Duration
 }
@@ -50,6 +55,9 @@ func (m *Main) serveConfig() (serveConfig, error) {
 		tgURL:         m.env("TELEGRAM_API_URL", telegram.DefaultServerURL),
 		tgSecret:      m.Getenv("TELEGRAM_WEBHOOK_SECRET"),
 		slackToken:    m.Getenv("SLACK_BOT_TOKEN"),
+		slackSecret:   m.Getenv("SLACK_SIGNING_SECRET"),
+		slackApp:      m.Getenv("SLACK_APP_TOKEN"),
+		slackURL:      m.env("SLACK_API_URL", slack.DefaultAPIURL),
 		shutdownGrace: 10 * time.Second,
 	}
 	admins, err := m.admins()
@@ -75,12 +83,22 @@ func (m *Main) serveConfig() (serveConfig, error) {
 	if c.tgSecret != "" && c.tgToken == "" {
 		errs = append(errs, errors.New("TELEGRAM_WEBHOOK_SECRET is set but TELEGRAM_BOT_TOKEN is not"))
 	}
-	if c.tgToken == "" {
-		if c.slackToken != "" {
-			errs = append(errs, errors.New("SLACK_BOT_TOKEN is set, but the Slack adapter is not in this build yet; set TELEGRAM_BOT_TOKEN"))
-		} else {
-			errs = append(errs, errors.New("nothing to serve: set TELEGRAM_BOT_TOKEN (see the README); `onboardbot chat` needs no token"))
-		}
+	slackRate, err := positive(m.env("ONBOARD_SLACK_RATE", "10"))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("ONBOARD_SLACK_RATE: %w", err))
+	}
+	c.slackRate = slackRate
+	if u, err := url.Parse(c.slackURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		errs = append(errs, fmt.Errorf("SLACK_API_URL %q is not an http(s) URL", c.slackURL))
+	}
+	if c.slackToken != "" && c.slackSecret == "" && c.slackApp == "" {
+		errs = append(errs, errors.New("SLACK_BOT_TOKEN is set but neither SLACK_SIGNING_SECRET (Events API over HTTP) nor SLACK_APP_TOKEN (Socket Mode) is"))
+	}
+	if c.slackToken == "" && (c.slackSecret != "" || c.slackApp != "") {
+		errs = append(errs, errors.New("SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not"))
+	}
+	if c.tgToken == "" && c.slackToken == "" {
+		errs = append(errs, errors.New("nothing to serve: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN (see the README); `onboardbot chat` needs no token"))
 	}
 	return c, errors.Join(errs...)
 }
@@ -143,9 +161,6 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	if cfg.slackToken != "" {
-		log.Warn("SLACK_BOT_TOKEN is set, but the Slack adapter is not in this build yet: serving Telegram only")
-	}
 	catalog, err := m.rules()
 	if err != nil {
 		return err
@@ -172,49 +187,80 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	defer wg.Wait()
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-
-	fatal := make(chan error, 1)
-	var disp *bot.Dispatcher
-	tgAdapter, err := telegram.New(ctx, telegram.Config{
-		Token: cfg.tgToken, ServerURL: cfg.tgURL, WebhookSecret: cfg.tgSecret, Rate: cfg.tgRate,
-		Logger: log.With("platform", telegram.Platform), Notify: func() { disp.Notify() },
-	}, core, store)
-	if err != nil {
-		return err
-	}
-	disp = bot.NewDispatcher(store, telegram.Platform, tgAdapter, bot.WithDispatchLogger(log.With("platform", telegram.Platform)), bot.WithDispatchObserver(obs))
-	if err := tgAdapter.RegisterCommands(ctx); err != nil {
-		log.Warn("could not register the command menu", "err", err)
-	}
-	mode := "long polling"
-	if cfg.tgSecret != "" {
-		mode = "webhook at POST /telegram/webhook"
-		mux.Handle("POST /telegram/webhook", tgAdapter.WebhookHandler())
-	} else {
+	fatal := make(chan error, 2)
+	run := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := tgAdapter.Poll(runCtx); err != nil {
-				fatal <- err
+			if err := f(runCtx); err != nil {
+				fatal <- fmt.Errorf("%s: %w", name, err)
 			}
 		}()
 	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = disp.Run(runCtx)
-	}()
-	notifyAll := func() { disp.Notify() }
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = core.RunProgress(runCtx, map[string]bot.Editor{telegram.Platform: tgAdapter}, 3*time.Second, notifyAll)
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		m.reloadOnHangup(runCtx, core, log, notifyAll)
-	}()
+
+	// One dispatcher per platform; everything that commits messages wakes them.
+	var dispatchers []*bot.Dispatcher
+	notifyAll := func() {
+		for _, d := range dispatchers {
+			d.Notify()
+		}
+	}
+	editors := map[string]bot.Editor{}
+	var modes []any
+	dispatcher := func(platform string, sender bot.Sender) {
+		d := bot.NewDispatcher(store, platform, sender, bot.WithDispatchLogger(log.With("platform", platform)), bot.WithDispatchObserver(obs))
+		dispatchers = append(dispatchers, d)
+		run(platform+" dispatcher", d.Run)
+	}
+
+	if cfg.tgToken != "" {
+		a, err := telegram.New(ctx, telegram.Config{
+			Token: cfg.tgToken, ServerURL: cfg.tgURL, WebhookSecret: cfg.tgSecret, Rate: cfg.tgRate,
+			Logger: log.With("platform", telegram.Platform), Notify: notifyAll,
+		}, core, store)
+		if err != nil {
+			return err
+		}
+		if err := a.RegisterCommands(ctx); err != nil {
+			log.Warn("could not register the Telegram command menu", "err", err)
+		}
+		if cfg.tgSecret != "" {
+			mux.Handle("POST /telegram/webhook", a.WebhookHandler())
+			modes = append(modes, "telegram", "webhook at POST /telegram/webhook as @"+a.Username())
+		} else {
+			run("telegram polling", a.Poll)
+			modes = append(modes, "telegram", "long polling as @"+a.Username())
+		}
+		editors[telegram.Platform] = a
+		dispatcher(telegram.Platform, a)
+	}
+	if cfg.slackToken != "" {
+		a, err := slack.New(ctx, slack.Config{
+			BotToken: cfg.slackToken, APIURL: cfg.slackURL, SigningSecret: cfg.slackSecret, AppToken: cfg.slackApp,
+			Rate: cfg.slackRate, Logger: log.With("platform", slack.Platform), Notify: notifyAll,
+		}, core, store)
+		if err != nil {
+			return err
+		}
+		if cfg.slackApp != "" {
+			run("slack socket mode", a.RunSocketMode)
+			modes = append(modes, "slack", "socket mode")
+		} else {
+			mux.Handle("POST /slack/events", a.EventsHandler())
+			mux.Handle("POST /slack/interactive", a.InteractiveHandler())
+			mux.Handle("POST /slack/commands", a.CommandsHandler())
+			modes = append(modes, "slack", "events API at POST /slack/events, /slack/interactive, /slack/commands")
+		}
+		editors[slack.Platform] = a
+		dispatcher(slack.Platform, a)
+	}
+	run("announcement progress", func(ctx context.Context) error {
+		return core.RunProgress(ctx, editors, 3*time.Second, notifyAll)
+	})
+	run("rule reload", func(ctx context.Context) error {
+		m.reloadOnHangup(ctx, core, log, notifyAll)
+		return nil
+	})
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -231,14 +277,14 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	log.Info("serving", "addr", ln.Addr().String(), "telegram", mode, "bot", "@"+tgAdapter.Username())
+	log.Info("serving", append([]any{"addr", ln.Addr().String()}, modes...)...)
 
 	select {
 	case <-runCtx.Done():
 	case err = <-serveErr:
 		log.Error("http server stopped", "err", err)
 	case err = <-fatal:
-		log.Error("telegram polling stopped", "err", err)
+		log.Error("stopped", "err", err)
 	}
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownGrace)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/onboardbot/onboardbot/adapters/slack/slacktest"
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 )
 
@@ -172,7 +173,9 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		want string
 	}{
 		{"nothing configured", map[string]string{}, "nothing to serve"},
-		{"slack only", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "Slack adapter is not in this build"},
+		{"slack without a way in", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "neither SLACK_SIGNING_SECRET"},
+		{"slack secret without token", map[string]string{"SLACK_SIGNING_SECRET": "x"}, "SLACK_BOT_TOKEN is not"},
+		{"bad slack rate", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "ONBOARD_SLACK_RATE": "fast"}, "ONBOARD_SLACK_RATE"},
 		{"bad secret", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_SECRET": "has spaces!"}, "TELEGRAM_WEBHOOK_SECRET must be"},
 		{"bad rate", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "ONBOARD_TELEGRAM_RATE": "-3"}, "ONBOARD_TELEGRAM_RATE"},
 		{"bad address", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "ONBOARD_ADDR": "8080"}, "ONBOARD_ADDR"},
@@ -293,5 +296,45 @@ func TestServeReloadsRulesOnHangup(t *testing.T) {
 	}
 	if got := srv.CountTo(902); got != beauty {
 		t.Errorf("the beauty seller, untouched by the change, got %d new messages", got-beauty)
+	}
+}
+
+func TestServeSlackEventsAPI(t *testing.T) {
+	srv := slacktest.New()
+	defer srv.Close()
+	env := map[string]string{
+		"ONBOARD_DB": filepath.Join(t.TempDir(), "onboard.db"), "ONBOARD_ADDR": freeAddr(t),
+		"SLACK_BOT_TOKEN": slacktest.BotToken, "SLACK_SIGNING_SECRET": slacktest.SigningSecret, "SLACK_API_URL": srv.URL + "/",
+	}
+	stop := startServe(t, env)
+	post := func(path string, payload any, sign bool) int {
+		body, _ := json.Marshal(payload)
+		req, _ := http.NewRequest(http.MethodPost, "http://"+env["ONBOARD_ADDR"]+path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if sign {
+			slacktest.Sign(req.Header, body, slacktest.SigningSecret, time.Now())
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	event := slacktest.Callback(slacktest.EventID(), slacktest.DM("U42", "onboard tiktok-uk"))
+	if code := post("/slack/events", event, false); code != http.StatusUnauthorized {
+		t.Errorf("unsigned event: %d", code)
+	}
+	if code := post("/slack/events", event, true); code != http.StatusOK {
+		t.Fatalf("signed event: %d", code)
+	}
+	if !srv.Wait(10*time.Second, func() bool { return len(srv.SentTo(slacktest.DMChannel("U42"))) == 1 }) {
+		t.Fatal("no reply in the DM")
+	}
+	if m := srv.SentTo(slacktest.DMChannel("U42"))[0]; !strings.Contains(m.Plain(), "Who will open the shop?") {
+		t.Errorf("reply = %s", m.Plain())
+	}
+	if code, logs := stop(); code != 0 || strings.Contains(logs, slacktest.BotToken) || strings.Contains(logs, slacktest.SigningSecret) {
+		t.Errorf("exit %d; a secret in the log?\n%s", code, logs)
 	}
 }

@@ -64,17 +64,18 @@ func commandTable() []command {
 
 // CommandInfo describes a command for a platform's command menu.
 type CommandInfo struct {
-	Name  string
-	Usage string
-	Help  flows.Text
-	Admin bool
+	Name    string
+	Aliases []string
+	Usage   string
+	Help    flows.Text
+	Admin   bool
 }
 
 // Commands lists the commands, for platforms that show a menu.
 func (c *Core) Commands() []CommandInfo {
 	out := make([]CommandInfo, len(c.commands))
 	for i, cmd := range c.commands {
-		out[i] = CommandInfo{Name: cmd.name, Usage: cmd.usage, Help: cmd.help, Admin: cmd.admin}
+		out[i] = CommandInfo{Name: cmd.name, Aliases: cmd.aliases, Usage: cmd.usage, Help: cmd.help, Admin: cmd.admin}
 	}
 	return out
 }

@@ -140,7 +140,10 @@ func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (Se
 	s, err := tx.Seller(ctx, in.Platform, in.UserID)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		s = Seller{Platform: in.Platform, UserID: in.UserID, ChatID: in.ChatID, Lang: flows.ParseLang(in.LangHint), CreatedAt: now}
+		s = Seller{Platform: in.Platform, UserID: in.UserID, Lang: flows.ParseLang(in.LangHint), CreatedAt: now}
+		if !in.Public {
+			s.ChatID = in.ChatID // a public thread is not where the seller's own messages go
+		}
 		if err := tx.CreateSeller(ctx, &s); err != nil {
 			return s, fmt.Errorf("create seller: %w", err)
 		}

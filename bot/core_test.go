@@ -271,6 +271,11 @@ func TestPublicMentionInvitesToDirectMessage(t *testing.T) {
 	if r := h.send("pat", "/help"); r.ChatID != "chat-pat" {
 		t.Errorf("the private chat became %q", r.ChatID)
 	}
+	// A seller whose first contact is a public mention has no private chat yet.
+	h.deliver(bot.Inbound{Platform: "test", UserID: "quinn", ChatID: "C1/172.1", UpdateID: "ev2", Text: "hi", Public: true})
+	if s, _ := h.state("quinn", ""); s.ChatID != "" {
+		t.Errorf("the public thread became the seller's chat: %q", s.ChatID)
+	}
 	if s, o := h.state("pat", ""); s.Market != "" || o.Market != "" {
 		t.Error("a public mention started onboarding")
 	}

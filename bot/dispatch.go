@@ -14,6 +14,11 @@ import (
 // to a chat for good (the seller blocked the bot, the chat is gone).
 var ErrUnreachable = errors.New("recipient unreachable")
 
+// ErrPermanent is returned by a Sender when a message can never be
+// delivered but the recipient may still be reachable elsewhere (a thread in
+// a channel the bot left): the message is set aside at once, not retried.
+var ErrPermanent = errors.New("message cannot be delivered")
+
 // RetryAfterError is returned by a Sender when the platform asks to wait
 // before sending again (HTTP 429). The same message is sent after the wait.
 type RetryAfterError struct {
@@ -248,7 +253,7 @@ func (d *Dispatcher) deliver(ctx context.Context, r Reply) bool {
 				d.log.Error("dispatch: mark unreachable", "platform", d.platform, "err", err)
 			}
 			return false
-		case attempt >= d.maxAttempts:
+		case errors.Is(err, ErrPermanent) || attempt >= d.maxAttempts:
 			d.obs.Sent(d.platform, r.Kind, "failed")
 			d.log.Error("dispatch: giving up on message", "platform", d.platform, "outbox", r.ID, "attempts", attempt, "err", err)
 			if err := d.outbox.MarkFailed(context.WithoutCancel(ctx), r.ID, err.Error(), d.now()); err != nil {

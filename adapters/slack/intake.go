@@ -1,0 +1,477 @@
+package slack
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/onboardbot/onboardbot/bot"
+)
+
+// MaxBody bounds a request body from Slack.
+const MaxBody = 1 << 20
+
+// Texts of the slash command's immediate, ephemeral answer.
+const (
+	slashAck    = "📩 Replied in our DM / 已私信回复"
+	slashFailed = "⚠️ Sorry, that did not go through. Please try again, or write to me in a direct message. / 抱歉,处理失败,请重试,或直接私信我。"
+)
+
+// EventsHandler receives the Events API at POST /slack/events. It checks
+// the signature before anything else, answers url_verification, and answers
+// an event 200 only after it was committed (500 when the commit failed, so
+// Slack delivers again; a redelivery changes nothing, by event_id).
+func (a *Adapter) EventsHandler() http.Handler {
+	return a.signed(func(w http.ResponseWriter, r *http.Request, body []byte) {
+		if n := r.Header.Get("X-Slack-Retry-Num"); n != "" {
+			a.log.Info("slack: event redelivered", "retry", n, "reason", r.Header.Get("X-Slack-Retry-Reason"))
+		}
+		// The event is handled to the end even if Slack hangs up: what was
+		// started is committed.
+		res := a.event(context.WithoutCancel(r.Context()), body)
+		if res.challenge != "" {
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = io.WriteString(w, res.challenge)
+			return
+		}
+		if res.status != http.StatusOK {
+			http.Error(w, http.StatusText(res.status), res.status)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// InteractiveHandler receives button clicks at POST /slack/interactive and
+// answers 200 once the click was committed.
+func (a *Adapter) InteractiveHandler() http.Handler {
+	return a.signed(func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		ic, err := slackapi.InteractionCallbackParse(r)
+		if err != nil {
+			a.log.Warn("slack: malformed interaction", "err", err)
+			http.Error(w, "malformed interaction payload", http.StatusBadRequest)
+			return
+		}
+		if err := a.interaction(context.WithoutCancel(r.Context()), ic); err != nil {
+			a.log.Error("slack: handle interaction", "user", ic.User.ID, "err", err)
+			http.Error(w, "try again", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+}
+
+// CommandsHandler receives the /onboard slash command at POST
+// /slack/commands. The reply goes to the user's DM through the outbox; the
+// HTTP answer is a short ephemeral acknowledgement.
+func (a *Adapter) CommandsHandler() http.Handler {
+	return a.signed(func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		cmd, err := slackapi.SlashCommandParse(r)
+		if err != nil || cmd.UserID == "" {
+			a.log.Warn("slack: malformed slash command", "err", err)
+			http.Error(w, "malformed slash command", http.StatusBadRequest)
+			return
+		}
+		answer := a.slash(context.WithoutCancel(r.Context()), cmd)
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(answer)
+	})
+}
+
+// signed reads a request from Slack and checks its signature and age before
+// next sees it; the body is restored for parsers that read r.Body.
+func (a *Adapter) signed(next func(w http.ResponseWriter, r *http.Request, body []byte)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		sv, err := slackapi.NewSecretsVerifier(r.Header, a.cfg.SigningSecret)
+		if err != nil {
+			if errors.Is(err, slackapi.ErrInvalidConfiguration) {
+				a.log.Error("slack: request refused: no signing secret configured (SLACK_SIGNING_SECRET)", "path", r.URL.Path)
+			} else {
+				a.log.Warn("slack: request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", err)
+			}
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+		if err != nil {
+			http.Error(w, "body too large or unreadable", http.StatusRequestEntityTooLarge)
+			return
+		}
+		_, _ = sv.Write(body)
+		if err := sv.Ensure(); err != nil {
+			a.log.Warn("slack: request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", err)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next(w, r, body)
+	})
+}
+
+// eventResult is what an Events API delivery comes to.
+type eventResult struct {
+	status    int
+	challenge string // the answer to url_verification
+}
+
+// event handles one Events API payload, from HTTP or Socket Mode.
+func (a *Adapter) event(ctx context.Context, raw []byte) eventResult {
+	var outer struct {
+		Type      string          `json:"type"`
+		Challenge string          `json:"challenge"`
+		EventID   string          `json:"event_id"`
+		Event     json.RawMessage `json:"event"`
+	}
+	if err := json.Unmarshal(raw, &outer); err != nil || outer.Type == "" {
+		a.log.Warn("slack: malformed event", "err", err)
+		return eventResult{status: http.StatusBadRequest}
+	}
+	switch outer.Type {
+	case slackevents.URLVerification:
+		if outer.Challenge == "" {
+			return eventResult{status: http.StatusBadRequest}
+		}
+		return eventResult{status: http.StatusOK, challenge: outer.Challenge}
+	case slackevents.CallbackEvent:
+	case slackevents.AppRateLimited:
+		a.log.Warn("slack: Slack is dropping events for this app (app_rate_limited)")
+		return eventResult{status: http.StatusOK}
+	default:
+		a.log.Info("slack: unknown Events API payload ignored", "type", outer.Type)
+		return eventResult{status: http.StatusOK}
+	}
+	var inner struct {
+		Type string `json:"type"`
+	}
+	if outer.EventID == "" || json.Unmarshal(outer.Event, &inner) != nil || inner.Type == "" {
+		a.log.Warn("slack: malformed event callback")
+		return eventResult{status: http.StatusBadRequest}
+	}
+	var err error
+	switch inner.Type {
+	case "message", "app_mention":
+		ev, perr := slackevents.ParseEvent(raw, slackevents.OptionNoVerifyToken())
+		if perr != nil {
+			a.log.Warn("slack: malformed event", "type", inner.Type, "err", perr)
+			return eventResult{status: http.StatusBadRequest}
+		}
+		switch e := ev.InnerEvent.Data.(type) {
+		case *slackevents.MessageEvent:
+			err = a.message(ctx, outer.EventID, e)
+		case *slackevents.AppMentionEvent:
+			err = a.mention(ctx, outer.EventID, e)
+		default:
+			err = a.core.Skip(ctx, Platform, outer.EventID)
+		}
+	default:
+		// Events the app did not ask for, or does not answer: recorded,
+		// so a redelivery is recognised, and otherwise left alone.
+		err = a.core.Skip(ctx, Platform, outer.EventID)
+	}
+	if err != nil {
+		a.log.Error("slack: handle event", "event", outer.EventID, "type", inner.Type, "err", err)
+		return eventResult{status: http.StatusInternalServerError}
+	}
+	return eventResult{status: http.StatusOK}
+}
+
+// message handles a message event: direct messages drive onboarding;
+// the bot's own messages, other bots', edits and the like are recorded and
+// not answered.
+func (a *Adapter) message(ctx context.Context, eventID string, m *slackevents.MessageEvent) error {
+	switch {
+	case m.BotID != "" || m.SubType == "bot_message" || m.User == "" || m.User == a.botUser:
+		return a.core.Skip(ctx, Platform, eventID) // never talk to ourselves or to other bots
+	case m.ChannelType != "im":
+		return a.core.Skip(ctx, Platform, eventID)
+	case m.SubType != "" && m.SubType != "file_share" && m.SubType != "thread_broadcast":
+		return a.core.Skip(ctx, Platform, eventID) // message_changed, message_deleted, joins...
+	}
+	defer a.lock(m.User)()
+	a.dms.put(m.User, m.Channel, dmTTL)
+	in := bot.Inbound{
+		Platform:    Platform,
+		UserID:      m.User,
+		ChatID:      m.Channel,
+		UpdateID:    eventID,
+		Text:        a.plain(m.Text),
+		LangHint:    a.langHint(ctx, m.User),
+		Unsupported: strings.TrimSpace(m.Text) == "", // a file or a picture alone
+	}
+	if _, err := a.core.Handle(ctx, in); err != nil {
+		return err
+	}
+	a.cfg.Notify()
+	return nil
+}
+
+// mention handles an @mention in a channel: the answer, in a thread under
+// it, invites the seller to a direct message.
+func (a *Adapter) mention(ctx context.Context, eventID string, m *slackevents.AppMentionEvent) error {
+	if m.BotID != "" || m.User == "" || m.User == a.botUser || m.Edited != nil || isDM(m.Channel) || m.Channel == "" {
+		// Mentions in a DM also arrive as message.im, which answers them.
+		return a.core.Skip(ctx, Platform, eventID)
+	}
+	thread := m.ThreadTimeStamp
+	if thread == "" {
+		thread = m.TimeStamp
+	}
+	defer a.lock(m.User)()
+	in := bot.Inbound{
+		Platform: Platform,
+		UserID:   m.User,
+		ChatID:   m.Channel + "/" + thread,
+		UpdateID: eventID,
+		Text:     a.plain(m.Text),
+		LangHint: a.langHint(ctx, m.User),
+		Public:   true,
+	}
+	if _, err := a.core.Handle(ctx, in); err != nil {
+		return err
+	}
+	a.cfg.Notify()
+	return nil
+}
+
+// interaction handles a button click: action_id "c:<outbox id>:<choice
+// index>" is resolved against the stored message, so buttons work after a
+// restart and only the bot's own messages count. After the commit the
+// question is edited to show the answer, or a stale click gets an
+// ephemeral notice; both are courtesies whose failure loses nothing.
+func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallback) error {
+	if ic.Type != slackapi.InteractionTypeBlockActions || len(ic.ActionCallback.BlockActions) == 0 || ic.User.ID == "" {
+		a.log.Info("slack: interaction ignored", "type", ic.Type)
+		return nil
+	}
+	act := ic.ActionCallback.BlockActions[0]
+	user := ic.User.ID
+	channel := ic.Container.ChannelID
+	if channel == "" {
+		channel = ic.Channel.ID
+	}
+	msgTS := ic.Container.MessageTs
+	if msgTS == "" {
+		msgTS = ic.Message.Timestamp
+	}
+	defer a.lock(user)()
+	chat := channel
+	if !isDM(channel) {
+		dm, err := a.dmChannel(ctx, user)
+		if err != nil {
+			return err
+		}
+		chat = dm
+	}
+	ref, label, stored, err := a.resolve(ctx, act.ActionID, channel)
+	if err != nil {
+		return err
+	}
+	if ref == nil {
+		ref = &bot.ChoiceRef{} // unknown data: the core answers that the button is not current
+	}
+	updateID := ic.TriggerID
+	if updateID == "" {
+		updateID = firstNonEmpty(act.ActionTs, ic.ActionTs)
+	}
+	in := bot.Inbound{
+		Platform: Platform,
+		UserID:   user,
+		ChatID:   chat,
+		UpdateID: updateID,
+		LangHint: a.langHint(ctx, user),
+		Choice:   ref,
+	}
+	replies, err := a.core.Handle(ctx, in)
+	if err != nil {
+		return err
+	}
+	a.cfg.Notify()
+	if len(replies) == 0 {
+		return nil // a click already handled
+	}
+	switch notice := replies[0].Notice; {
+	case notice != "":
+		a.courtesy("chat.postEphemeral", func(ctx context.Context) error {
+			_, err := a.api.PostEphemeralContext(ctx, channel, user, slackapi.MsgOptionText(escape(notice), false))
+			return err
+		})
+	case stored != nil && msgTS != "":
+		msgs := render(*stored)
+		m := single(msgs[len(msgs)-1].raw + "\n\n✅ " + label)
+		a.courtesy("chat.update", func(ctx context.Context) error {
+			_, _, _, err := a.api.UpdateMessageContext(ctx, channel, msgTS,
+				slackapi.MsgOptionText(m.text, false), slackapi.MsgOptionBlocks(m.blocks...))
+			return err
+		})
+	}
+	return nil
+}
+
+// courtesy runs a call that follows a commit in the background, so Slack
+// gets its answer at once; a failure is logged and nothing more.
+func (a *Adapter) courtesy(what string, call func(ctx context.Context) error) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := call(ctx); err != nil {
+			a.log.Warn("slack: "+what, "err", err)
+		}
+	}()
+}
+
+// resolve finds the choice an action_id stands for, its label and the
+// stored message. It returns a nil choice for data that is malformed or
+// names a message that was not sent to this channel on Slack.
+func (a *Adapter) resolve(ctx context.Context, actionID, channel string) (*bot.ChoiceRef, string, *bot.Reply, error) {
+	parts := strings.Split(actionID, ":")
+	if len(parts) != 3 || parts[0] != "c" {
+		return nil, "", nil, nil
+	}
+	outboxID, err1 := strconv.ParseInt(parts[1], 10, 64)
+	index, err2 := strconv.Atoi(parts[2])
+	if err1 != nil || err2 != nil {
+		return nil, "", nil, nil
+	}
+	r, err := a.outbox.Outgoing(ctx, outboxID)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil, "", nil, nil
+	}
+	if err != nil {
+		return nil, "", nil, err
+	}
+	stored, _ := splitChat(r.ChatID)
+	if r.Platform != Platform || stored != channel || index < 0 || index >= len(r.Choices) {
+		return nil, "", nil, nil
+	}
+	return &r.Choices[index].Ref, r.Choices[index].Label, &r, nil
+}
+
+// slashAnswer is the immediate answer to a slash command.
+type slashAnswer struct {
+	ResponseType string `json:"response_type"`
+	Text         string `json:"text"`
+}
+
+// slash runs the /onboard slash command: "/onboard status" is the status
+// command, "/onboard tiktok-uk" onboards that market, "/onboard" alone
+// starts. The reply goes to the user's DM through the outbox. Slack does
+// not retry slash commands, so a failure is told to the user rather than
+// answered with a 5xx.
+func (a *Adapter) slash(ctx context.Context, cmd slackapi.SlashCommand) slashAnswer {
+	defer a.lock(cmd.UserID)()
+	dm, err := a.dmChannel(ctx, cmd.UserID)
+	if err != nil {
+		a.log.Error("slack: slash command: no DM channel", "user", cmd.UserID, "err", err)
+		return slashAnswer{ResponseType: "ephemeral", Text: slashFailed}
+	}
+	in := bot.Inbound{
+		Platform: Platform,
+		UserID:   cmd.UserID,
+		ChatID:   dm,
+		UpdateID: cmd.TriggerID,
+		Text:     a.slashText(cmd.Text),
+		LangHint: a.langHint(ctx, cmd.UserID),
+	}
+	if _, err := a.core.Handle(ctx, in); err != nil {
+		a.log.Error("slack: slash command", "user", cmd.UserID, "err", err)
+		return slashAnswer{ResponseType: "ephemeral", Text: slashFailed}
+	}
+	a.cfg.Notify()
+	return slashAnswer{ResponseType: "ephemeral", Text: slashAck}
+}
+
+// slashText turns the slash command's text into a command for the core:
+// a first word that names a command runs it with the rest as arguments;
+// anything else is the arguments of onboard; nothing at all is start.
+func (a *Adapter) slashText(text string) string {
+	text = strings.TrimSpace(a.plain(text))
+	fields := strings.Fields(text)
+	if len(fields) == 0 {
+		return "/start"
+	}
+	first := strings.ToLower(strings.TrimPrefix(fields[0], "/"))
+	for _, c := range a.core.Commands() {
+		if first == c.Name || slices.Contains(c.Aliases, first) {
+			return "/" + strings.Join(append([]string{first}, fields[1:]...), " ")
+		}
+	}
+	return "/onboard " + text
+}
+
+// plain turns Slack's message formatting back into what the user typed:
+// the bot's own mention goes, other mentions, channels and links become
+// their text, and &amp; &lt; &gt; are decoded.
+func (a *Adapter) plain(text string) string {
+	var b strings.Builder
+	for {
+		open := strings.IndexByte(text, '<')
+		if open < 0 {
+			break
+		}
+		end := strings.IndexByte(text[open:], '>')
+		if end < 0 {
+			break
+		}
+		b.WriteString(text[:open])
+		b.WriteString(a.token(text[open+1 : open+end]))
+		text = text[open+end+1:]
+	}
+	b.WriteString(text)
+	return unescaper.Replace(b.String())
+}
+
+// token renders one <...> token of Slack's formatting.
+func (a *Adapter) token(t string) string {
+	target, label, hasLabel := strings.Cut(t, "|")
+	switch {
+	case strings.HasPrefix(target, "@"):
+		if id := target[1:]; id == a.botUser {
+			return ""
+		}
+		if hasLabel {
+			return "@" + label
+		}
+		return target
+	case strings.HasPrefix(target, "#"):
+		if hasLabel {
+			return "#" + label
+		}
+		return target
+	case strings.HasPrefix(target, "!"):
+		if hasLabel {
+			return label
+		}
+		return "@" + strings.TrimPrefix(target, "!")
+	case hasLabel:
+		return label
+	}
+	return strings.TrimPrefix(target, "mailto:")
+}
+
+var unescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+
+// isDM reports whether a channel id is a direct message with the bot.
+func isDM(channel string) bool { return strings.HasPrefix(channel, "D") }
+
+func firstNonEmpty(s ...string) string {
+	for _, x := range s {
+		if x != "" {
+			return x
+		}
+	}
+	return ""
+}

@@ -1,0 +1,300 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/onboardbot/onboardbot/bot"
+)
+
+// Slack's limits on one message.
+const (
+	maxSection     = 3000  // characters of a section block's text
+	maxMessageText = 40000 // characters of a message's text
+	maxBlocks      = 50    // blocks in a message
+	maxButtons     = 25    // elements in an actions block
+	maxButtonText  = 75    // characters of a button's label
+)
+
+// The adapter is the dispatcher's sender, and edits admins' progress messages.
+var (
+	_ bot.Sender = (*Adapter)(nil)
+	_ bot.Editor = (*Adapter)(nil)
+)
+
+// unreachable are the chat.postMessage errors that mean the seller cannot
+// be written to until they write again.
+var unreachable = map[string]bool{
+	"channel_not_found":       true,
+	"is_archived":             true,
+	"not_in_channel":          true,
+	"cannot_dm_bot":           true,
+	"messages_tab_disabled":   true,
+	"account_inactive":        true,
+	"user_disabled":           true,
+	"user_not_found":          true,
+	"user_not_visible":        true,
+	"team_access_not_granted": true,
+	"restricted_action":       true,
+	"ekm_access_denied":       true,
+}
+
+// Send delivers one outbox message to a channel, or to a thread when the
+// chat is "<channel>/<thread_ts>": Block Kit sections with the choices as
+// buttons under the last one, split into several messages when longer than
+// Slack allows. It waits for the overall and per-channel rate limits
+// (announcements after replies). A 429 is returned as *bot.RetryAfterError
+// and a gone recipient as bot.ErrUnreachable; the messages of a split reply
+// already delivered are not sent again on the retry. The ref is the last
+// message's ts.
+func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
+	channel, thread := splitChat(r.ChatID)
+	if channel == "" {
+		return "", fmt.Errorf("%w: chat id %q is not a Slack channel", bot.ErrUnreachable, r.ChatID)
+	}
+	msgs := render(r)
+	a.mu.Lock()
+	start := a.progress[r.ID]
+	a.mu.Unlock()
+	var ref string
+	for i := start; i < len(msgs); i++ {
+		if err := a.pace.Wait(ctx, channel, r.Kind == bot.KindAnnouncement); err != nil {
+			return "", err
+		}
+		opts := []slackapi.MsgOption{
+			slackapi.MsgOptionText(msgs[i].text, false),
+			slackapi.MsgOptionBlocks(msgs[i].blocks...),
+			slackapi.MsgOptionDisableLinkUnfurl(),
+			slackapi.MsgOptionDisableMediaUnfurl(),
+		}
+		if thread != "" {
+			opts = append(opts, slackapi.MsgOptionTS(thread))
+		}
+		_, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+		if err != nil {
+			a.mu.Lock()
+			if i > 0 {
+				a.progress[r.ID] = i
+			}
+			a.mu.Unlock()
+			return "", a.mapError(fmt.Errorf("chat.postMessage: %w", err), thread == "")
+		}
+		ref = ts
+	}
+	a.mu.Lock()
+	delete(a.progress, r.ID)
+	a.mu.Unlock()
+	return ref, nil
+}
+
+// Edit replaces a message the bot sent (an admin's progress message) with
+// text, without buttons.
+func (a *Adapter) Edit(ctx context.Context, chatID, ref, text string) error {
+	channel, _ := splitChat(chatID)
+	if channel == "" || ref == "" {
+		return fmt.Errorf("slack: cannot edit message %q in chat %q", ref, chatID)
+	}
+	if err := a.pace.Wait(ctx, channel, false); err != nil {
+		return err
+	}
+	m := single(text)
+	_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ref,
+		slackapi.MsgOptionText(m.text, false), slackapi.MsgOptionBlocks(m.blocks...))
+	if err != nil {
+		return a.mapError(fmt.Errorf("chat.update: %w", err), false)
+	}
+	return nil
+}
+
+// mapError turns the client's errors into the dispatcher's. Only a direct
+// message's failure makes the seller unreachable: a thread in a channel the
+// bot left says nothing about their DM.
+func (a *Adapter) mapError(err error, direct bool) error {
+	var limited *slackapi.RateLimitedError
+	var status slackapi.StatusCodeError
+	var answer slackapi.SlackErrorResponse
+	switch {
+	case errors.As(err, &limited):
+		return &bot.RetryAfterError{After: max(limited.RetryAfter, time.Second), Err: err}
+	case errors.As(err, &status) && status.Code == 429:
+		return &bot.RetryAfterError{After: a.cfg.RetryAfter, Err: err}
+	case errors.As(err, &answer) && (answer.Err == "ratelimited" || answer.Err == "rate_limited"):
+		return &bot.RetryAfterError{After: a.cfg.RetryAfter, Err: err}
+	case errors.As(err, &answer) && unreachable[answer.Err] && direct:
+		return fmt.Errorf("%w: %w", bot.ErrUnreachable, err)
+	case errors.As(err, &answer) && unreachable[answer.Err]:
+		return fmt.Errorf("%w: %w", bot.ErrPermanent, err) // the thread is gone, the seller is not
+	}
+	return err
+}
+
+// splitChat parses a chat id: a channel, or "<channel>/<thread_ts>".
+func splitChat(chatID string) (channel, thread string) {
+	channel, thread, _ = strings.Cut(chatID, "/")
+	return channel, thread
+}
+
+// message is one Slack message of a rendered reply.
+type message struct {
+	raw    string // the text as the core wrote it
+	text   string // escaped for Slack: the notification text
+	blocks []slackapi.Block
+}
+
+// render turns a reply into Slack messages: the text in sections of at most
+// maxSection characters, as many messages as Slack's limits need, and the
+// choices as buttons under the last. A button's action_id and value are
+// "c:<outbox id>:<choice index>" (see resolve).
+func render(r bot.Reply) []message {
+	text := r.Text
+	if strings.TrimSpace(text) == "" {
+		text = "…"
+	}
+	actions := actionBlocks(r)
+	room := maxBlocks - len(actions)
+	var msgs []message
+	var cur []string
+	curLen := 0
+	for _, chunk := range split(text, maxSection) {
+		n := escLen(chunk) + 1
+		if len(cur) > 0 && (len(cur) >= room || curLen+n > maxMessageText) {
+			msgs = append(msgs, sections(cur))
+			cur, curLen = nil, 0
+		}
+		cur = append(cur, chunk)
+		curLen += n
+	}
+	msgs = append(msgs, sections(cur))
+	last := &msgs[len(msgs)-1]
+	last.blocks = append(last.blocks, actions...)
+	return msgs
+}
+
+// single renders text as one message without buttons, shortened if it
+// would not fit.
+func single(text string) message {
+	if escLen(text) > maxMessageText-100 {
+		text = truncate(text, maxMessageText-100)
+	}
+	return sections(split(text, maxSection))
+}
+
+// sections makes a message of text chunks, one section block each.
+func sections(chunks []string) message {
+	m := message{raw: strings.Join(chunks, "\n")}
+	m.text = escape(m.raw)
+	for _, c := range chunks {
+		m.blocks = append(m.blocks, slackapi.NewSectionBlock(
+			slackapi.NewTextBlockObject(slackapi.MarkdownType, escape(c), false, false), nil, nil))
+	}
+	return m
+}
+
+// actionBlocks renders a reply's choices as buttons, at most maxButtons to
+// an actions block.
+func actionBlocks(r bot.Reply) []slackapi.Block {
+	var blocks []slackapi.Block
+	var row []slackapi.BlockElement
+	for i, c := range r.Choices {
+		id := fmt.Sprintf("c:%d:%d", r.ID, i)
+		label := truncate(c.Label, maxButtonText)
+		if strings.TrimSpace(label) == "" {
+			label = fmt.Sprint(i + 1)
+		}
+		row = append(row, slackapi.NewButtonBlockElement(id, id, slackapi.NewTextBlockObject(slackapi.PlainTextType, label, true, false)))
+		if len(row) == maxButtons || i == len(r.Choices)-1 {
+			blocks = append(blocks, slackapi.NewActionBlock("", row...))
+			row = nil
+		}
+	}
+	return blocks
+}
+
+// escaper escapes the three characters Slack's text formatting reserves.
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+func escape(s string) string { return escaper.Replace(s) }
+
+// runeLen is a rune's length once escaped, in UTF-16 units (what Slack's
+// character limits count, at worst).
+func runeLen(r rune) int {
+	switch r {
+	case '&':
+		return 5
+	case '<', '>':
+		return 4
+	}
+	return utf16.RuneLen(r)
+}
+
+func escLen(s string) int {
+	n := 0
+	for _, r := range s {
+		n += runeLen(r)
+	}
+	return n
+}
+
+// split cuts text into parts whose escaped length is at most limit, at line
+// boundaries where it can, inside a line only when one line is too long.
+func split(text string, limit int) []string {
+	if escLen(text) <= limit {
+		return []string{text}
+	}
+	var parts []string
+	var cur strings.Builder
+	curLen := 0
+	flush := func() {
+		if s := strings.TrimRight(cur.String(), "\n"); s != "" {
+			parts = append(parts, s)
+		}
+		cur.Reset()
+		curLen = 0
+	}
+	for _, line := range strings.SplitAfter(text, "\n") {
+		n := escLen(line)
+		if curLen+n > limit {
+			flush()
+		}
+		for n > limit { // one line longer than a section: cut it
+			head, rest := cut(line, limit)
+			parts = append(parts, head)
+			line, n = rest, escLen(rest)
+		}
+		cur.WriteString(line)
+		curLen += n
+	}
+	flush()
+	if len(parts) == 0 {
+		parts = []string{"…"}
+	}
+	return parts
+}
+
+// cut splits s after at most limit escaped units, never inside a rune.
+func cut(s string, limit int) (string, string) {
+	n := 0
+	for i, r := range s {
+		if n+runeLen(r) > limit {
+			return s[:i], s[i:]
+		}
+		n += runeLen(r)
+	}
+	return s, ""
+}
+
+// truncate shortens s to at most limit escaped units.
+func truncate(s string, limit int) string {
+	head, rest := cut(s, limit)
+	if rest == "" {
+		return head
+	}
+	head, _ = cut(head, limit-1)
+	return head + "…"
+}

@@ -1,0 +1,251 @@
+// Package slack connects sellers in Slack to the bot, on the slack-go
+// client. It owns intake (the Events API, button clicks and the /onboard
+// slash command over signed HTTP requests, or the same over Socket Mode),
+// each update committed before Slack hears back; rendering (Block Kit
+// sections and buttons, long replies split); and sending from the outbox
+// within Slack's limits.
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	slackapi "github.com/slack-go/slack"
+
+	"github.com/onboardbot/onboardbot/adapters/pace"
+	"github.com/onboardbot/onboardbot/bot"
+)
+
+// Platform is the name Slack sellers and messages are stored under.
+const Platform = "slack"
+
+// DefaultAPIURL is Slack's Web API.
+const DefaultAPIURL = "https://slack.com/api/"
+
+// Core is what the adapter needs from the bot's core.
+type Core interface {
+	Handle(ctx context.Context, in bot.Inbound) ([]bot.Reply, error)
+	Skip(ctx context.Context, platform, updateID string) error
+	Commands() []bot.CommandInfo
+}
+
+// Config is the adapter's configuration.
+type Config struct {
+	// BotToken is the bot user's OAuth token (xoxb-...).
+	BotToken string
+	// APIURL is the Web API base (default DefaultAPIURL); a "/" is added
+	// when it lacks one, as the client needs it.
+	APIURL string
+	// SigningSecret checks the requests Slack sends to the HTTP handlers.
+	SigningSecret string
+	// AppToken is the app-level token (xapp-...) for Socket Mode.
+	AppToken string
+	// Rate is the most messages per second sent in all (default 10).
+	Rate float64
+	// ChatRate is the most messages per second to one channel (default 1,
+	// as Slack asks; a short burst of two is allowed).
+	ChatRate float64
+	// RetryAfter is how long to wait after a 429 that names no Retry-After
+	// (default 30s).
+	RetryAfter time.Duration
+	// HTTPClient is used for every Web API call (default: 30s timeout).
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	// Notify is called after an update was committed, so the dispatcher
+	// sends the replies at once.
+	Notify func()
+}
+
+// Adapter is one Slack app in one workspace.
+type Adapter struct {
+	api    *slackapi.Client
+	core   Core
+	outbox bot.Outbox
+	cfg    Config
+	log    *slog.Logger
+
+	botUser string // the bot's own user id, from auth.test
+
+	pace  *pace.Pacer
+	locks [64]sync.Mutex // per-user ordering, striped by user id
+
+	locales *cache // user id -> Slack locale ("" when unknown)
+	dms     *cache // user id -> the DM channel with the bot
+
+	mu       sync.Mutex
+	progress map[int64]int // outbox id -> messages of a split reply already sent
+}
+
+const (
+	localeTTL     = time.Hour
+	localeFailTTL = time.Minute // a failed users.info is not asked again at once
+	dmTTL         = 24 * time.Hour
+	cacheSize     = 10000
+	lookupTimeout = 1500 * time.Millisecond // within Slack's 3 seconds
+)
+
+// New connects to the Web API (auth.test checks the token) and returns the adapter.
+func New(ctx context.Context, cfg Config, core Core, outbox bot.Outbox) (*Adapter, error) {
+	if cfg.BotToken == "" {
+		return nil, errors.New("slack: empty bot token")
+	}
+	if cfg.APIURL == "" {
+		cfg.APIURL = DefaultAPIURL
+	}
+	if !strings.HasSuffix(cfg.APIURL, "/") {
+		cfg.APIURL += "/"
+	}
+	if cfg.Rate <= 0 {
+		cfg.Rate = 10
+	}
+	if cfg.ChatRate <= 0 {
+		cfg.ChatRate = 1
+	}
+	if cfg.RetryAfter <= 0 {
+		cfg.RetryAfter = 30 * time.Second
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Notify == nil {
+		cfg.Notify = func() {}
+	}
+	opts := []slackapi.Option{
+		slackapi.OptionAPIURL(cfg.APIURL),
+		slackapi.OptionHTTPClient(cfg.HTTPClient),
+		slackapi.OptionLog(logOutput{cfg.Logger}),
+	}
+	if cfg.AppToken != "" {
+		opts = append(opts, slackapi.OptionAppLevelToken(cfg.AppToken))
+	}
+	api := slackapi.New(cfg.BotToken, opts...)
+	auth, err := api.AuthTestContext(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("slack: auth.test (is SLACK_BOT_TOKEN right?): %w", err)
+	}
+	a := &Adapter{
+		api: api, core: core, outbox: outbox, cfg: cfg, log: cfg.Logger,
+		botUser:  auth.UserID,
+		pace:     pace.New(cfg.Rate, cfg.ChatRate),
+		locales:  newCache(cacheSize),
+		dms:      newCache(cacheSize),
+		progress: map[int64]int{},
+	}
+	a.log.Info("slack: connected", "team", auth.TeamID, "bot_user", auth.UserID)
+	return a, nil
+}
+
+// BotUserID is the bot's own Slack user id.
+func (a *Adapter) BotUserID() string { return a.botUser }
+
+// lock serialises the handling of one user's updates.
+func (a *Adapter) lock(user string) func() {
+	m := &a.locks[stripe(user, len(a.locks))]
+	m.Lock()
+	return m.Unlock
+}
+
+func stripe(key string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(n))
+}
+
+// langHint is the user's Slack locale ("zh-CN", "en-US"), asked once in a
+// while. A failed lookup gives no hint rather than holding up the message.
+func (a *Adapter) langHint(ctx context.Context, user string) string {
+	if l, ok := a.locales.get(user); ok {
+		return l
+	}
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	u, err := a.api.GetUserInfoContext(ctx, user, slackapi.GetUserInfoOptionIncludeLocale(true))
+	if err != nil {
+		a.log.Warn("slack: users.info, going on without a language hint", "user", user, "err", err)
+		a.locales.put(user, "", localeFailTTL)
+		return ""
+	}
+	a.locales.put(user, u.Locale, localeTTL)
+	return u.Locale
+}
+
+// dmChannel is the direct-message channel between the bot and user.
+func (a *Adapter) dmChannel(ctx context.Context, user string) (string, error) {
+	if ch, ok := a.dms.get(user); ok {
+		return ch, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	defer cancel()
+	ch, _, _, err := a.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{user}})
+	if err != nil {
+		return "", fmt.Errorf("conversations.open: %w", err)
+	}
+	if ch == nil || ch.ID == "" {
+		return "", errors.New("conversations.open: no channel in the answer")
+	}
+	a.dms.put(user, ch.ID, dmTTL)
+	return ch.ID, nil
+}
+
+// cache is a small map with expiry and a bounded size.
+type cache struct {
+	mu    sync.Mutex
+	max   int
+	items map[string]cacheItem
+}
+
+type cacheItem struct {
+	val     string
+	expires time.Time
+}
+
+func newCache(max int) *cache { return &cache{max: max, items: map[string]cacheItem{}} }
+
+func (c *cache) get(key string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	it, ok := c.items[key]
+	if !ok || time.Now().After(it.expires) {
+		return "", false
+	}
+	return it.val, true
+}
+
+func (c *cache) put(key, val string, ttl time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if _, ok := c.items[key]; !ok && len(c.items) >= c.max {
+		for k, it := range c.items {
+			if now.After(it.expires) {
+				delete(c.items, k)
+			}
+		}
+		// Still full: forget a quarter, in Go's random map order.
+		for k := range c.items {
+			if len(c.items) < c.max*3/4 {
+				break
+			}
+			delete(c.items, k)
+		}
+	}
+	c.items[key] = cacheItem{val: val, expires: now.Add(ttl)}
+}
+
+// logOutput passes the client library's debug lines to the logger.
+type logOutput struct{ l *slog.Logger }
+
+func (o logOutput) Output(_ int, s string) error {
+	o.l.Debug("slack client", "msg", strings.TrimSpace(s))
+	return nil
+}
