@@ -68,9 +68,9 @@ func (t *storeTx) CreateAnnouncement(ctx context.Context, a *bot.Announcement) e
 	if a.AdminSeller != 0 {
 		admin = a.AdminSeller
 	}
-	return t.tx.GetContext(ctx, &a.ID, t.tx.Rebind(
+	return t.get(ctx, &a.ID,
 		`INSERT INTO announcements (markets, category, stage, open_item, text_zh, text_en, created_by, admin_seller, recipients, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		strings.Join(a.Markets, ","), a.Category, string(a.Stage), a.OpenItem, a.Text.ZH, a.Text.EN, a.CreatedBy, admin, a.Recipients, a.CreatedAt.UTC())
 }
 
@@ -104,7 +104,7 @@ const announcementColumns = `id, markets, category, stage, open_item, text_zh, t
 
 func (t *storeTx) announcements(ctx context.Context, query string, args ...any) ([]bot.Announcement, error) {
 	var rows []announcementRow
-	if err := t.tx.SelectContext(ctx, &rows, t.tx.Rebind(query), args...); err != nil {
+	if err := t.sel(ctx, &rows, query, args...); err != nil {
 		return nil, err
 	}
 	out := make([]bot.Announcement, len(rows))
@@ -134,12 +134,12 @@ func (t *storeTx) Stats(ctx context.Context, id int64) (bot.DeliveryStats, error
 		Unreachable sql.NullInt64 `db:"unreachable"`
 		Failed      sql.NullInt64 `db:"failed"`
 	}
-	err := t.tx.GetContext(ctx, &st, t.tx.Rebind(`SELECT
+	err := t.get(ctx, &st, `SELECT
 		SUM(CASE WHEN sent_at IS NOT NULL THEN 1 ELSE 0 END) AS sent,
 		SUM(CASE WHEN sent_at IS NULL AND failed_at IS NULL THEN 1 ELSE 0 END) AS pending,
 		SUM(CASE WHEN failed_at IS NOT NULL AND error LIKE 'unreachable%' THEN 1 ELSE 0 END) AS unreachable,
 		SUM(CASE WHEN failed_at IS NOT NULL AND error NOT LIKE 'unreachable%' THEN 1 ELSE 0 END) AS failed
-		FROM outbox WHERE announcement_id = ?`), id)
+		FROM outbox WHERE announcement_id = ?`, id)
 	if err != nil {
 		return bot.DeliveryStats{}, err
 	}
@@ -148,7 +148,7 @@ func (t *storeTx) Stats(ctx context.Context, id int64) (bot.DeliveryStats, error
 
 func (t *storeTx) StatusMessage(ctx context.Context, id int64) (bot.Reply, error) {
 	var r outboxRow
-	err := t.tx.GetContext(ctx, &r, t.tx.Rebind(`SELECT `+outboxColumns+` FROM outbox WHERE status_of = ? ORDER BY id LIMIT 1`), id)
+	err := t.get(ctx, &r, `SELECT `+outboxColumns+` FROM outbox WHERE status_of = ? ORDER BY id LIMIT 1`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Reply{}, bot.ErrNotFound
 	}
@@ -160,7 +160,7 @@ func (t *storeTx) StatusMessage(ctx context.Context, id int64) (bot.Reply, error
 
 func (t *storeTx) Draft(ctx context.Context, sellerID int64) (bot.Draft, error) {
 	var raw string
-	err := t.tx.GetContext(ctx, &raw, t.tx.Rebind(`SELECT draft FROM admin_drafts WHERE seller_id = ?`), sellerID)
+	err := t.get(ctx, &raw, `SELECT draft FROM admin_drafts WHERE seller_id = ?`, sellerID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Draft{}, bot.ErrNotFound
 	}
@@ -210,7 +210,7 @@ func (t *storeTx) SellersByKey(ctx context.Context, keys []string) ([]bot.Seller
 
 func (t *storeTx) RuleSet(ctx context.Context, market, version string) ([]byte, error) {
 	var raw string
-	err := t.tx.GetContext(ctx, &raw, t.tx.Rebind(`SELECT rules FROM rule_sets WHERE market = ? AND version = ?`), market, version)
+	err := t.get(ctx, &raw, `SELECT rules FROM rule_sets WHERE market = ? AND version = ?`, market, version)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, bot.ErrNotFound
 	}

@@ -13,7 +13,7 @@ type countRow struct {
 
 func (s *Store) counts(ctx context.Context, query string) (map[string]map[string]int, error) {
 	var rows []countRow
-	if err := s.read.SelectContext(ctx, &rows, query); err != nil {
+	if err := s.rsel(ctx, &rows, query); err != nil {
 		return nil, err
 	}
 	out := map[string]map[string]int{}

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -29,6 +30,10 @@ var migrations embed.FS
 type Store struct {
 	write *sqlx.DB
 	read  *sqlx.DB
+
+	mu         sync.Mutex
+	stmts      map[stmtKey]*sqlx.Stmt
+	unprepared map[string]bool // writer queries to prepare once the connection is free
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -44,7 +49,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
-	s := &Store{write: write}
+	s := &Store{write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}}
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -90,17 +95,33 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Close closes the database.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.mu.Unlock()
 	return errors.Join(s.write.Close(), s.read.Close())
 }
 
 // Update runs fn in one write transaction.
 func (s *Store) Update(ctx context.Context, fn func(bot.Tx) error) error {
+	err := s.update(ctx, fn)
+	s.mu.Lock()
+	fresh := len(s.unprepared) > 0
+	s.mu.Unlock()
+	if fresh {
+		s.prepareNew(context.WithoutCancel(ctx))
+	}
+	return err
+}
+
+func (s *Store) update(ctx context.Context, fn func(bot.Tx) error) error {
 	tx, err := s.write.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(&storeTx{tx: tx}); err != nil {
+	if err := fn(&storeTx{tx: tx, store: s}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -126,8 +147,7 @@ func (s *Store) MarkSent(ctx context.Context, ids []int64, at time.Time) error {
 
 // MarkSentRef records one message as delivered, with the platform's id for it.
 func (s *Store) MarkSentRef(ctx context.Context, id int64, ref string, at time.Time) error {
-	_, err := s.write.ExecContext(ctx, s.write.Rebind(
-		`UPDATE outbox SET sent_at = ?, ref = ? WHERE id = ? AND sent_at IS NULL`), at.UTC(), ref, id)
+	_, err := s.wexec(ctx, `UPDATE outbox SET sent_at = ?, ref = ? WHERE id = ? AND sent_at IS NULL`, at.UTC(), ref, id)
 	if err != nil {
 		return fmt.Errorf("mark outbox %d sent: %w", id, err)
 	}
@@ -136,8 +156,7 @@ func (s *Store) MarkSentRef(ctx context.Context, id int64, ref string, at time.T
 
 // MarkFailed sets one message aside with the reason.
 func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, at time.Time) error {
-	_, err := s.write.ExecContext(ctx, s.write.Rebind(
-		`UPDATE outbox SET failed_at = ?, error = ? WHERE id = ? AND sent_at IS NULL`), at.UTC(), reason, id)
+	_, err := s.wexec(ctx, `UPDATE outbox SET failed_at = ?, error = ? WHERE id = ? AND sent_at IS NULL`, at.UTC(), reason, id)
 	if err != nil {
 		return fmt.Errorf("mark outbox %d failed: %w", id, err)
 	}
@@ -198,10 +217,10 @@ const replyFirst = `CASE WHEN kind = 'reply' THEN 0 ELSE 1 END`
 // DueChats lists chats with undelivered messages of a kind to reachable sellers.
 func (s *Store) DueChats(ctx context.Context, platform string, kind bot.Kind, limit int) ([]string, error) {
 	var chats []string
-	err := s.read.SelectContext(ctx, &chats, s.read.Rebind(
+	err := s.rsel(ctx, &chats,
 		`SELECT o.chat_id FROM outbox o LEFT JOIN sellers s ON s.id = o.seller_id
 		 WHERE o.platform = ? AND o.kind = ? AND o.sent_at IS NULL AND o.failed_at IS NULL AND s.unreachable_at IS NULL
-		 GROUP BY o.chat_id ORDER BY MIN(o.id) LIMIT ?`), platform, string(kind), limit)
+		 GROUP BY o.chat_id ORDER BY MIN(o.id) LIMIT ?`, platform, string(kind), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due chats: %w", err)
 	}
@@ -211,10 +230,10 @@ func (s *Store) DueChats(ctx context.Context, platform string, kind bot.Kind, li
 // Pending lists undelivered messages for one chat: replies first, oldest first.
 func (s *Store) Pending(ctx context.Context, platform, chatID string) ([]bot.Reply, error) {
 	var rows []outboxRow
-	err := s.read.SelectContext(ctx, &rows, s.read.Rebind(
+	err := s.rsel(ctx, &rows,
 		`SELECT `+outboxColumns+` FROM outbox
 		 WHERE platform = ? AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL
-		 ORDER BY `+replyFirst+`, id`), platform, chatID)
+		 ORDER BY `+replyFirst+`, id`, platform, chatID)
 	if err != nil {
 		return nil, fmt.Errorf("pending outbox: %w", err)
 	}
@@ -232,8 +251,8 @@ func (s *Store) Pending(ctx context.Context, platform, chatID string) ([]bot.Rep
 // Outgoing finds one queued message by id.
 func (s *Store) Outgoing(ctx context.Context, id int64) (bot.Reply, error) {
 	var r outboxRow
-	err := s.read.GetContext(ctx, &r, s.read.Rebind(
-		`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`), id)
+	err := s.rget(ctx, &r,
+		`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Reply{}, bot.ErrNotFound
 	}
@@ -245,11 +264,123 @@ func (s *Store) Outgoing(ctx context.Context, id int64) (bot.Reply, error) {
 
 // storeTx implements bot.Tx on one SQL transaction.
 type storeTx struct {
-	tx *sqlx.Tx
+	tx    *sqlx.Tx
+	store *Store
+}
+
+// The store prepares each query once and reuses it: parsing SQL again for
+// every message costs more than running it.
+
+func (s *Store) stmt(ctx context.Context, db *sqlx.DB, query string) (*sqlx.Stmt, error) {
+	key := stmtKey{db: db, query: query}
+	s.mu.Lock()
+	st, ok := s.stmts[key]
+	s.mu.Unlock()
+	if ok {
+		return st, nil
+	}
+	// Not under s.mu: preparing waits for a connection, and the writer's one
+	// connection may belong to a transaction that needs s.mu meanwhile.
+	st, err := db.PreparexContext(ctx, db.Rebind(query))
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if prev, ok := s.stmts[key]; ok {
+		st.Close()
+		return prev, nil
+	}
+	s.stmts[key] = st
+	return st, nil
+}
+
+type stmtKey struct {
+	db    *sqlx.DB
+	query string
+}
+
+func (s *Store) rsel(ctx context.Context, dest any, query string, args ...any) error {
+	st, err := s.stmt(ctx, s.read, query)
+	if err != nil {
+		return err
+	}
+	return st.SelectContext(ctx, dest, args...)
+}
+
+func (s *Store) rget(ctx context.Context, dest any, query string, args ...any) error {
+	st, err := s.stmt(ctx, s.read, query)
+	if err != nil {
+		return err
+	}
+	return st.GetContext(ctx, dest, args...)
+}
+
+func (s *Store) wexec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := s.stmt(ctx, s.write, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// txStmt returns the prepared query bound to the transaction. The writer
+// has one connection, which the transaction holds, so a query not prepared
+// yet is prepared on the transaction this time, and on the database right
+// after it ends (see Update).
+func (t *storeTx) txStmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	key := stmtKey{db: t.store.write, query: query}
+	t.store.mu.Lock()
+	st, ok := t.store.stmts[key]
+	if !ok {
+		t.store.unprepared[query] = true
+	}
+	t.store.mu.Unlock()
+	if ok {
+		return t.tx.StmtxContext(ctx, st), nil
+	}
+	return t.tx.PreparexContext(ctx, t.tx.Rebind(query))
+}
+
+// prepareNew prepares on the writer the queries transactions met for the
+// first time.
+func (s *Store) prepareNew(ctx context.Context) {
+	s.mu.Lock()
+	queries := make([]string, 0, len(s.unprepared))
+	for q := range s.unprepared {
+		queries = append(queries, q)
+	}
+	clear(s.unprepared)
+	s.mu.Unlock()
+	for _, q := range queries {
+		if _, err := s.stmt(ctx, s.write, q); err != nil {
+			return // prepared on the next transaction that needs it
+		}
+	}
 }
 
 func (t *storeTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(ctx, t.tx.Rebind(query), args...)
+	st, err := t.txStmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (t *storeTx) get(ctx context.Context, dest any, query string, args ...any) error {
+	st, err := t.txStmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	return st.GetContext(ctx, dest, args...)
+}
+
+func (t *storeTx) sel(ctx context.Context, dest any, query string, args ...any) error {
+	st, err := t.txStmt(ctx, query)
+	if err != nil {
+		return err
+	}
+	return st.SelectContext(ctx, dest, args...)
 }
 
 func (t *storeTx) Claim(ctx context.Context, platform, updateID string, at time.Time) (bool, error) {
@@ -277,9 +408,9 @@ type sellerRow struct {
 
 func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Seller, error) {
 	var r sellerRow
-	err := t.tx.GetContext(ctx, &r, t.tx.Rebind(
+	err := t.get(ctx, &r,
 		`SELECT id, platform, user_id, chat_id, lang, lang_set, market, unreachable_at, created_at
-		 FROM sellers WHERE platform = ? AND user_id = ?`), platform, userID)
+		 FROM sellers WHERE platform = ? AND user_id = ?`, platform, userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Seller{}, bot.ErrNotFound
 	}
@@ -296,9 +427,9 @@ func (r sellerRow) seller() bot.Seller {
 
 func (t *storeTx) CreateSeller(ctx context.Context, s *bot.Seller) error {
 	// RETURNING works in SQLite 3.35+ and PostgreSQL, unlike LastInsertId.
-	return t.tx.GetContext(ctx, &s.ID, t.tx.Rebind(
+	return t.get(ctx, &s.ID,
 		`INSERT INTO sellers (platform, user_id, chat_id, lang, lang_set, market, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+		 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		s.Platform, s.UserID, s.ChatID, string(s.Lang), s.LangSet, s.Market, s.CreatedAt.UTC())
 }
 
@@ -338,8 +469,8 @@ const onboardingColumns = `seller_id, market, rules_version, stage, state, start
 
 func (t *storeTx) Onboarding(ctx context.Context, sellerID int64, market string) (bot.Onboarding, error) {
 	var r onboardingRow
-	err := t.tx.GetContext(ctx, &r, t.tx.Rebind(
-		`SELECT `+onboardingColumns+` FROM onboardings WHERE seller_id = ? AND market = ?`), sellerID, market)
+	err := t.get(ctx, &r,
+		`SELECT `+onboardingColumns+` FROM onboardings WHERE seller_id = ? AND market = ?`, sellerID, market)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Onboarding{}, bot.ErrNotFound
 	}
@@ -351,8 +482,8 @@ func (t *storeTx) Onboarding(ctx context.Context, sellerID int64, market string)
 
 func (t *storeTx) Onboardings(ctx context.Context, sellerID int64) ([]bot.Onboarding, error) {
 	var rows []onboardingRow
-	err := t.tx.SelectContext(ctx, &rows, t.tx.Rebind(
-		`SELECT `+onboardingColumns+` FROM onboardings WHERE seller_id = ? ORDER BY started_at, market`), sellerID)
+	err := t.sel(ctx, &rows,
+		`SELECT `+onboardingColumns+` FROM onboardings WHERE seller_id = ? ORDER BY started_at, market`, sellerID)
 	if err != nil {
 		return nil, err
 	}
@@ -395,9 +526,9 @@ func (t *storeTx) History(ctx context.Context, sellerID int64, market string) ([
 		Value    string    `db:"value"`
 		At       time.Time `db:"at"`
 	}
-	err := t.tx.SelectContext(ctx, &rows, t.tx.Rebind(
+	err := t.sel(ctx, &rows,
 		`SELECT seller_id, market, action, question, value, at FROM answer_history
-		 WHERE seller_id = ? AND market = ? ORDER BY id`), sellerID, market)
+		 WHERE seller_id = ? AND market = ? ORDER BY id`, sellerID, market)
 	if err != nil {
 		return nil, err
 	}
@@ -429,11 +560,11 @@ func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error
 	}
 	var ids []int64
 	// An announcement already queued to this seller stays queued once.
-	err = t.tx.SelectContext(ctx, &ids, t.tx.Rebind(
+	err = t.sel(ctx, &ids,
 		`INSERT INTO outbox (platform, chat_id, seller_id, kind, payload, created_at, announcement_id, status_of, failed_at, error)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (announcement_id, seller_id) WHERE announcement_id IS NOT NULL DO NOTHING
-		 RETURNING id`),
+		 RETURNING id`,
 		r.Platform, r.ChatID, seller, string(r.Kind), string(payload), at.UTC(), announcement, statusOf, failedAt, r.Undeliverable)
 	if err != nil {
 		return err
