@@ -34,6 +34,11 @@ type Store struct {
 	mu         sync.Mutex
 	stmts      map[stmtKey]*sqlx.Stmt
 	unprepared map[string]bool // writer queries to prepare once the connection is free
+
+	queue     chan *updateReq // transactions waiting for the committer
+	closing   chan struct{}
+	stopped   chan struct{}
+	closeOnce sync.Once
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -49,7 +54,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
-	s := &Store{write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}}
+	s := &Store{write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{},
+		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -60,6 +66,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	s.read = read
+	go s.committer()
 	return s, nil
 }
 
@@ -93,8 +100,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the database.
+// Close closes the database, after the transaction being committed.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.closing) })
+	<-s.stopped
 	s.mu.Lock()
 	for _, st := range s.stmts {
 		st.Close()
@@ -104,8 +113,22 @@ func (s *Store) Close() error {
 }
 
 // Update runs fn in one write transaction.
+//
+// Transactions are committed in groups: while one group is being written,
+// the transactions that arrive wait, and then run together, each in a
+// savepoint of one SQLite transaction, so one commit serves them all.
+// Every caller still returns only after its own work is committed (or
+// rolled back alone, if its fn failed).
 func (s *Store) Update(ctx context.Context, fn func(bot.Tx) error) error {
-	err := s.update(ctx, fn)
+	req := &updateReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.queue <- req:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-s.closing:
+		return errClosed
+	}
+	err := <-req.done
 	s.mu.Lock()
 	fresh := len(s.unprepared) > 0
 	s.mu.Unlock()
@@ -115,19 +138,115 @@ func (s *Store) Update(ctx context.Context, fn func(bot.Tx) error) error {
 	return err
 }
 
-func (s *Store) update(ctx context.Context, fn func(bot.Tx) error) error {
-	tx, err := s.write.BeginTxx(ctx, nil)
+var errClosed = errors.New("store is closed")
+
+// maxGroup bounds how many transactions share one commit.
+const maxGroup = 128
+
+type updateReq struct {
+	ctx  context.Context
+	fn   func(bot.Tx) error
+	done chan error
+}
+
+// committer runs the queued transactions, in groups, until the store closes.
+func (s *Store) committer() {
+	defer close(s.stopped)
+	for {
+		var first *updateReq
+		select {
+		case first = <-s.queue:
+		case <-s.closing:
+			return
+		}
+		group := []*updateReq{first}
+	more:
+		for len(group) < maxGroup {
+			select {
+			case r := <-s.queue:
+				group = append(group, r)
+			default:
+				break more
+			}
+		}
+		s.commitGroup(group)
+	}
+}
+
+// commitGroup runs a group in one transaction. Alone, a request runs
+// plainly; in a group, each runs in a savepoint, so a failing one is
+// rolled back without the others.
+func (s *Store) commitGroup(group []*updateReq) {
+	results := make([]error, len(group))
+	finish := func(err error) {
+		for i, r := range group {
+			if results[i] == nil {
+				results[i] = err
+			}
+			r.done <- results[i]
+		}
+	}
+	tx, err := s.write.BeginTxx(context.Background(), nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		finish(fmt.Errorf("begin: %w", err))
+		return
 	}
 	defer tx.Rollback()
-	if err := fn(&storeTx{tx: tx, store: s}); err != nil {
-		return err
+	ok := 0
+	for i, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if len(group) == 1 {
+			results[i] = r.fn(&storeTx{tx: tx, store: s})
+			if results[i] != nil {
+				finish(nil)
+				return
+			}
+			ok++
+			continue
+		}
+		if _, err := tx.Exec(`SAVEPOINT one`); err != nil {
+			results[i] = fmt.Errorf("savepoint: %w", err)
+			continue
+		}
+		if err := r.fn(&storeTx{tx: tx, store: s}); err != nil {
+			results[i] = err
+			if _, rerr := tx.Exec(`ROLLBACK TO one`); rerr != nil {
+				finish(fmt.Errorf("roll back to savepoint: %w", rerr)) // the group cannot be trusted now
+				return
+			}
+		} else {
+			ok++
+		}
+		if _, err := tx.Exec(`RELEASE one`); err != nil {
+			finish(fmt.Errorf("release savepoint: %w", err))
+			return
+		}
+	}
+	if ok == 0 {
+		finish(nil)
+		return
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		err = fmt.Errorf("commit: %w", err)
+		for i := range results {
+			if results[i] == nil {
+				results[i] = err
+			}
+		}
 	}
-	return nil
+	finish(nil)
+}
+
+// write1 runs one write statement through the committer, so it shares a
+// commit with whatever else is being written.
+func (s *Store) write1(ctx context.Context, query string, args ...any) error {
+	return s.Update(ctx, func(t bot.Tx) error {
+		_, err := t.(*storeTx).exec(ctx, query, args...)
+		return err
+	})
 }
 
 // MarkSent records outbox messages as delivered.
@@ -147,7 +266,7 @@ func (s *Store) MarkSent(ctx context.Context, ids []int64, at time.Time) error {
 
 // MarkSentRef records one message as delivered, with the platform's id for it.
 func (s *Store) MarkSentRef(ctx context.Context, id int64, ref string, at time.Time) error {
-	_, err := s.wexec(ctx, `UPDATE outbox SET sent_at = ?, ref = ? WHERE id = ? AND sent_at IS NULL`, at.UTC(), ref, id)
+	err := s.write1(ctx, `UPDATE outbox SET sent_at = ?, ref = ? WHERE id = ? AND sent_at IS NULL`, at.UTC(), ref, id)
 	if err != nil {
 		return fmt.Errorf("mark outbox %d sent: %w", id, err)
 	}
@@ -156,7 +275,7 @@ func (s *Store) MarkSentRef(ctx context.Context, id int64, ref string, at time.T
 
 // MarkFailed sets one message aside with the reason.
 func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, at time.Time) error {
-	_, err := s.wexec(ctx, `UPDATE outbox SET failed_at = ?, error = ? WHERE id = ? AND sent_at IS NULL`, at.UTC(), reason, id)
+	err := s.write1(ctx, `UPDATE outbox SET failed_at = ?, error = ? WHERE id = ? AND sent_at IS NULL`, at.UTC(), reason, id)
 	if err != nil {
 		return fmt.Errorf("mark outbox %d failed: %w", id, err)
 	}
@@ -166,22 +285,20 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, at time
 // MarkUnreachable marks r's seller unreachable and sets aside every
 // undelivered message to that chat, in one transaction.
 func (s *Store) MarkUnreachable(ctx context.Context, r bot.Reply, reason string, at time.Time) error {
-	tx, err := s.write.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("mark unreachable: %w", err)
-	}
-	defer tx.Rollback()
-	if r.SellerID != 0 {
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE sellers SET unreachable_at = ? WHERE id = ?`), at.UTC(), r.SellerID); err != nil {
-			return fmt.Errorf("mark seller %d unreachable: %w", r.SellerID, err)
+	err := s.Update(ctx, func(t bot.Tx) error {
+		tx := t.(*storeTx)
+		if r.SellerID != 0 {
+			if _, err := tx.exec(ctx, `UPDATE sellers SET unreachable_at = ? WHERE id = ?`, at.UTC(), r.SellerID); err != nil {
+				return fmt.Errorf("mark seller %d unreachable: %w", r.SellerID, err)
+			}
 		}
-	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(
-		`UPDATE outbox SET failed_at = ?, error = ? WHERE platform = ? AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL`),
-		at.UTC(), "unreachable: "+reason, r.Platform, r.ChatID); err != nil {
-		return fmt.Errorf("set aside messages to %s: %w", r.ChatID, err)
-	}
-	if err := tx.Commit(); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE outbox SET failed_at = ?, error = ? WHERE platform = ? AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL`,
+			at.UTC(), "unreachable: "+reason, r.Platform, r.ChatID); err != nil {
+			return fmt.Errorf("set aside messages to %s: %w", r.ChatID, err)
+		}
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("mark unreachable: %w", err)
 	}
 	return nil
@@ -314,14 +431,6 @@ func (s *Store) rget(ctx context.Context, dest any, query string, args ...any) e
 		return err
 	}
 	return st.GetContext(ctx, dest, args...)
-}
-
-func (s *Store) wexec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	st, err := s.stmt(ctx, s.write, query)
-	if err != nil {
-		return nil, err
-	}
-	return st.ExecContext(ctx, args...)
 }
 
 // txStmt returns the prepared query bound to the transaction. The writer

@@ -3,6 +3,7 @@ package data
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -222,5 +223,59 @@ func TestOpenRejectsBadPath(t *testing.T) {
 	}
 	if _, err := Open(context.Background(), filepath.Join(t.TempDir(), "missing", "dir", "x.db")); err == nil {
 		t.Error("a path in a missing folder opened")
+	}
+}
+
+// TestGroupCommitIsolatesFailures runs many transactions at once, so they
+// share commits; the ones that fail must leave nothing behind, and every
+// other one must be there.
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "onboard.db"))
+	boom := errors.New("boom")
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make([]error, 200)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			errs[i] = s.Update(ctx, func(tx bot.Tx) error {
+				sel := bot.Seller{Platform: "group", UserID: fmt.Sprint(i), CreatedAt: t0}
+				if err := tx.CreateSeller(ctx, &sel); err != nil {
+					return err
+				}
+				if i%5 == 0 {
+					return boom
+				}
+				return nil
+			})
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		if (i%5 == 0) != errors.Is(err, boom) {
+			t.Errorf("transaction %d: err = %v", i, err)
+		}
+	}
+	_ = s.Update(ctx, func(tx bot.Tx) error {
+		for i := range errs {
+			_, err := tx.Seller(ctx, "group", fmt.Sprint(i))
+			if exists := err == nil; exists == (i%5 == 0) {
+				t.Errorf("seller %d exists = %v", i, exists)
+			}
+		}
+		return nil
+	})
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := s.Update(cancelled, func(bot.Tx) error { t.Error("a cancelled transaction ran"); return nil }); err == nil {
+		t.Error("a cancelled transaction succeeded")
+	}
+	s.Close()
+	if err := s.Update(ctx, func(bot.Tx) error { return nil }); err == nil {
+		t.Error("an update after Close succeeded")
 	}
 }

@@ -196,6 +196,13 @@ func (s *Server) FailUser(user, code string) {
 	s.userErrs[user] = code
 }
 
+// Count returns how many messages were posted in all.
+func (s *Server) Count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sent)
+}
+
 // Sent returns every message posted so far.
 func (s *Server) Sent() []Sent {
 	s.mu.Lock()
