@@ -45,7 +45,7 @@ func (cv *conversation) announce(args []string) error {
 	if err := cv.tx.SaveDraft(cv.ctx, cv.seller.ID, d, cv.now); err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
-	cv.sayf("开始写公告(随时可以 /cancel 取消)。", "New announcement (/cancel at any time).")
+	cv.sayf("开始写公告（随时可以 /cancel 取消）。", "New announcement (/cancel at any time).")
 	cv.draftPrompt(d)
 	return nil
 }
@@ -59,7 +59,7 @@ func (cv *conversation) cancel(args []string) error {
 	if err := cv.tx.DeleteDraft(cv.ctx, cv.seller.ID); err != nil {
 		return fmt.Errorf("delete draft: %w", err)
 	}
-	cv.sayf("公告草稿已取消,没有发送任何内容。", "Announcement draft cancelled; nothing was sent.")
+	cv.sayf("公告草稿已取消，没有发送任何内容。", "Announcement draft cancelled; nothing was sent.")
 	return nil
 }
 
@@ -83,7 +83,7 @@ func (cv *conversation) draftInput(input string) (bool, error) {
 	case stepMarkets:
 		ids, bad := cv.pickMarkets(input)
 		if bad != "" || len(ids) == 0 {
-			cv.sayf("不认识的市场:%s", "Unknown market: %s", bad)
+			cv.sayf("不认识的市场：%s", "Unknown market: %s", bad)
 			cv.draftPrompt(d)
 			return true, nil
 		}
@@ -98,7 +98,7 @@ func (cv *conversation) draftInput(input string) (bool, error) {
 		default:
 			n, err := strconv.Atoi(input)
 			if err != nil || n < 1 || n > len(cats) {
-				cv.sayf("请回复类目编号,或 0 表示全部类目。", "Reply with a category number, or 0 for every category.")
+				cv.sayf("请回复类目编号，或 0 表示全部类目。", "Reply with a category number, or 0 for every category.")
 				cv.draftPrompt(d)
 				return true, nil
 			}
@@ -118,7 +118,7 @@ func (cv *conversation) draftInput(input string) (bool, error) {
 		} else {
 			n, err := strconv.Atoi(input)
 			if err != nil || n < 1 || n > len(stages)+1 {
-				cv.sayf("请回复编号,或 item <清单项编号>。", "Reply with a number, or item <checklist item id>.")
+				cv.sayf("请回复编号，或 item <清单项编号>。", "Reply with a number, or item <checklist item id>.")
 				cv.draftPrompt(d)
 				return true, nil
 			}
@@ -143,7 +143,7 @@ func (cv *conversation) draftInput(input string) (bool, error) {
 		case "cancel", "no", "取消":
 			return true, cv.cancel(nil)
 		}
-		cv.sayf("请回复 confirm 发送,或 cancel 取消。", "Reply confirm to send, or cancel to drop it.")
+		cv.sayf("请回复 confirm 发送，或 cancel 取消。", "Reply confirm to send, or cancel to drop it.")
 	}
 	if err := cv.tx.SaveDraft(cv.ctx, cv.seller.ID, d, cv.now); err != nil {
 		return true, fmt.Errorf("save draft: %w", err)
@@ -248,7 +248,7 @@ func textProblem(t flows.Text) flows.Text {
 	case t.ZH == "" && t.EN == "":
 		return flows.Text{ZH: "公告内容是空的。", EN: "The announcement text is empty."}
 	case utf8.RuneCountInString(t.ZH) > MaxAnnouncementRunes || utf8.RuneCountInString(t.EN) > MaxAnnouncementRunes:
-		return flows.Textf(flows.Text{ZH: "公告太长了:每种语言最多 %d 个字,请缩短。", EN: "The announcement is too long: at most %d characters per language. Please shorten it."}, MaxAnnouncementRunes)
+		return flows.Textf(flows.Text{ZH: "公告太长了：每种语言最多 %d 个字，请缩短。", EN: "The announcement is too long: at most %d characters per language. Please shorten it."}, MaxAnnouncementRunes)
 	}
 	return flows.Text{}
 }
@@ -263,13 +263,13 @@ func (cv *conversation) draftPrompt(d Draft) {
 	var b strings.Builder
 	switch d.Step {
 	case stepMarkets:
-		b.WriteString(flows.Text{ZH: "发给哪个市场的卖家?回复编号或市场编号,多个用逗号分开,all 表示全部:", EN: "Which market's sellers? Reply with numbers or market ids, several separated by commas, or all:"}.In(lang))
+		b.WriteString(flows.Text{ZH: "发给哪个市场的卖家？回复编号或市场编号，多个用逗号分开，all 表示全部：", EN: "Which market's sellers? Reply with numbers or market ids, several separated by commas, or all:"}.In(lang))
 		for i, m := range cv.catalog.Markets() {
 			fmt.Fprintf(&b, "\n%d) %s · %s", i+1, m.ID, m.Name.In(lang))
 			choice(m.Name.In(lang), m.ID)
 		}
 	case stepCategory:
-		b.WriteString(flows.Text{ZH: "只发给卖某个类目的卖家吗?回复编号,0 表示全部类目:", EN: "Only sellers of one product category? Reply with its number, or 0 for every category:"}.In(lang))
+		b.WriteString(flows.Text{ZH: "只发给卖某个类目的卖家吗？回复编号，0 表示全部类目：", EN: "Only sellers of one product category? Reply with its number, or 0 for every category:"}.In(lang))
 		b.WriteString("\n0) " + flows.Text{ZH: "全部类目", EN: "every category"}.In(lang))
 		choice(flows.Text{ZH: "全部类目", EN: "Every category"}.In(lang), "0")
 		for i, c := range cv.draftCategories(d.Announcement.Markets) {
@@ -277,7 +277,7 @@ func (cv *conversation) draftPrompt(d Draft) {
 			choice(c, c)
 		}
 	case stepFilter:
-		b.WriteString(flows.Text{ZH: "按进度筛选吗?回复编号,或 item <清单项编号> 只发给这一项还没完成的卖家:", EN: "Narrow by progress? Reply with a number, or item <checklist item id> for sellers who have not done that item:"}.In(lang))
+		b.WriteString(flows.Text{ZH: "按进度筛选吗？回复编号，或 item <清单项编号> 只发给这一项还没完成的卖家：", EN: "Narrow by progress? Reply with a number, or item <checklist item id> for sellers who have not done that item:"}.In(lang))
 		b.WriteString("\n1) " + flows.Text{ZH: "所有阶段", EN: "every stage"}.In(lang))
 		choice(flows.Text{ZH: "所有阶段", EN: "Every stage"}.In(lang), "1")
 		for i, st := range filterStages() {
@@ -285,7 +285,7 @@ func (cv *conversation) draftPrompt(d Draft) {
 			choice(st.Name().In(lang), strconv.Itoa(i+2))
 		}
 	case stepText:
-		b.WriteString(flows.Text{ZH: "请写公告内容。中英文分别写在以 zh: 和 en: 开头的行里;不加前缀的内容原样发给所有人。每种语言最多 3000 字。", EN: "Write the announcement. Put each language on lines starting zh: and en:; text without them goes to everyone as written. At most 3000 characters per language."}.In(lang))
+		b.WriteString(flows.Text{ZH: "请写公告内容。中英文分别写在以 zh：和 en：开头的行里；不加前缀的内容原样发给所有人。每种语言最多 3000 字。", EN: "Write the announcement. Put each language on lines starting zh: and en:; text without them goes to everyone as written. At most 3000 characters per language."}.In(lang))
 	case stepConfirm:
 		b.WriteString(cv.preview(d.Announcement))
 		choice(flows.Text{ZH: "确认发送", EN: "Confirm and send"}.In(lang), "confirm")
@@ -305,16 +305,16 @@ func (cv *conversation) preview(a Announcement) string {
 		}
 	}
 	var b strings.Builder
-	b.WriteString(flows.Text{ZH: "预览:", EN: "Preview:"}.In(lang))
-	fmt.Fprintf(&b, "\n%s %s", flows.Text{ZH: "市场:", EN: "Markets:"}.In(lang), strings.Join(a.Markets, ", "))
+	b.WriteString(flows.Text{ZH: "预览：", EN: "Preview:"}.In(lang))
+	fmt.Fprintf(&b, "\n%s %s", flows.Text{ZH: "市场：", EN: "Markets:"}.In(lang), strings.Join(a.Markets, ", "))
 	if a.Category != "" {
-		fmt.Fprintf(&b, "\n%s %s", flows.Text{ZH: "类目:", EN: "Category:"}.In(lang), a.Category)
+		fmt.Fprintf(&b, "\n%s %s", flows.Text{ZH: "类目：", EN: "Category:"}.In(lang), a.Category)
 	}
 	if a.Stage != "" {
-		fmt.Fprintf(&b, "\n%s %s", flows.Text{ZH: "阶段:", EN: "Stage:"}.In(lang), a.Stage.Name().In(lang))
+		fmt.Fprintf(&b, "\n%s %s", flows.Text{ZH: "阶段：", EN: "Stage:"}.In(lang), a.Stage.Name().In(lang))
 	}
 	if a.OpenItem != "" {
-		fmt.Fprintf(&b, "\n%s %s", flows.Text{ZH: "未完成清单项:", EN: "Checklist item not done:"}.In(lang), a.OpenItem)
+		fmt.Fprintf(&b, "\n%s %s", flows.Text{ZH: "未完成清单项：", EN: "Checklist item not done:"}.In(lang), a.OpenItem)
 	}
 	platforms := make([]string, 0, len(counts))
 	for p := range counts {
@@ -328,14 +328,14 @@ func (cv *conversation) preview(a Announcement) string {
 	if len(per) == 0 {
 		per = []string{"0"}
 	}
-	fmt.Fprintf(&b, "\n%s %d (%s)", flows.Text{ZH: "收件人:", EN: "Recipients:"}.In(lang), len(subs), strings.Join(per, ", "))
+	fmt.Fprintf(&b, "\n%s %d (%s)", flows.Text{ZH: "收件人：", EN: "Recipients:"}.In(lang), len(subs), strings.Join(per, ", "))
 	if a.Text.ZH != "" {
 		fmt.Fprintf(&b, "\n\n[zh]\n%s", a.Text.ZH)
 	}
 	if a.Text.EN != "" && a.Text.EN != a.Text.ZH {
 		fmt.Fprintf(&b, "\n\n[en]\n%s", a.Text.EN)
 	}
-	b.WriteString("\n\n" + flows.Text{ZH: "回复 confirm 发送,cancel 取消。确认之前不会发出任何内容。", EN: "Reply confirm to send or cancel to drop it. Nothing is sent before you confirm."}.In(lang))
+	b.WriteString("\n\n" + flows.Text{ZH: "回复 confirm 发送，cancel 取消。确认之前不会发出任何内容。", EN: "Reply confirm to send or cancel to drop it. Nothing is sent before you confirm."}.In(lang))
 	return b.String()
 }
 
@@ -454,7 +454,7 @@ func announcementText(catalog *flows.Catalog, a Announcement, market string, lan
 		name = m.Name.In(lang)
 	}
 	head := flows.Textf(flows.Text{ZH: "📢 %s 公告", EN: "📢 %s announcement"}, name).In(lang)
-	foot := flows.Textf(flows.Text{ZH: "不想再收到这个市场的公告?/mute %s", EN: "No more announcements for this market: /mute %s"}, market).In(lang)
+	foot := flows.Textf(flows.Text{ZH: "不想再收到这个市场的公告？/mute %s", EN: "No more announcements for this market: /mute %s"}, market).In(lang)
 	return head + "\n\n" + a.Text.In(lang) + "\n\n" + foot
 }
 
@@ -522,7 +522,7 @@ func (cv *conversation) announcementsCmd(args []string) error {
 		return nil
 	}
 	var b strings.Builder
-	b.WriteString(flows.Text{ZH: "最近的公告:", EN: "Recent announcements:"}.In(cv.lang()))
+	b.WriteString(flows.Text{ZH: "最近的公告：", EN: "Recent announcements:"}.In(cv.lang()))
 	for _, a := range list {
 		st, err := cv.tx.Stats(cv.ctx, a.ID)
 		if err != nil {
@@ -546,14 +546,14 @@ func muteRunner(muted bool) func(cv *conversation, args []string) error {
 			return err
 		}
 		if o == nil {
-			cv.sayf("你还没有开始 %s 的入驻,所以也没有订阅它的公告。", "You have not started %s, so you get no announcements for it.", m.Name)
+			cv.sayf("你还没有开始 %s 的入驻，所以也没有订阅它的公告。", "You have not started %s, so you get no announcements for it.", m.Name)
 			return nil
 		}
 		if err := cv.tx.SetMuted(cv.ctx, cv.seller.ID, m.ID, muted); err != nil {
 			return fmt.Errorf("set muted: %w", err)
 		}
 		if muted {
-			cv.sayf("🔕 不再接收 %s 的公告。清单规则变化仍会通知你。恢复:/unmute %s", "🔕 No more announcements for %s. Rule changes to your checklist still reach you. To undo: /unmute %s", m.Name, m.ID)
+			cv.sayf("🔕 不再接收 %s 的公告。清单规则变化仍会通知你。恢复：/unmute %s", "🔕 No more announcements for %s. Rule changes to your checklist still reach you. To undo: /unmute %s", m.Name, m.ID)
 		} else {
 			cv.sayf("🔔 会继续接收 %s 的公告。", "🔔 You will get announcements for %s again.", m.Name)
 		}

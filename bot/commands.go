@@ -34,7 +34,7 @@ func commandTable() []command {
 		{name: "checklist", aliases: []string{"清单"}, usage: "[market]", run: (*conversation).checklistCmd,
 			help: flows.Text{ZH: "查看资质证书清单", EN: "show the certification checklist"}},
 		{name: "done", aliases: []string{"完成"}, usage: "<item> [number] [expiry YYYY-MM-DD]", run: markRunner(flows.ItemDone),
-			help: flows.Text{ZH: "把清单项标记为已完成,可附证书编号和有效期", EN: "mark a checklist item done, with an optional certificate number and expiry date"}},
+			help: flows.Text{ZH: "把清单项标记为已完成，可附证书编号和有效期", EN: "mark a checklist item done, with an optional certificate number and expiry date"}},
 		{name: "na", aliases: []string{"不适用"}, usage: "<item>", run: markRunner(flows.ItemNA),
 			help: flows.Text{ZH: "把清单项标记为不适用", EN: "mark a checklist item not applicable"}},
 		{name: "todo", aliases: []string{"待办"}, usage: "<item>", run: markRunner(flows.ItemTodo),
@@ -42,23 +42,23 @@ func commandTable() []command {
 		{name: "why", aliases: []string{"为什么"}, usage: "<item>", run: (*conversation).why,
 			help: flows.Text{ZH: "查看某个清单项的规则、来源和生效日期", EN: "show a checklist item's rule, source and date"}},
 		{name: "back", aliases: []string{"返回", "上一步"}, run: (*conversation).back,
-			help: flows.Text{ZH: "返回上一题,修改回答", EN: "go back one question and change the answer"}},
+			help: flows.Text{ZH: "返回上一题，修改回答", EN: "go back one question and change the answer"}},
 		{name: "restart", aliases: []string{"重新开始"}, usage: "<market>", run: (*conversation).restart,
-			help: flows.Text{ZH: "清空一个市场的回答,从头开始", EN: "clear a market's answers and start over"}},
+			help: flows.Text{ZH: "清空一个市场的回答，从头开始", EN: "clear a market's answers and start over"}},
 		{name: "history", aliases: []string{"记录"}, usage: "[market]", run: (*conversation).historyCmd,
 			help: flows.Text{ZH: "查看你的回答记录和时间", EN: "what you answered, and when"}},
 		{name: "lang", aliases: []string{"language", "语言"}, usage: "zh|en", run: (*conversation).setLang,
-			help: flows.Text{ZH: "切换语言(中文 zh / English en)", EN: "switch language (中文 zh / English en)"}},
+			help: flows.Text{ZH: "切换语言（中文 zh / English en）", EN: "switch language (中文 zh / English en)"}},
 		{name: "mute", aliases: []string{"静音"}, usage: "<market>", run: muteRunner(true),
 			help: flows.Text{ZH: "不再接收某个市场的公告", EN: "stop a market's announcements"}},
 		{name: "unmute", aliases: []string{"取消静音"}, usage: "<market>", run: muteRunner(false),
 			help: flows.Text{ZH: "恢复接收某个市场的公告", EN: "get a market's announcements again"}},
 		{admin: true, name: "announce", aliases: []string{"公告"}, run: (*conversation).announce,
-			help: flows.Text{ZH: "(管理员)给卖家发公告", EN: "(admins) send an announcement to sellers"}},
+			help: flows.Text{ZH: "（管理员）给卖家发公告", EN: "(admins) send an announcement to sellers"}},
 		{admin: true, name: "announcements", run: (*conversation).announcementsCmd,
-			help: flows.Text{ZH: "(管理员)最近的公告和发送情况", EN: "(admins) recent announcements and their delivery"}},
+			help: flows.Text{ZH: "（管理员）最近的公告和发送情况", EN: "(admins) recent announcements and their delivery"}},
 		{admin: true, name: "cancel", aliases: []string{"取消"}, run: (*conversation).cancel,
-			help: flows.Text{ZH: "(管理员)取消正在写的公告", EN: "(admins) drop the announcement being written"}},
+			help: flows.Text{ZH: "（管理员）取消正在写的公告", EN: "(admins) drop the announcement being written"}},
 	}
 }
 
@@ -114,11 +114,11 @@ func (cv *conversation) start(args []string) error {
 		return err
 	}
 	if o != nil {
-		cv.sayf("欢迎回来!你正在办理 %s 的入驻,目前在「%s」阶段。", "Welcome back! You are onboarding %s, at the %s stage.", m.Name, o.Stage.Name())
+		cv.sayf("欢迎回来！你正在办理 %s 的入驻，目前在「%s」阶段。", "Welcome back! You are onboarding %s, at the %s stage.", m.Name, o.Stage.Name())
 		cv.present(m, o, flows.Current(m, o.State, cv.now))
 		return nil
 	}
-	cv.sayf("你好!我是跨境开店助手,带你一步步完成新市场的入驻:先看资质能不能开店,再看仓储物流要求,最后按你的类目列出需要的资质证书。进度会自动保存,随时可以回来继续。",
+	cv.sayf("你好！我是跨境开店助手，带你一步步完成新市场的入驻：先看资质能不能开店，再看仓储物流要求，最后按你的类目列出需要的资质证书。进度会自动保存，随时可以回来继续。",
 		"Hello! I walk cross-border sellers through entering a new market: first whether you can open a shop at all, then where your stock must sit and how fast it must ship, then the certificates your product categories need. Your progress is saved, so you can stop and come back any time.")
 	cv.sayf("Type /lang en for English.", "输入 /lang zh 切换到中文。")
 	cv.marketList()
@@ -127,7 +127,7 @@ func (cv *conversation) start(args []string) error {
 
 func (cv *conversation) help(args []string) error {
 	var b strings.Builder
-	b.WriteString(flows.Text{ZH: "命令(斜杠可以省略):", EN: "Commands (the slash is optional):"}.In(cv.lang()))
+	b.WriteString(flows.Text{ZH: "命令（斜杠可以省略）:", EN: "Commands (the slash is optional):"}.In(cv.lang()))
 	for _, cmd := range cv.core.commands {
 		if cmd.admin && !cv.core.isAdmin(cv.seller) {
 			continue
@@ -139,7 +139,7 @@ func (cv *conversation) help(args []string) error {
 		b.WriteString(" · " + cmd.help.In(cv.lang()))
 	}
 	cv.parts = append(cv.parts, b.String())
-	cv.sayf("正在答题时,直接回复选项编号或文字即可。", "While a question is open, just reply with the option's number or your answer.")
+	cv.sayf("正在答题时，直接回复选项编号或文字即可。", "While a question is open, just reply with the option's number or your answer.")
 	return nil
 }
 
@@ -154,7 +154,7 @@ func (cv *conversation) marketList() {
 	lang := cv.lang()
 	markets := cv.catalog.Markets()
 	var b strings.Builder
-	b.WriteString(flows.Text{ZH: "可以入驻的市场(按平台):", EN: "Markets by platform:"}.In(lang))
+	b.WriteString(flows.Text{ZH: "可以入驻的市场（按平台）:", EN: "Markets by platform:"}.In(lang))
 	platform := ""
 	for _, m := range markets {
 		if m.Platform != platform {
@@ -163,7 +163,7 @@ func (cv *conversation) marketList() {
 		}
 		fmt.Fprintf(&b, "\n  %s · %s", m.ID, m.Name.In(lang))
 	}
-	b.WriteString("\n\n" + flows.Text{ZH: "按地区:", EN: "By region:"}.In(lang))
+	b.WriteString("\n\n" + flows.Text{ZH: "按地区：", EN: "By region:"}.In(lang))
 	var regions []string
 	byRegion := map[string][]string{}
 	for _, m := range markets {
@@ -179,7 +179,7 @@ func (cv *conversation) marketList() {
 	}
 	cv.parts = append(cv.parts, b.String())
 	first := markets[0].ID
-	cv.sayf("输入 /onboard <市场编号> 开始,例如 /onboard %s", "Type /onboard <market id> to start, for example /onboard %s", first)
+	cv.sayf("输入 /onboard <市场编号> 开始，例如 /onboard %s", "Type /onboard <market id> to start, for example /onboard %s", first)
 }
 
 // marketArg resolves a market id argument, defaulting to the current market.
@@ -190,13 +190,13 @@ func (cv *conversation) marketArg(args []string, usage string) *flows.Market {
 		id = strings.ToLower(args[0])
 	}
 	if id == "" {
-		cv.sayf("请写上市场编号,例如:%s", "Please name a market, for example: %s", usage)
+		cv.sayf("请写上市场编号，例如：%s", "Please name a market, for example: %s", usage)
 		cv.marketList()
 		return nil
 	}
 	m, ok := cv.catalog.Market(id)
 	if !ok {
-		cv.sayf("没有这个市场:%s", "There is no market %q.", id)
+		cv.sayf("没有这个市场：%s", "There is no market %q.", id)
 		cv.marketList()
 		return nil
 	}
@@ -205,7 +205,7 @@ func (cv *conversation) marketArg(args []string, usage string) *flows.Market {
 
 func (cv *conversation) onboard(args []string) error {
 	if len(args) == 0 {
-		cv.sayf("要入驻哪个市场?", "Which market do you want to enter?")
+		cv.sayf("要入驻哪个市场？", "Which market do you want to enter?")
 		cv.marketList()
 		return nil
 	}
@@ -220,7 +220,7 @@ func (cv *conversation) onboard(args []string) error {
 	cv.seller.Market = m.ID
 	if o != nil {
 		step := flows.Current(m, o.State, cv.now)
-		cv.sayf("你已经在办理 %s 的入驻,目前在「%s」阶段,已回答 %d 题。接着来(重新开始请用 /restart %s):", "You are already onboarding %s: you are at the %s stage, with %d answers given. Let's continue (to start over, /restart %s):", m.Name, step.Stage.Name(), step.Asked, m.ID)
+		cv.sayf("你已经在办理 %s 的入驻，目前在「%s」阶段，已回答 %d 题。接着来（重新开始请用 /restart %s）:", "You are already onboarding %s: you are at the %s stage, with %d answers given. Let's continue (to start over, /restart %s):", m.Name, step.Stage.Name(), step.Asked, m.ID)
 		cv.present(m, o, step)
 		return nil
 	}
@@ -248,7 +248,7 @@ func (cv *conversation) status(args []string) error {
 	}
 	lang := cv.lang()
 	var b strings.Builder
-	b.WriteString(flows.Text{ZH: "你的入驻进度:", EN: "Your markets:"}.In(lang))
+	b.WriteString(flows.Text{ZH: "你的入驻进度：", EN: "Your markets:"}.In(lang))
 	for _, o := range all {
 		m, ok := cv.catalog.Market(o.Market)
 		if !ok {
@@ -263,17 +263,17 @@ func (cv *conversation) status(args []string) error {
 		fmt.Fprintf(&b, "\n%s%s (%s): %s", marker, m.Name.In(lang), m.ID, step.Stage.Name().In(lang))
 		switch {
 		case step.Question != nil:
-			fmt.Fprint(&b, flows.Textf(flows.Text{ZH: ",第 %d 题", EN: ", question %d"}, step.Asked+1).In(lang))
+			fmt.Fprint(&b, flows.Textf(flows.Text{ZH: "，第 %d 题", EN: ", question %d"}, step.Asked+1).In(lang))
 		case step.Verdict == nil:
 			done, na, total := counts(flows.Checklist(m, o.State, cv.now))
-			fmt.Fprint(&b, flows.Textf(flows.Text{ZH: ",清单已完成 %d/%d 项", EN: ", %d of %d done"}, done, total).In(lang))
+			fmt.Fprint(&b, flows.Textf(flows.Text{ZH: "，清单已完成 %d/%d 项", EN: ", %d of %d done"}, done, total).In(lang))
 			if na > 0 {
-				fmt.Fprint(&b, flows.Textf(flows.Text{ZH: "(%d 项不适用)", EN: " (%d not applicable)"}, na).In(lang))
+				fmt.Fprint(&b, flows.Textf(flows.Text{ZH: "（%d 项不适用）", EN: " (%d not applicable)"}, na).In(lang))
 			}
 		}
 	}
 	cv.parts = append(cv.parts, b.String())
-	cv.sayf("继续某个市场:/onboard <市场编号>;查看清单:/checklist", "Continue a market: /onboard <market id>; see the checklist: /checklist")
+	cv.sayf("继续某个市场：/onboard <市场编号>；查看清单：/checklist", "Continue a market: /onboard <market id>; see the checklist: /checklist")
 	return nil
 }
 
@@ -336,7 +336,7 @@ func (cv *conversation) checklist(m *flows.Market, o *Onboarding) {
 				b.WriteString(" (" + evidence(e.State, lang) + ")")
 			}
 			if e.Expired {
-				b.WriteString(flows.Text{ZH: " ⚠️ 证书已过期,请续期", EN: " ⚠️ expired: renew it"}.In(lang))
+				b.WriteString(flows.Text{ZH: " ⚠️ 证书已过期，请续期", EN: " ⚠️ expired: renew it"}.In(lang))
 			}
 			b.WriteString("\n    " + e.Item.Detail.In(lang))
 			b.WriteString("\n    " + cv.source(e.Item.Sourced))
@@ -344,17 +344,17 @@ func (cv *conversation) checklist(m *flows.Market, o *Onboarding) {
 	}
 	cv.parts = append(cv.parts, b.String())
 	if done+na == total && total > 0 {
-		cv.sayf("🎉 清单全部完成!", "🎉 Every item is done!")
+		cv.sayf("🎉 清单全部完成！", "🎉 Every item is done!")
 	}
-	cv.sayf("标记完成:/done <编号> [证书编号] [有效期 YYYY-MM-DD] · 不适用:/na <编号> · 规则详情:/why <编号>",
+	cv.sayf("标记完成：/done <编号> [证书编号] [有效期 YYYY-MM-DD] · 不适用：/na <编号> · 规则详情：/why <编号>",
 		"Mark an item: /done <id> [certificate number] [expiry YYYY-MM-DD] · not applicable: /na <id> · the rule: /why <id>")
 }
 
 // progress says how far a seller's checklist is.
 func progress(m *flows.Market, done, na, total int) flows.Text {
-	t := flows.Textf(flows.Text{ZH: "%s 入驻清单:已完成 %d/%d 项", EN: "%s checklist: %d of %d done"}, m.Name, done, total)
+	t := flows.Textf(flows.Text{ZH: "%s 入驻清单：已完成 %d/%d 项", EN: "%s checklist: %d of %d done"}, m.Name, done, total)
 	if na > 0 {
-		t = flows.Textf(flows.Text{ZH: "%s(%d 项不适用)", EN: "%s (%d not applicable)"}, t, na)
+		t = flows.Textf(flows.Text{ZH: "%s（%d 项不适用）", EN: "%s (%d not applicable)"}, t, na)
 	}
 	return t
 }
@@ -425,7 +425,7 @@ func (cv *conversation) findItem(id string) (*flows.Market, *Onboarding, error) 
 func markRunner(status flows.ItemStatus) func(cv *conversation, args []string) error {
 	return func(cv *conversation, args []string) error {
 		if len(args) == 0 {
-			cv.sayf("请写上清单项编号,例如 /done scpn。用 /checklist 查看编号。", "Please name a checklist item, for example /done scpn. /checklist shows the ids.")
+			cv.sayf("请写上清单项编号，例如 /done scpn。用 /checklist 查看编号。", "Please name a checklist item, for example /done scpn. /checklist shows the ids.")
 			return nil
 		}
 		m, o, err := cv.findItem(strings.ToLower(args[0]))
@@ -456,19 +456,19 @@ func markRunner(status flows.ItemStatus) func(cv *conversation, args []string) e
 		it, _ := m.Item(itemID)
 		switch status {
 		case flows.ItemDone:
-			cv.sayf("✅ 已完成:%s", "✅ Done: %s", it.Title)
+			cv.sayf("✅ 已完成：%s", "✅ Done: %s", it.Title)
 			if ev := evidence(st, cv.lang()); ev != "" {
 				cv.parts[len(cv.parts)-1] += " (" + ev + ")"
 			}
 		case flows.ItemNA:
-			cv.sayf("➖ 不适用:%s", "➖ Not applicable: %s", it.Title)
+			cv.sayf("➖ 不适用：%s", "➖ Not applicable: %s", it.Title)
 		default:
-			cv.sayf("⬜ 改回待办:%s", "⬜ Back to do: %s", it.Title)
+			cv.sayf("⬜ 改回待办：%s", "⬜ Back to do: %s", it.Title)
 		}
 		entries := flows.Checklist(m, next, cv.now)
 		done, na, total := counts(entries)
 		if done+na == total {
-			cv.sayf("🎉 %s 的清单全部完成!", "🎉 Your %s checklist is complete!", m.Name)
+			cv.sayf("🎉 %s 的清单全部完成！", "🎉 Your %s checklist is complete!", m.Name)
 		} else {
 			cv.say(progress(m, done, na, total))
 			cv.sayf("/checklist 查看剩下的。", "/checklist shows the rest.")
@@ -479,7 +479,7 @@ func markRunner(status flows.ItemStatus) func(cv *conversation, args []string) e
 
 func (cv *conversation) why(args []string) error {
 	if len(args) == 0 {
-		cv.sayf("请写上清单项编号,例如 /why scpn。", "Please name a checklist item, for example /why scpn.")
+		cv.sayf("请写上清单项编号，例如 /why scpn。", "Please name a checklist item, for example /why scpn.")
 		return nil
 	}
 	m, _, err := cv.findItem(strings.ToLower(args[0]))
@@ -503,7 +503,7 @@ func (cv *conversation) back(args []string) error {
 		return err
 	}
 	if o == nil {
-		cv.sayf("现在没有正在办理的市场,没有可以返回的。", "You are not onboarding a market right now, so there is nothing to go back to.")
+		cv.sayf("现在没有正在办理的市场，没有可以返回的。", "You are not onboarding a market right now, so there is nothing to go back to.")
 		cv.marketList()
 		return nil
 	}
@@ -521,7 +521,7 @@ func (cv *conversation) back(args []string) error {
 	if err := cv.history(m.ID, ActionBack, undone.Question, answerValue(undone)); err != nil {
 		return err
 	}
-	cv.sayf("好的,返回上一题。", "OK, back one question.")
+	cv.sayf("好的，返回上一题。", "OK, back one question.")
 	cv.present(m, o, flows.Current(m, o.State, cv.now))
 	return nil
 }
@@ -532,7 +532,7 @@ func (cv *conversation) restart(args []string) error {
 		if cv.seller.Market != "" {
 			example = "/restart " + cv.seller.Market
 		}
-		cv.sayf("重新开始会清空这个市场的所有回答和清单记录。确认的话请输入:%s", "Starting over clears every answer and checklist mark for that market. To confirm, type: %s", example)
+		cv.sayf("重新开始会清空这个市场的所有回答和清单记录。确认的话请输入：%s", "Starting over clears every answer and checklist mark for that market. To confirm, type: %s", example)
 		return nil
 	}
 	m := cv.marketArg(args, "/restart tiktok-uk")
@@ -554,7 +554,7 @@ func (cv *conversation) restart(args []string) error {
 		return err
 	}
 	cv.seller.Market = m.ID
-	cv.sayf("已清空,%s 从头开始。", "Cleared: %s starts over.", m.Name)
+	cv.sayf("已清空，%s 从头开始。", "Cleared: %s starts over.", m.Name)
 	cv.present(m, o, flows.Current(m, o.State, cv.now))
 	return nil
 }
@@ -574,14 +574,14 @@ func (cv *conversation) historyCmd(args []string) error {
 	}
 	lang := cv.lang()
 	var b strings.Builder
-	b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录(UTC 时间):", EN: "Your history for %s (UTC):"}, m.Name).In(lang))
+	b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（UTC 时间）:", EN: "Your history for %s (UTC):"}, m.Name).In(lang))
 	for _, h := range hs {
 		fmt.Fprintf(&b, "\n%s  ", h.At.UTC().Format("2006-01-02 15:04"))
 		switch h.Action {
 		case ActionStart:
-			b.WriteString(flows.Textf(flows.Text{ZH: "开始(规则版本 %s)", EN: "started (rules version %s)"}, h.Value).In(lang))
+			b.WriteString(flows.Textf(flows.Text{ZH: "开始（规则版本 %s）", EN: "started (rules version %s)"}, h.Value).In(lang))
 		case ActionRestart:
-			b.WriteString(flows.Textf(flows.Text{ZH: "重新开始(规则版本 %s)", EN: "started over (rules version %s)"}, h.Value).In(lang))
+			b.WriteString(flows.Textf(flows.Text{ZH: "重新开始（规则版本 %s）", EN: "started over (rules version %s)"}, h.Value).In(lang))
 		case ActionBack:
 			b.WriteString(flows.Textf(flows.Text{ZH: "撤回了 %s 的回答", EN: "took back the answer to %s"}, h.Question).In(lang))
 		case ActionAnswer:
@@ -615,12 +615,12 @@ func answerLabel(m *flows.Market, question, value string, lang flows.Lang) strin
 
 func (cv *conversation) setLang(args []string) error {
 	if len(args) == 0 || (args[0] != "zh" && args[0] != "en" && args[0] != "中文" && !strings.EqualFold(args[0], "english")) {
-		cv.sayf("用法:/lang zh(中文)或 /lang en(English)", "Usage: /lang zh (中文) or /lang en (English)")
+		cv.sayf("用法：/lang zh（中文）或 /lang en(English)", "Usage: /lang zh（中文）or /lang en (English)")
 		return nil
 	}
 	cv.seller.Lang = flows.ParseLang(strings.Replace(args[0], "中文", "zh", 1))
 	cv.seller.LangSet = true
-	cv.sayf("好的,以后用中文和你交流。", "OK, I will write in English from now on.")
+	cv.sayf("好的，以后用中文和你交流。", "OK, I will write in English from now on.")
 	m, o, err := cv.currentMarket()
 	if err != nil || o == nil {
 		return err

@@ -192,12 +192,12 @@ func (cv *conversation) reply() Reply {
 
 func (cv *conversation) handle(in Inbound) error {
 	if in.Public {
-		cv.sayf("👋 我是跨境开店助手,带你一步步完成新市场的入驻(资质、仓储物流、资质证书清单)。入驻信息只在私信里聊:请给我发私信,输入 start 开始。",
+		cv.sayf("👋 我是跨境开店助手，带你一步步完成新市场的入驻（资质、仓储物流、资质证书清单）。入驻信息只在私信里聊：请给我发私信，输入 start 开始。",
 			"👋 I walk cross-border sellers through entering a new market: eligibility, warehousing and logistics, and the certificates they need. Onboarding is private, so let's talk in a direct message: open a DM with me and type start.")
 		return nil
 	}
 	if in.Unsupported {
-		cv.sayf("我只能读文字消息和按钮。请用文字回答,或输入 /help 查看命令。", "I can only read text messages and buttons. Please answer in text, or type /help for the commands.")
+		cv.sayf("我只能读文字消息和按钮。请用文字回答，或输入 /help 查看命令。", "I can only read text messages and buttons. Please answer in text, or type /help for the commands.")
 		return nil
 	}
 	if in.Choice != nil && in.Choice.Market == draftMarket {
@@ -214,16 +214,16 @@ func (cv *conversation) handle(in Inbound) error {
 	text := in.Text
 	switch {
 	case !utf8.ValidString(text):
-		cv.sayf("这条消息里有无法识别的字符,请重新输入。", "I could not read that message (it has invalid characters). Please type it again.")
+		cv.sayf("这条消息里有无法识别的字符，请重新输入。", "I could not read that message (it has invalid characters). Please type it again.")
 		return nil
 	case len(text) > MaxTextBytes:
-		cv.sayf("消息太长了(最多 %d 字节)。请发短一点的回答,或用 /help 查看命令。",
+		cv.sayf("消息太长了（最多 %d 字节）。请发短一点的回答，或用 /help 查看命令。",
 			"That message is too long (at most %d bytes). Please send a shorter answer, or /help for the commands.", MaxTextBytes)
 		return nil
 	}
 	text = strings.TrimSpace(text)
 	if text == "" {
-		cv.sayf("收到一条空消息。回答当前问题,或输入 /help 查看命令。", "That message was empty. Answer the current question, or type /help for the commands.")
+		cv.sayf("收到一条空消息。回答当前问题，或输入 /help 查看命令。", "That message was empty. Answer the current question, or type /help for the commands.")
 		return nil
 	}
 	if cmd, args, ok := cv.core.parseCommand(text); ok {
@@ -237,7 +237,7 @@ func (cv *conversation) handle(in Inbound) error {
 		return err
 	}
 	if strings.HasPrefix(text, "/") {
-		cv.sayf("不认识这个命令:%s", "I don't know the command %s.", strings.Fields(text)[0])
+		cv.sayf("不认识这个命令：%s", "I don't know the command %s.", strings.Fields(text)[0])
 		return cv.help(nil)
 	}
 	return cv.answer(text, nil)
@@ -299,14 +299,14 @@ func (cv *conversation) answer(input string, ref *ChoiceRef) error {
 			cv.notice = flows.Text{ZH: "这个按钮已经无效。", EN: "That button is no longer valid."}
 		}
 		cv.seller.Market = ""
-		cv.sayf("我们还没开始哪个市场的入驻流程。先选一个市场:", "We have not started onboarding a market yet. Pick one to start:")
+		cv.sayf("我们还没开始哪个市场的入驻流程。先选一个市场：", "We have not started onboarding a market yet. Pick one to start:")
 		cv.marketList()
 		return nil
 	}
 	step := flows.Current(m, o.State, cv.now)
 	if ref != nil && (ref.Market != m.ID || step.Question == nil || ref.Question != step.Question.ID) {
-		cv.notice = flows.Text{ZH: "这个问题已经过去了,按钮无效。", EN: "That question is no longer current."}
-		cv.sayf("这个按钮属于一个已经过去的问题,没有记录。当前的问题是:", "That button belongs to a question that is no longer current, so it was not recorded. Here is where you are:")
+		cv.notice = flows.Text{ZH: "这个问题已经过去了，按钮无效。", EN: "That question is no longer current."}
+		cv.sayf("这个按钮属于一个已经过去的问题，没有记录。当前的问题是：", "That button belongs to a question that is no longer current, so it was not recorded. Here is where you are:")
 		cv.present(m, o, step)
 		return nil
 	}
@@ -336,7 +336,7 @@ func (cv *conversation) answer(input string, ref *ChoiceRef) error {
 	after := flows.Current(m, next, cv.now)
 	for _, w := range after.Warnings {
 		if w.Question.ID == last.Question {
-			cv.sayf("⚠️ 注意:%s", "⚠️ Note: %s", w.Reason)
+			cv.sayf("⚠️ 注意：%s", "⚠️ Note: %s", w.Reason)
 			cv.parts = append(cv.parts, cv.source(w.Question.Sourced))
 		}
 	}
@@ -376,7 +376,7 @@ func (cv *conversation) ask(m *flows.Market, step flows.Step) {
 		fmt.Fprintf(&b, "question %d", step.Asked+1)
 	}
 	if step.Asked > 0 {
-		b.WriteString(flows.Text{ZH: "(/back 改上一题)", EN: " (/back to change the last answer)"}.In(lang))
+		b.WriteString(flows.Text{ZH: "（/back 改上一题）", EN: " (/back to change the last answer)"}.In(lang))
 	}
 	b.WriteString("\n")
 	b.WriteString(q.Text.In(lang))
@@ -384,7 +384,7 @@ func (cv *conversation) ask(m *flows.Market, step flows.Step) {
 		b.WriteString("\n" + q.Help.In(lang))
 	}
 	if !q.Expect.IsZero() {
-		b.WriteString("\n" + flows.Textf(flows.Text{ZH: "格式:%s", EN: "Format: %s"}, q.Expect).In(lang))
+		b.WriteString("\n" + flows.Textf(flows.Text{ZH: "格式：%s", EN: "Format: %s"}, q.Expect).In(lang))
 	}
 	if q.ID != flows.CategoryQuestionID {
 		b.WriteString("\n" + cv.source(q.Sourced))
@@ -399,11 +399,11 @@ func (cv *conversation) ask(m *flows.Market, step flows.Step) {
 // verdict explains why the seller is not eligible and what would change that.
 func (cv *conversation) verdict(m *flows.Market, f *flows.Finding) {
 	cv.sayf("❌ 目前还不能入驻 %s。", "❌ You cannot open a shop on %s yet.", m.Name)
-	cv.sayf("原因:%s", "Why: %s", f.Reason)
-	cv.sayf("依据的规则:“%s” 你的回答:%s", "The rule: \"%s\" You answered: %s", f.Question.Text, f.Answer)
+	cv.sayf("原因：%s", "Why: %s", f.Reason)
+	cv.sayf("依据的规则：“%s” 你的回答：%s", "The rule: \"%s\" You answered: %s", f.Question.Text, f.Answer)
 	cv.parts = append(cv.parts, cv.source(f.Question.Sourced))
-	cv.sayf("怎么做才能入驻:%s", "The way forward: %s", f.Remedy)
-	cv.sayf("答错了?用 /back 修改上一个回答,或 /restart %s 重新开始。", "Answered wrongly? /back changes the last answer; /restart %s starts over.", m.ID)
+	cv.sayf("怎么做才能入驻：%s", "The way forward: %s", f.Remedy)
+	cv.sayf("答错了？用 /back 修改上一个回答，或 /restart %s 重新开始。", "Answered wrongly? /back changes the last answer; /restart %s starts over.", m.ID)
 }
 
 // source says where a rule comes from and since when, with the flags a
@@ -411,15 +411,15 @@ func (cv *conversation) verdict(m *flows.Market, f *flows.Finding) {
 func (cv *conversation) source(s flows.Sourced) string { return sourceText(s, cv.lang(), cv.now) }
 
 func sourceText(s flows.Sourced, lang flows.Lang, now time.Time) string {
-	t := flows.Textf(flows.Text{ZH: "来源:%s(%s 起生效)", EN: "Source: %s (in force since %s)"}, s.Source, s.Effective)
+	t := flows.Textf(flows.Text{ZH: "来源：%s（%s 起生效）", EN: "Source: %s (in force since %s)"}, s.Source, s.Effective)
 	if s.Effective == "" {
-		t = flows.Textf(flows.Text{ZH: "来源:%s(来源未写明生效日期,%s 核对)", EN: "Source: %s (start date not given; checked %s)"}, s.Source, s.Checked)
+		t = flows.Textf(flows.Text{ZH: "来源：%s（来源未写明生效日期，%s 核对）", EN: "Source: %s (start date not given; checked %s)"}, s.Source, s.Checked)
 	}
 	if s.Upcoming(now) {
-		t = flows.Textf(flows.Text{ZH: "来源:%s(即将生效:%s)", EN: "Source: %s (upcoming: in force from %s)"}, s.Source, s.Effective)
+		t = flows.Textf(flows.Text{ZH: "来源：%s（即将生效：%s）", EN: "Source: %s (upcoming: in force from %s)"}, s.Source, s.Effective)
 	}
 	if s.LowConfidence() {
-		t.ZH += " ⚠️ 未经核实:请向平台确认"
+		t.ZH += " ⚠️ 未经核实：请向平台确认"
 		t.EN += " ⚠️ unconfirmed: check with the platform"
 	}
 	return t.In(lang)
