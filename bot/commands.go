@@ -220,7 +220,7 @@ func (cv *conversation) onboard(args []string) error {
 	cv.seller.Market = m.ID
 	if o != nil {
 		step := flows.Current(m, o.State, cv.now)
-		cv.sayf("你已经在办理 %s 的入驻，目前在「%s」阶段，已回答 %d 题。接着来（重新开始请用 /restart %s）:", "You are already onboarding %s: you are at the %s stage, with %d answers given. Let's continue (to start over, /restart %s):", m.Name, step.Stage.Name(), step.Asked, m.ID)
+		cv.sayf("你已经在办理 %s 的入驻，目前在「%s」阶段，已回答 %d 题。接着来（重新开始请用 /restart %s）：", "You are already onboarding %s: you are at the %s stage, with %d answers given. Let's continue (to start over, /restart %s):", m.Name, step.Stage.Name(), step.Asked, m.ID)
 		cv.present(m, o, step)
 		return nil
 	}
@@ -231,7 +231,7 @@ func (cv *conversation) onboard(args []string) error {
 	if err := cv.history(m.ID, ActionStart, "", m.Version); err != nil {
 		return err
 	}
-	cv.sayf("开始办理 %s 的入驻。\n%s\n规则版本 %s,%s 起生效。", "Starting onboarding for %s.\n%s\nRules version %s, in force since %s.", m.Name, m.Summary, m.Version, m.Effective)
+	cv.sayf("开始办理 %s 的入驻。\n%s\n规则版本 %s，%s 起生效。", "Starting onboarding for %s.\n%s\nRules version %s, in force since %s.", m.Name, m.Summary, m.Version, m.Effective)
 	cv.present(m, o, flows.Current(m, o.State, cv.now))
 	return nil
 }
