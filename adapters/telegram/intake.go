@@ -204,6 +204,9 @@ func (a *Adapter) message(ctx context.Context, updateID string, m *models.Messag
 	group := m.Chat.Type == models.ChatTypeGroup || m.Chat.Type == models.ChatTypeSupergroup
 	switch {
 	case m.Chat.Type == models.ChatTypePrivate:
+		// A private chat's id is its user's id; taking the sender's own id
+		// means a forged update cannot write into someone else's chat.
+		in.ChatID = id(m.From.ID)
 		in.Unsupported = m.Text == ""
 	case group && a.addressedToMe(m.Text):
 		// Onboarding is private: the answer goes to the seller's own chat.
@@ -255,10 +258,9 @@ func (a *Adapter) callback(ctx context.Context, updateID string, q *models.Callb
 		UpdateID: updateID,
 		LangHint: q.From.LanguageCode,
 	}
+	// Buttons only come in private chats, whose id is the user's: the
+	// button must belong to a message in the clicker's own chat.
 	msg := q.Message.Message
-	if msg != nil && msg.Chat.Type == models.ChatTypePrivate {
-		in.ChatID = id(msg.Chat.ID)
-	}
 	ref, label := a.resolve(ctx, q, in.ChatID)
 	if ref == nil {
 		ref = &bot.ChoiceRef{} // unknown data: the core answers that the button is not current

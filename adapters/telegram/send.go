@@ -107,6 +107,7 @@ func utf16Len(s string) int {
 // Split cuts text into parts of at most limit UTF-16 code units, at line
 // boundaries where it can, inside a line only when one line is too long.
 func Split(text string, limit int) []string {
+	limit = max(limit, 2) // one emoji is two units: a smaller limit could never cut it
 	if utf16Len(text) <= limit {
 		return []string{text}
 	}
@@ -134,6 +135,9 @@ func Split(text string, limit int) []string {
 		curLen += n
 	}
 	flush()
+	if len(parts) == 0 { // only blank lines: send one short part rather than none
+		parts = []string{"…"}
+	}
 	return parts
 }
 

@@ -479,6 +479,8 @@ func TestSplit(t *testing.T) {
 		{"at lines", "aaaa\nbbbb\ncccc", 10, []string{"aaaa\nbbbb", "cccc"}},
 		{"long line", "abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
 		{"emoji count twice", "😀😀😀", 4, []string{"😀😀", "😀"}},
+		{"limit below one emoji", "😀😀", 1, []string{"😀", "😀"}},
+		{"only blank lines", strings.Repeat("\n", 10), 4, []string{"…"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -487,5 +489,38 @@ func TestSplit(t *testing.T) {
 				t.Errorf("Split = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestAButtonOfAnotherChatIsRefused: an update claiming that one user
+// pressed a button under another user's message (which real Telegram never
+// sends) must not answer for either of them.
+func TestAButtonOfAnotherChatIsRefused(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "webhook")
+	const owner, intruder = 5201, 5202
+	e.deliver(tgtest.Text(owner, "en", "/onboard tiktok-uk"))
+	q := nth(t, srv, owner, 1)
+	e.deliver(tgtest.Text(intruder, "en", "/onboard tiktok-uk"))
+	nth(t, srv, intruder, 1)
+
+	forged := click(t, intruder, q, 2) // "An individual": would stop the owner's onboarding
+	e.deliver(forged)
+	mustContain(t, nth(t, srv, intruder, 2), "no longer current")
+	var o bot.Onboarding
+	_ = e.store.Update(context.Background(), func(tx bot.Tx) error {
+		s, err := tx.Seller(context.Background(), telegram.Platform, "5201")
+		if err != nil {
+			return err
+		}
+		o, err = tx.Onboarding(context.Background(), s.ID, "tiktok-uk")
+		return err
+	})
+	if len(o.State.Answers) != 0 {
+		t.Errorf("the owner's onboarding took a forged answer: %+v", o.State.Answers)
+	}
+	if got := len(srv.SentTo(owner)); got != 1 {
+		t.Errorf("the owner got %d messages, want 1", got)
 	}
 }
