@@ -258,6 +258,18 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 		return nil
 	}
 	act := ic.ActionCallback.BlockActions[0]
+	updateID := ic.TriggerID
+	if updateID == "" {
+		updateID = firstNonEmpty(act.ActionTs, ic.ActionTs)
+	}
+	if updateID == "" {
+		// The id is what makes a second delivery of the click change
+		// nothing. Slack always sends a trigger_id; a click with neither it
+		// nor an action_ts could not be told from its own redelivery, and
+		// each delivery would queue another reply (found by FuzzInteractions).
+		a.log.Warn("slack: click without trigger_id or action_ts ignored", "user", ic.User.ID)
+		return nil
+	}
 	user := ic.User.ID
 	channel := ic.Container.ChannelID
 	if channel == "" {
@@ -282,10 +294,6 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 	}
 	if ref == nil {
 		ref = &bot.ChoiceRef{} // unknown data: the core answers that the button is not current
-	}
-	updateID := ic.TriggerID
-	if updateID == "" {
-		updateID = firstNonEmpty(act.ActionTs, ic.ActionTs)
 	}
 	in := bot.Inbound{
 		Platform: Platform,
