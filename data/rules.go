@@ -1,6 +1,7 @@
 package data
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -11,7 +12,9 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
+	"github.com/goccy/go-yaml/lexer"
 	"github.com/goccy/go-yaml/parser"
+	"github.com/goccy/go-yaml/token"
 
 	"github.com/onboardbot/onboardbot/flows"
 )
@@ -80,12 +83,29 @@ func LoadRules(fsys fs.FS, dir string) (*flows.Catalog, error) {
 	return flows.NewCatalog(markets), nil
 }
 
+// maxNesting bounds how deeply a rule file may nest. Found by FuzzLoadRules:
+// the YAML parser keeps every node's full path, so its time and memory grow
+// with the square of the nesting depth (100 KB of "[" took seconds and
+// gigabytes). The real rule files nest about six levels.
+const maxNesting = 64
+
 // parseMarket decodes and validates one rule file. It returns the market
 // (nil if it could not be decoded) and its problems as "file:line: msg".
 func parseMarket(file string, src []byte) (*flows.Market, []string) {
-	tree, err := parser.ParseBytes(src, 0)
+	// The YAML scanner counts the "\r\n" after a comment as two lines, so in
+	// a file saved with Windows line ends every line number after a comment
+	// was off (found by FuzzLoadRules). "\r\n" and "\n" mean the same in YAML.
+	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
+	tokens := lexer.Tokenize(string(src))
+	if p := nestingProblem(file, tokens); p != "" {
+		return nil, []string{p}
+	}
+	tree, err := parser.Parse(tokens, 0)
 	if err != nil {
 		return nil, []string{yamlProblem(file, err)}
+	}
+	if p := aliasOrTagProblem(file, tree); p != "" {
+		return nil, []string{p}
 	}
 	var m flows.Market
 	if err := yaml.UnmarshalWithOptions(src, &m, yaml.DisallowUnknownField()); err != nil {
@@ -97,6 +117,70 @@ func parseMarket(file string, src []byte) (*flows.Market, []string) {
 		out = append(out, fmt.Sprintf("%s:%d: %s", file, lineOf(tree, p.Path), p.Msg))
 	}
 	return &m, out
+}
+
+// nestingProblem reports a file whose collections nest more than maxNesting
+// deep, before it reaches the parser. Flow collections ([...], {...}) count
+// one level each; in block style a level is at least one column further in,
+// so an indicator (-, ?, :) further right than maxNesting counts as too deep.
+func nestingProblem(file string, tokens token.Tokens) string {
+	flow := 0
+	for _, tk := range tokens {
+		depth := flow
+		switch tk.Type {
+		case token.SequenceStartType, token.MappingStartType:
+			flow++
+			depth = flow
+		case token.SequenceEndType, token.MappingEndType:
+			flow = max(0, flow-1)
+		case token.SequenceEntryType, token.MappingKeyType, token.MappingValueType:
+			if flow == 0 {
+				depth = tk.Position.Column
+			}
+		}
+		if depth > maxNesting {
+			return fmt.Sprintf("%s:%d: nested too deeply (more than %d levels or columns)", file, tk.Position.Line, maxNesting)
+		}
+	}
+	return ""
+}
+
+// aliasOrTagProblem reports the first YAML alias (*name) or tag (!name) in the
+// file; rule files use neither. Found by FuzzLoadRules: the decoder copies
+// an alias's value wherever it is used, so ten lines of aliases of aliases
+// ("billion laughs") kept growing by gigabytes instead of failing; and a tag
+// without a value on a list field ("questions: !x") crashed the decoder
+// with a nil pointer dereference, which would take the whole bot down.
+func aliasOrTagProblem(file string, tree *ast.File) string {
+	var f aliasOrTagFinder
+	for _, doc := range tree.Docs {
+		ast.Walk(&f, doc)
+		switch n := f.found; {
+		case n == nil:
+		case n.Type() == ast.AliasType:
+			return fmt.Sprintf("%s:%d: YAML alias %q: aliases are not supported, write the value out",
+				file, n.GetToken().Position.Line, n)
+		default:
+			return fmt.Sprintf("%s:%d: YAML tag %q: tags are not supported",
+				file, n.GetToken().Position.Line, n.GetToken().Value)
+		}
+	}
+	return ""
+}
+
+// aliasOrTagFinder is an ast.Visitor that stops at the first alias or tag.
+// (ast.Filter would do, but it panics on the nil body of an empty document.)
+type aliasOrTagFinder struct{ found ast.Node }
+
+func (f *aliasOrTagFinder) Visit(n ast.Node) ast.Visitor {
+	if n == nil || f.found != nil {
+		return nil
+	}
+	if n.Type() == ast.AliasType || n.Type() == ast.TagType {
+		f.found = n
+		return nil
+	}
+	return f
 }
 
 // yamlProblem turns a YAML decoding error into "file:line: msg".

@@ -329,6 +329,11 @@ func Parse(q *Question, input string) (Answer, *Reject) {
 			(q.Min != nil && n < *q.Min) || (q.Max != nil && n > *q.Max) {
 			return Answer{}, expected(q)
 		}
+		if n == 0 {
+			// "-0" parses as negative zero, which would be stored and shown
+			// back to the seller as "-0" (found by FuzzParse).
+			n = 0
+		}
 		a.Text = strconv.FormatFloat(n, 'f', -1, 64)
 	case KindDate:
 		d, ok := parseLooseDate(in)
