@@ -173,7 +173,7 @@ func Current(m *Market, s State, now time.Time) Step {
 		step.Asked++
 	}
 	step.Stage = StageComplete
-	for _, e := range Checklist(m, s, now) {
+	for _, e := range checklist(m, s, now) {
 		if e.Open() {
 			step.Stage = StageChecklist
 			break
@@ -324,6 +324,11 @@ func Parse(q *Question, input string) (Answer, *Reject) {
 		}
 		a.Text = in
 	case KindNumber:
+		// Plain decimals only, thousands separators in their place: "1,3"
+		// is not 13, and hex or exponent forms are not what a seller means.
+		if !decimal.MatchString(in) {
+			return Answer{}, expected(q)
+		}
 		n, err := strconv.ParseFloat(strings.ReplaceAll(in, ",", ""), 64)
 		if err != nil || math.IsNaN(n) || math.IsInf(n, 0) ||
 			(q.Min != nil && n < *q.Min) || (q.Max != nil && n > *q.Max) {
@@ -354,12 +359,29 @@ func (q *Question) match(input string) (string, bool) {
 		}
 		return "", false
 	}
+	in := fold(input)
 	for _, c := range q.Choices {
-		if strings.EqualFold(input, c.ID) || strings.EqualFold(input, c.Label.EN) || input == c.Label.ZH {
+		if strings.EqualFold(input, c.ID) || strings.EqualFold(in, fold(c.Label.EN)) || in == fold(c.Label.ZH) {
 			return c.ID, true
 		}
 	}
 	return "", false
+}
+
+// fold makes a label comparable whichever keyboard typed it: full-width
+// forms (（，：) become their ASCII twins, and spaces are dropped.
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 0xFF01 && r <= 0xFF5E:
+			r -= 0xFEE0
+		case r == ' ' || r == '\u3000':
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // expected builds the re-prompt that says what q takes.
@@ -388,6 +410,8 @@ func expected(q *Question) *Reject {
 	}
 	return reject("请输入文字回答。", "Please type your answer.")
 }
+
+var decimal = regexp.MustCompile(`^[-+]?(\d{1,3}(,\d{3})+|\d{1,15})(\.\d{1,6})?$`)
 
 var looseDate = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$`)
 
@@ -437,6 +461,35 @@ func (e Entry) Open() bool {
 // Checklist lists the items that apply to a seller, in rule-file order,
 // with what they recorded. It is empty until the seller has picked categories.
 func Checklist(m *Market, s State, now time.Time) []Entry {
+	// A seller who is not eligible (perhaps only since an answer's date
+	// passed) has no checklist to work on.
+	if stopped(m, s, now) {
+		return nil
+	}
+	return checklist(m, s, now)
+}
+
+// stopped reports whether an answer stops onboarding, as Current would.
+func stopped(m *Market, s State, now time.Time) bool {
+	answers := s.choices()
+	for i := range m.Questions {
+		q := &m.Questions[i]
+		if !q.When.holds(answers, nil) {
+			continue
+		}
+		a, ok := s.answer(q.ID)
+		if !ok {
+			return false
+		}
+		if evaluate(q, a, now).Outcome == OutcomeStop {
+			return true
+		}
+	}
+	return false
+}
+
+// checklist lists the applicable items of a seller who is not stopped.
+func checklist(m *Market, s State, now time.Time) []Entry {
 	if len(m.Categories) > 0 {
 		if _, ok := s.answer(CategoryQuestionID); !ok {
 			return nil

@@ -66,6 +66,8 @@ func TestFlows(t *testing.T) {
 			stage:    flows.StageChecklist,
 			items:    []string{"uk-rp", "scpn", "uk-vat", "uk-warehouse", "company-cert"},
 			notItems: []string{"prestock", "toys-marking", "food-approval"}},
+		{name: "uk answer by a Chinese label typed with ASCII brackets", market: "tiktok-uk",
+			inputs: []string{"中国内地或香港注册的公司(有营业执照)"}, stage: flows.StageEligibility, question: "shops"},
 		{name: "uk answers by label and id, several categories", market: "tiktok-uk",
 			inputs: []string{"A company registered in mainland China or Hong Kong", "2", "ready", "有", "no", "cn-prestock", "toys, electronics 5"},
 			stage:  flows.StageChecklist, warnings: 1,
@@ -209,7 +211,11 @@ func TestDateAndNumberAnswers(t *testing.T) {
 		{"licence expired", []string{"2020/01/01"}, flows.StageIneligible, "", false},
 		{"impossible date", []string{"2027-02-30"}, "", "2027-03-31", false},
 		{"not a date", []string{"next year"}, "", "year-month-day", false},
-		{"small team warns", []string{"2028-01-01", "1,5"}, flows.StageComplete, "", true},
+		{"small team warns", []string{"2028-01-01", "15"}, flows.StageComplete, "", true},
+		{"thousands separators", []string{"2028-01-01", "1,500"}, flows.StageComplete, "", false},
+		{"a list is not a number", []string{"2028-01-01", "1,3"}, "", "Please enter a number", false},
+		{"hex is not a number", []string{"2028-01-01", "0x10"}, "", "Please enter a number", false},
+		{"exponent is not a number", []string{"2028-01-01", "1e-300"}, "", "Please enter a number", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
