@@ -258,7 +258,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.getUpdates(w, r, params)
 	case "sendMessage":
 		s.sendMessage(w, params)
-	case "editMessageText", "answerCallbackQuery", "setMyCommands", "deleteWebhook":
+	case "editMessageText":
+		// Like Telegram: the edited message, for messages the bot sent.
+		chat, _ := strconv.ParseInt(params["chat_id"], 10, 64)
+		id, _ := strconv.Atoi(params["message_id"])
+		reply(w, models.Message{ID: id, Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, Text: params["text"], Date: int(time.Now().Unix())}, 0, "", 0)
+	case "answerCallbackQuery", "setMyCommands", "deleteWebhook":
 		reply(w, true, 0, "", 0)
 	default:
 		reply(w, nil, 404, "Not Found: method "+method, 0)
