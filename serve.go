@@ -200,9 +200,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 
 	// One dispatcher per platform; everything that commits messages wakes them.
 	var dispatchers []*bot.Dispatcher
-	notifyAll := func() {
+	notifyAll := func(chats ...string) {
 		for _, d := range dispatchers {
-			d.Notify()
+			d.Notify(chats...)
 		}
 	}
 	editors := map[string]bot.Editor{}
@@ -255,10 +255,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		dispatcher(slack.Platform, a)
 	}
 	run("announcement progress", func(ctx context.Context) error {
-		return core.RunProgress(ctx, editors, 3*time.Second, notifyAll)
+		return core.RunProgress(ctx, editors, 3*time.Second, func() { notifyAll() })
 	})
 	run("rule reload", func(ctx context.Context) error {
-		m.reloadOnHangup(ctx, core, log, notifyAll)
+		m.reloadOnHangup(ctx, core, log, func() { notifyAll() })
 		return nil
 	})
 

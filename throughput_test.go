@@ -73,7 +73,7 @@ func telegramBot(b *testing.B) *loadBot {
 	ctx, cancel := context.WithCancel(context.Background())
 	var disp *bot.Dispatcher
 	a, err := telegram.New(ctx, telegram.Config{Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: "s", Rate: 1e6, ChatRate: 1e6,
-		Notify: func() { disp.Notify() }}, core, store)
+		Notify: func(chats ...string) { disp.Notify(chats...) }}, core, store)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func slackBot(b *testing.B) *loadBot {
 	ctx, cancel := context.WithCancel(context.Background())
 	var disp *bot.Dispatcher
 	a, err := slack.New(ctx, slack.Config{BotToken: slacktest.BotToken, APIURL: srv.URL + "/", SigningSecret: slacktest.SigningSecret,
-		Rate: 1e6, ChatRate: 1e6, Notify: func() { disp.Notify() }}, core, store)
+		Rate: 1e6, ChatRate: 1e6, Notify: func(chats ...string) { disp.Notify(chats...) }}, core, store)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -163,7 +163,8 @@ func p99(ds []time.Duration) float64 {
 // the rate with the raw write rate measured in the same run; "at500" sends
 // 500 messages a second and reports the handling latency.
 func BenchmarkThroughput(b *testing.B) {
-	raw := rawWriteRate(b, 5000, 8)
+	raw := rawWriteRate(b, 5000, 8)       // concurrent writers: their transactions share commits
+	rawAlone := rawWriteRate(b, 3000, 1) // one writer: one commit per transaction
 	for _, p := range []struct {
 		name string
 		bot  func(*testing.B) *loadBot
@@ -191,8 +192,10 @@ func BenchmarkThroughput(b *testing.B) {
 			b.StopTimer()
 			waitReplies(b, lb, b.N)
 			b.ReportMetric(raw, "raw-tx/s")
+			b.ReportMetric(rawAlone, "raw-1writer-tx/s")
 			b.ReportMetric(rate, "handled/s")
 			b.ReportMetric(rate/raw, "of-raw-rate")
+			b.ReportMetric(rate/rawAlone, "of-1writer-rate")
 			b.ReportMetric(p99(lat), "p99-ms")
 		})
 		b.Run(p.name+"/at500", func(b *testing.B) {

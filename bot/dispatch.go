@@ -69,7 +69,10 @@ type Dispatcher struct {
 	backoff     time.Duration
 	sendTimeout time.Duration
 
-	wake chan struct{}
+	wake   chan struct{}
+	mu     sync.Mutex
+	hinted map[string]bool // chats named by Notify since the loop last looked
+	scan   bool            // Notify without chats: look at the whole outbox
 }
 
 // DispatcherOption configures a Dispatcher.
@@ -100,7 +103,7 @@ func NewDispatcher(outbox Outbox, platform string, sender Sender, opts ...Dispat
 		outbox: outbox, platform: platform, sender: sender,
 		log: slog.New(slog.DiscardHandler), obs: noObserver{}, now: time.Now,
 		workers: 64, annWorkers: 16, idle: time.Second, maxAttempts: 6, backoff: time.Second, sendTimeout: 30 * time.Second,
-		wake: make(chan struct{}, 1),
+		wake: make(chan struct{}, 1), hinted: map[string]bool{},
 	}
 	for _, o := range opts {
 		o(d)
@@ -108,12 +111,31 @@ func NewDispatcher(outbox Outbox, platform string, sender Sender, opts ...Dispat
 	return d
 }
 
-// Notify tells the dispatcher that new messages were committed.
-func (d *Dispatcher) Notify() {
+// Notify tells the dispatcher that new messages were committed: to these
+// chats, or, without chats, anywhere (it then looks at the whole outbox).
+// Naming the chats spares a query of the outbox for every message.
+func (d *Dispatcher) Notify(chats ...string) {
+	d.mu.Lock()
+	if len(chats) == 0 {
+		d.scan = true
+	}
+	for _, c := range chats {
+		d.hinted[c] = true
+	}
+	d.mu.Unlock()
 	select {
 	case d.wake <- struct{}{}:
 	default:
 	}
+}
+
+// ChatsOf lists the chats replies go to, for Notify.
+func ChatsOf(replies []Reply) []string {
+	out := make([]string, 0, len(replies))
+	for _, r := range replies {
+		out = append(out, r.ChatID)
+	}
+	return out
 }
 
 // lane is what a worker was started for.
@@ -133,6 +155,7 @@ type finished struct {
 // What is unsent stays in the outbox for the next run.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	inflight := map[string]bool{}
+	again := map[string]bool{} // named by Notify while being sent to: look again after
 	busy := map[lane]int{}
 	var queue []string // chats with announcements, waiting for a worker
 	done := make(chan finished)
@@ -151,12 +174,36 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	tick := time.NewTicker(d.idle)
+	defer tick.Stop()
+	// The whole outbox is looked at when starting, on every tick (messages
+	// queued by another process), and on Notify without chats; otherwise
+	// only the chats Notify names.
+	scanReplies, scanAnnouncements := true, true
 	for {
-		if free := d.workers - busy[replyLane]; free > 0 {
+		d.mu.Lock()
+		hints := d.hinted
+		d.hinted = map[string]bool{}
+		if d.scan {
+			scanReplies, scanAnnouncements, d.scan = true, true, false
+		}
+		d.mu.Unlock()
+		for chat := range hints {
+			switch {
+			case inflight[chat]:
+				again[chat] = true
+			case busy[replyLane] < d.workers:
+				start(chat, replyLane)
+			default:
+				scanReplies = true // no worker free now: find it again later
+			}
+		}
+		if free := d.workers - busy[replyLane]; scanReplies && free > 0 {
 			chats, err := d.outbox.DueChats(ctx, d.platform, KindReply, free+len(inflight))
 			if err != nil && ctx.Err() == nil {
 				d.log.Error("dispatch: list chats with replies", "err", err)
 			}
+			scanReplies = len(chats) >= free+len(inflight) // more than fit: look again when a worker is free
 			for _, chat := range chats {
 				if !inflight[chat] && busy[replyLane] < d.workers {
 					start(chat, replyLane)
@@ -165,13 +212,17 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}
 		for busy[announcementLane] < d.annWorkers {
 			if len(queue) == 0 {
-				var err error
-				queue, err = d.outbox.DueChats(ctx, d.platform, KindAnnouncement, 1000)
+				if !scanAnnouncements {
+					break
+				}
+				batch, err := d.outbox.DueChats(ctx, d.platform, KindAnnouncement, 1000)
 				if err != nil && ctx.Err() == nil {
 					d.log.Error("dispatch: list chats with announcements", "err", err)
 				}
-				// Chats being sent to now come back later, if anything is left.
-				queue = slices.DeleteFunc(queue, func(c string) bool { return inflight[c] })
+				// A full batch means more may be waiting behind it.
+				scanAnnouncements = len(batch) == 1000
+				// Chats being sent to now are drained by their worker.
+				queue = slices.DeleteFunc(batch, func(c string) bool { return inflight[c] })
 				if len(queue) == 0 {
 					break
 				}
@@ -188,8 +239,18 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		case f := <-done:
 			delete(inflight, f.chat)
 			busy[f.lane]--
+			if again[f.chat] {
+				delete(again, f.chat)
+				d.mu.Lock()
+				d.hinted[f.chat] = true
+				d.mu.Unlock()
+			}
+			if len(queue) == 0 && f.lane == announcementLane {
+				scanAnnouncements = true // the batch is done: anything left?
+			}
 		case <-d.wake:
-		case <-time.After(d.idle):
+		case <-tick.C:
+			scanReplies, scanAnnouncements = true, true
 		}
 	}
 }

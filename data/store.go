@@ -65,6 +65,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// Keep the readers open: a new connection re-prepares every query.
+	read.SetMaxOpenConns(16)
+	read.SetMaxIdleConns(16)
 	s.read = read
 	go s.committer()
 	return s, nil

@@ -60,7 +60,7 @@ type Config struct {
 	Logger     *slog.Logger
 	// Notify is called after an update was committed, so the dispatcher
 	// sends the replies at once.
-	Notify func()
+	Notify func(chats ...string)
 }
 
 // Adapter is one Slack app in one workspace.
@@ -118,7 +118,7 @@ func New(ctx context.Context, cfg Config, core Core, outbox bot.Outbox) (*Adapte
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Notify == nil {
-		cfg.Notify = func() {}
+		cfg.Notify = func(...string) {}
 	}
 	opts := []slackapi.Option{
 		slackapi.OptionAPIURL(cfg.APIURL),

@@ -55,7 +55,7 @@ func start(t *testing.T, srv *slacktest.Server, db, mode string) *env {
 	cfg := slack.Config{
 		BotToken: slacktest.BotToken, APIURL: srv.URL + "/", SigningSecret: slacktest.SigningSecret,
 		Rate: 1000, ChatRate: 1000, RetryAfter: retryAfter,
-		Notify: func() { disp.Notify() },
+		Notify: func(chats ...string) { disp.Notify(chats...) },
 	}
 	if mode == "socket" {
 		cfg.AppToken, cfg.SigningSecret = slacktest.AppToken, ""

@@ -69,7 +69,7 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 	var disp *bot.Dispatcher
 	a, err := telegram.New(ctx, telegram.Config{
 		Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: secret, Rate: o.rate, ChatRate: 1000, PollTimeout: 5 * time.Second,
-		Notify: func() { disp.Notify() },
+		Notify: func(chats ...string) { disp.Notify(chats...) },
 	}, core, store)
 	if err != nil {
 		t.Fatal(err)
@@ -82,7 +82,7 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()
-			_ = core.RunProgress(ctx, map[string]bot.Editor{telegram.Platform: a}, 50*time.Millisecond, disp.Notify)
+			_ = core.RunProgress(ctx, map[string]bot.Editor{telegram.Platform: a}, 50*time.Millisecond, func() { disp.Notify() })
 		}()
 	}
 	if mode == "poll" {
