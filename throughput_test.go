@@ -163,7 +163,7 @@ func p99(ds []time.Duration) float64 {
 // the rate with the raw write rate measured in the same run; "at500" sends
 // 500 messages a second and reports the handling latency.
 func BenchmarkThroughput(b *testing.B) {
-	raw := rawWriteRate(b, 5000, 8)       // concurrent writers: their transactions share commits
+	raw := rawWriteRate(b, 5000, 8)      // concurrent writers: their transactions share commits
 	rawAlone := rawWriteRate(b, 3000, 1) // one writer: one commit per transaction
 	for _, p := range []struct {
 		name string
