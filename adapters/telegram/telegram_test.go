@@ -524,3 +524,37 @@ func TestAButtonOfAnotherChatIsRefused(t *testing.T) {
 		t.Errorf("the owner got %d messages, want 1", got)
 	}
 }
+
+// TestFastMessagesOfOneChatAreHandledInOrder queues a seller's answers all
+// at once, as a fast typist would, while another seller writes too: each
+// chat's updates are handled in the order sent.
+func TestFastMessagesOfOneChatAreHandledInOrder(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "poll")
+	const fast, other = 5301, 5302
+	script := []string{"/onboard tiktok-uk", "1", "0", "1", "1", "2", "1", "beauty"}
+	for i, text := range script {
+		srv.AddUpdate(tgtest.Text(fast, "en", text))
+		srv.AddUpdate(tgtest.Text(other, "en", []string{"/onboard tiktok-id", "/status", "/help", "/markets", "/status", "/help", "/markets", "/status"}[i]))
+	}
+	mustContain(t, nth(t, srv, fast, len(script)), "UK Responsible Person")
+	nth(t, srv, other, len(script))
+	var o bot.Onboarding
+	_ = e.store.Update(context.Background(), func(tx bot.Tx) error {
+		s, err := tx.Seller(context.Background(), telegram.Platform, "5301")
+		if err != nil {
+			return err
+		}
+		o, err = tx.Onboarding(context.Background(), s.ID, "tiktok-uk")
+		return err
+	})
+	var got []string
+	for _, a := range o.State.Answers {
+		got = append(got, a.Question)
+	}
+	want := []string{"entity", "shops", "documents", "marketplace", "vat", "stock", "categories"}
+	if strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("answers recorded as %v, want %v", got, want)
+	}
+}
