@@ -384,10 +384,11 @@ func evidence(s flows.ItemState, lang flows.Lang) string {
 
 // findItem resolves an item id ("scpn" or "tiktok-uk:scpn") in the current
 // market first, then in the other markets the seller has started.
-func (cv *conversation) findItem(id string) (*flows.Market, *Onboarding, error) {
-	market, item, explicit := strings.Cut(id, ":")
+func (cv *conversation) findItem(id string) (*flows.Market, *Onboarding, string, error) {
+	lower := strings.ToLower(id)
+	market, item, explicit := strings.Cut(lower, ":")
 	if !explicit {
-		market, item = "", id
+		market, item = "", lower
 	}
 	var candidates []string
 	if market != "" {
@@ -395,7 +396,7 @@ func (cv *conversation) findItem(id string) (*flows.Market, *Onboarding, error) 
 	} else {
 		all, err := cv.tx.Onboardings(cv.ctx, cv.seller.ID)
 		if err != nil {
-			return nil, nil, fmt.Errorf("list onboardings: %w", err)
+			return nil, nil, "", fmt.Errorf("list onboardings: %w", err)
 		}
 		if cv.seller.Market != "" {
 			candidates = append(candidates, cv.seller.Market)
@@ -409,17 +410,17 @@ func (cv *conversation) findItem(id string) (*flows.Market, *Onboarding, error) 
 	for _, mid := range candidates {
 		m, o, err := cv.onboarding(mid)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		if o == nil {
 			continue
 		}
 		if _, ok := m.Item(item); ok {
-			return m, o, nil
+			return m, o, item, nil
 		}
 	}
 	cv.sayf("找不到清单项“%s”。用 /checklist 查看编号。", "There is no checklist item %q in your markets. /checklist shows the item ids.", id)
-	return nil, nil, nil
+	return nil, nil, "", nil
 }
 
 func markRunner(status flows.ItemStatus) func(cv *conversation, args []string) error {
@@ -428,13 +429,9 @@ func markRunner(status flows.ItemStatus) func(cv *conversation, args []string) e
 			cv.sayf("请写上清单项编号，例如 /done scpn。用 /checklist 查看编号。", "Please name a checklist item, for example /done scpn. /checklist shows the ids.")
 			return nil
 		}
-		m, o, err := cv.findItem(strings.ToLower(args[0]))
+		m, o, itemID, err := cv.findItem(args[0])
 		if err != nil || m == nil {
 			return err
-		}
-		_, itemID, ok := strings.Cut(strings.ToLower(args[0]), ":")
-		if !ok {
-			itemID = strings.ToLower(args[0])
 		}
 		next, rej := flows.Mark(m, o.State, itemID, status, args[1:], cv.now)
 		if rej != nil {
@@ -482,13 +479,9 @@ func (cv *conversation) why(args []string) error {
 		cv.sayf("请写上清单项编号，例如 /why scpn。", "Please name a checklist item, for example /why scpn.")
 		return nil
 	}
-	m, _, err := cv.findItem(strings.ToLower(args[0]))
+	m, _, id, err := cv.findItem(args[0])
 	if err != nil || m == nil {
 		return err
-	}
-	_, id, ok := strings.Cut(strings.ToLower(args[0]), ":")
-	if !ok {
-		id = strings.ToLower(args[0])
 	}
 	it, _ := m.Item(id)
 	cv.sayf("%s(%s)\n%s", "%s (%s)\n%s", it.Title, m.Name, it.Detail)

@@ -280,3 +280,11 @@ func TestPublicMentionInvitesToDirectMessage(t *testing.T) {
 		t.Error("a public mention started onboarding")
 	}
 }
+
+func TestItemIDsAreCaseInsensitiveAndMayNameTheMarket(t *testing.T) {
+	h := newHarness(t)
+	h.onboardUK("ann", "en", "beauty")
+	mustContain(t, h.send("ann", "/done SCPN"), "Done")
+	mustContain(t, h.send("ann", "/why tiktok-uk:UK-RP"), "Responsible Person", "legislation.gov.uk")
+	mustContain(t, h.send("ann", "/na tiktok-id:bpom-food"), `no checklist item "tiktok-id:bpom-food"`)
+}

@@ -10,6 +10,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/onboardbot/onboardbot/adapters/textcut"
 	"github.com/onboardbot/onboardbot/bot"
 )
 
@@ -233,68 +234,11 @@ func runeLen(r rune) int {
 	return utf16.RuneLen(r)
 }
 
-func escLen(s string) int {
-	n := 0
-	for _, r := range s {
-		n += runeLen(r)
-	}
-	return n
-}
+func escLen(s string) int { return textcut.Len(s, runeLen) }
 
 // split cuts text into parts whose escaped length is at most limit, at line
-// boundaries where it can, inside a line only when one line is too long.
-func split(text string, limit int) []string {
-	if escLen(text) <= limit {
-		return []string{text}
-	}
-	var parts []string
-	var cur strings.Builder
-	curLen := 0
-	flush := func() {
-		if s := strings.TrimRight(cur.String(), "\n"); s != "" {
-			parts = append(parts, s)
-		}
-		cur.Reset()
-		curLen = 0
-	}
-	for _, line := range strings.SplitAfter(text, "\n") {
-		n := escLen(line)
-		if curLen+n > limit {
-			flush()
-		}
-		for n > limit { // one line longer than a section: cut it
-			head, rest := cut(line, limit)
-			parts = append(parts, head)
-			line, n = rest, escLen(rest)
-		}
-		cur.WriteString(line)
-		curLen += n
-	}
-	flush()
-	if len(parts) == 0 {
-		parts = []string{"…"}
-	}
-	return parts
-}
-
-// cut splits s after at most limit escaped units, never inside a rune.
-func cut(s string, limit int) (string, string) {
-	n := 0
-	for i, r := range s {
-		if n+runeLen(r) > limit {
-			return s[:i], s[i:]
-		}
-		n += runeLen(r)
-	}
-	return s, ""
-}
+// boundaries where it can.
+func split(text string, limit int) []string { return textcut.Split(text, limit, runeLen) }
 
 // truncate shortens s to at most limit escaped units.
-func truncate(s string, limit int) string {
-	head, rest := cut(s, limit)
-	if rest == "" {
-		return head
-	}
-	head, _ = cut(head, limit-1)
-	return head + "…"
-}
+func truncate(s string, limit int) string { return textcut.Truncate(s, limit, runeLen) }

@@ -12,6 +12,7 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"github.com/onboardbot/onboardbot/adapters/textcut"
 	"github.com/onboardbot/onboardbot/bot"
 )
 
@@ -95,70 +96,12 @@ func mapError(err error) error {
 	return err
 }
 
-// utf16Len is a string's length as Telegram counts it.
-func utf16Len(s string) int {
-	n := 0
-	for _, r := range s {
-		n += utf16.RuneLen(r)
-	}
-	return n
-}
+// units is how Telegram counts text: UTF-16 code units.
+func units(r rune) int { return utf16.RuneLen(r) }
 
-// Split cuts text into parts of at most limit UTF-16 code units, at line
-// boundaries where it can, inside a line only when one line is too long.
-func Split(text string, limit int) []string {
-	limit = max(limit, 2) // one emoji is two units: a smaller limit could never cut it
-	if utf16Len(text) <= limit {
-		return []string{text}
-	}
-	var parts []string
-	var cur strings.Builder
-	curLen := 0
-	flush := func() {
-		if s := strings.TrimRight(cur.String(), "\n"); s != "" {
-			parts = append(parts, s)
-		}
-		cur.Reset()
-		curLen = 0
-	}
-	for _, line := range strings.SplitAfter(text, "\n") {
-		n := utf16Len(line)
-		if curLen+n > limit {
-			flush()
-		}
-		for n > limit { // one line longer than a message: cut it
-			head, rest := cutUTF16(line, limit)
-			parts = append(parts, head)
-			line, n = rest, utf16Len(rest)
-		}
-		cur.WriteString(line)
-		curLen += n
-	}
-	flush()
-	if len(parts) == 0 { // only blank lines: send one short part rather than none
-		parts = []string{"…"}
-	}
-	return parts
-}
-
-// cutUTF16 splits s after at most limit UTF-16 units, never inside a rune.
-func cutUTF16(s string, limit int) (string, string) {
-	n := 0
-	for i, r := range s {
-		if n+utf16.RuneLen(r) > limit {
-			return s[:i], s[i:]
-		}
-		n += utf16.RuneLen(r)
-	}
-	return s, ""
-}
+// Split cuts text into messages of at most limit UTF-16 units, at line ends
+// where it can.
+func Split(text string, limit int) []string { return textcut.Split(text, limit, units) }
 
 // truncate shortens s to at most limit UTF-16 units.
-func truncate(s string, limit int) string {
-	head, rest := cutUTF16(s, limit)
-	if rest == "" {
-		return head
-	}
-	head, _ = cutUTF16(head, limit-1)
-	return head + "…"
-}
+func truncate(s string, limit int) string { return textcut.Truncate(s, limit, units) }

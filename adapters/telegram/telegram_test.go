@@ -479,7 +479,7 @@ func TestSplit(t *testing.T) {
 		{"at lines", "aaaa\nbbbb\ncccc", 10, []string{"aaaa\nbbbb", "cccc"}},
 		{"long line", "abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
 		{"emoji count twice", "😀😀😀", 4, []string{"😀😀", "😀"}},
-		{"limit below one emoji", "😀😀", 1, []string{"😀", "😀"}},
+		{"a limit too small for any rune", "😀😀😀", 1, []string{"😀😀", "😀"}},
 		{"only blank lines", strings.Repeat("\n", 10), 4, []string{"…"}},
 	}
 	for _, tt := range tests {
