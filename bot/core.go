@@ -83,7 +83,7 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 				return nil
 			}
 		}
-		seller, err := c.seller(ctx, tx, in, now)
+		seller, stored, err := c.seller(ctx, tx, in, now)
 		if err != nil {
 			return err
 		}
@@ -91,8 +91,10 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		if err := cv.handle(in); err != nil {
 			return err
 		}
-		if err := tx.SaveSeller(ctx, seller); err != nil {
-			return fmt.Errorf("save seller: %w", err)
+		if seller != stored { // most messages change nothing about the seller: spare the write
+			if err := tx.SaveSeller(ctx, seller); err != nil {
+				return fmt.Errorf("save seller: %w", err)
+			}
 		}
 		r := cv.reply()
 		r.Platform, r.ChatID, r.SellerID, r.Kind = in.Platform, seller.ChatID, seller.ID, KindReply
@@ -135,9 +137,10 @@ func (c *Core) Skip(ctx context.Context, platform, updateID string) error {
 	return err
 }
 
-// seller loads the sender, creating them on first contact.
-func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (Seller, error) {
-	s, err := tx.Seller(ctx, in.Platform, in.UserID)
+// seller loads the sender, creating them on first contact, and returns
+// them updated from the message (chat, language hint), with what is stored.
+func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (s, stored Seller, err error) {
+	s, err = tx.Seller(ctx, in.Platform, in.UserID)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		s = Seller{Platform: in.Platform, UserID: in.UserID, Lang: flows.ParseLang(in.LangHint), CreatedAt: now}
@@ -145,12 +148,13 @@ func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (Se
 			s.ChatID = in.ChatID // a public thread is not where the seller's own messages go
 		}
 		if err := tx.CreateSeller(ctx, &s); err != nil {
-			return s, fmt.Errorf("create seller: %w", err)
+			return s, s, fmt.Errorf("create seller: %w", err)
 		}
 		c.log.Info("new seller", "platform", in.Platform, "seller", s.ID)
 	case err != nil:
-		return s, fmt.Errorf("load seller: %w", err)
+		return s, s, fmt.Errorf("load seller: %w", err)
 	}
+	stored = s
 	if in.ChatID != "" && !in.Public {
 		s.ChatID = in.ChatID // where the seller talks to us privately
 	}
@@ -158,7 +162,7 @@ func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (Se
 	if !s.LangSet && in.LangHint != "" {
 		s.Lang = flows.ParseLang(in.LangHint)
 	}
-	return s, nil
+	return s, stored, nil
 }
 
 // conversation is the handling of one inbound message.

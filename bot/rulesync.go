@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"reflect"
 	"strings"
 	"time"
 
@@ -192,7 +191,7 @@ func diffForSeller(old, cur *flows.Market, s flows.State, now time.Time) sellerD
 		switch {
 		case !had:
 			d.added = append(d.added, e.Item)
-		case !reflect.DeepEqual(*prev.Item, *e.Item):
+		case !sameRule(prev.Item, e.Item):
 			if e.State.Status == flows.ItemDone {
 				delete(d.state.Items, e.Item.ID)
 				d.reopened = append(d.reopened, e.Item)
@@ -211,6 +210,15 @@ func diffForSeller(old, cur *flows.Market, s flows.State, now time.Time) sellerD
 		d.newQuestion = is.Question
 	}
 	return d
+}
+
+// sameRule reports whether two versions of an item say the same thing:
+// every field a rule file sets (compared as JSON, which leaves out what
+// the program derives, such as compiled patterns).
+func sameRule(a, b *flows.Item) bool {
+	ja, err1 := json.Marshal(a)
+	jb, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && string(ja) == string(jb)
 }
 
 // message tells a seller what a rule change means for them, with sources.

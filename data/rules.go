@@ -80,6 +80,9 @@ func LoadRules(fsys fs.FS, dir string) (*flows.Catalog, error) {
 	if len(problems) > 0 {
 		return nil, &RuleError{Problems: problems}
 	}
+	for _, m := range markets {
+		flows.Prepare(m)
+	}
 	return flows.NewCatalog(markets), nil
 }
 

@@ -313,7 +313,7 @@ func Parse(q *Question, input string) (Answer, *Reject) {
 		}
 	case KindText:
 		if q.Pattern != "" {
-			re := regexp.MustCompile(`^(?:` + q.Pattern + `)$`)
+			re := patternRe(q.re, q.Pattern)
 			if !re.MatchString(in) {
 				// Sellers paste numbers with spaces and in lower case.
 				in = strings.ToUpper(strings.Join(strings.Fields(in), ""))
@@ -548,7 +548,7 @@ func Mark(m *Market, s State, itemID string, status ItemStatus, evidence []strin
 			st.Number = ev
 		}
 		if st.Number != "" && it.Evidence != nil && it.Evidence.Pattern != "" {
-			re := regexp.MustCompile(`^(?:` + it.Evidence.Pattern + `)$`)
+			re := patternRe(it.Evidence.re, it.Evidence.Pattern)
 			if !re.MatchString(st.Number) && !re.MatchString(strings.ToUpper(st.Number)) {
 				return s, reject("编号“%s”格式不对。需要:%s", "The number %q is not in the expected form. Expected: %s",
 					st.Number, it.Evidence.Expect)

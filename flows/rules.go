@@ -7,6 +7,7 @@ package flows
 
 import (
 	"fmt"
+	"regexp"
 	"time"
 )
 
@@ -188,6 +189,8 @@ type Question struct {
 	Checks []Check `yaml:"checks,omitempty"`
 
 	Sourced `yaml:",inline"`
+
+	re *regexp.Regexp // Pattern, compiled once by Prepare
 }
 
 // Choice is one answer to a choice question.
@@ -279,6 +282,42 @@ type Evidence struct {
 	Example string `yaml:"example,omitempty"` // a number that matches Pattern
 	// Expiry means the certificate has an expiry date worth recording.
 	Expiry bool `yaml:"expiry,omitempty"`
+
+	re *regexp.Regexp // Pattern, compiled once by Prepare
+}
+
+// anchored compiles a rule's pattern to match a whole answer.
+func anchored(pattern string) (*regexp.Regexp, error) {
+	return regexp.Compile(`^(?:` + pattern + `)$`)
+}
+
+// Prepare compiles a validated market's patterns once, so an answer is not
+// checked against a freshly compiled expression every time. The loader
+// calls it; markets built by hand work without it, more slowly.
+func Prepare(m *Market) {
+	for i := range m.Questions {
+		if q := &m.Questions[i]; q.Pattern != "" {
+			q.re, _ = anchored(q.Pattern)
+		}
+	}
+	for i := range m.Items {
+		if ev := m.Items[i].Evidence; ev != nil && ev.Pattern != "" {
+			ev.re, _ = anchored(ev.Pattern)
+		}
+	}
+}
+
+// patternRe returns a pattern's compiled form, compiling it if Prepare did
+// not (the validator has already checked that it compiles).
+func patternRe(re *regexp.Regexp, pattern string) *regexp.Regexp {
+	if re != nil {
+		return re
+	}
+	re, err := anchored(pattern)
+	if err != nil {
+		return regexp.MustCompile(`^$.`) // matches nothing: an invalid rule accepts no answer
+	}
+	return re
 }
 
 // CategoryQuestionID is the reserved id of the category question that
