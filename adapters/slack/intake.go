@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -347,27 +346,14 @@ func (a *Adapter) courtesy(what string, call func(ctx context.Context) error) {
 // stored message. It returns a nil choice for data that is malformed or
 // names a message that was not sent to this channel on Slack.
 func (a *Adapter) resolve(ctx context.Context, actionID, channel string) (*bot.ChoiceRef, string, *bot.Reply, error) {
-	parts := strings.Split(actionID, ":")
-	if len(parts) != 3 || parts[0] != "c" {
-		return nil, "", nil, nil
-	}
-	outboxID, err1 := strconv.ParseInt(parts[1], 10, 64)
-	index, err2 := strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil {
-		return nil, "", nil, nil
-	}
-	r, err := a.outbox.Outgoing(ctx, outboxID)
-	if errors.Is(err, bot.ErrNotFound) {
-		return nil, "", nil, nil
-	}
-	if err != nil {
+	r, i, err := bot.ResolveButton(ctx, a.outbox, actionID, Platform, func(c string) bool {
+		stored, _ := splitChat(c)
+		return stored == channel
+	})
+	if err != nil || r == nil {
 		return nil, "", nil, err
 	}
-	stored, _ := splitChat(r.ChatID)
-	if r.Platform != Platform || stored != channel || index < 0 || index >= len(r.Choices) {
-		return nil, "", nil, nil
-	}
-	return &r.Choices[index].Ref, r.Choices[index].Label, &r, nil
+	return &r.Choices[i].Ref, r.Choices[i].Label, r, nil
 }
 
 // slashAnswer is the immediate answer to a slash command.

@@ -203,7 +203,7 @@ func actionBlocks(r bot.Reply) []slackapi.Block {
 	var blocks []slackapi.Block
 	var row []slackapi.BlockElement
 	for i, c := range r.Choices {
-		id := fmt.Sprintf("c:%d:%d", r.ID, i)
+		id := bot.ButtonID(r.ID, i)
 		label := truncate(c.Label, maxButtonText)
 		if strings.TrimSpace(label) == "" {
 			label = fmt.Sprint(i + 1)

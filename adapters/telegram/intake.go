@@ -292,20 +292,11 @@ func (a *Adapter) callback(ctx context.Context, updateID string, q *models.Callb
 // resolve finds the choice a button stands for, and the button's label. It
 // returns nil for data that is malformed or names another chat's message.
 func (a *Adapter) resolve(ctx context.Context, q *models.CallbackQuery, chat string) (*bot.ChoiceRef, string) {
-	parts := strings.Split(q.Data, ":")
-	if len(parts) != 3 || parts[0] != "c" {
-		return nil, ""
+	r, i, err := bot.ResolveButton(ctx, a.outbox, q.Data, Platform, func(c string) bool { return c == chat })
+	if err != nil || r == nil {
+		return nil, "" // a store error is answered like an unknown button: the seller can press again
 	}
-	outboxID, err1 := strconv.ParseInt(parts[1], 10, 64)
-	index, err2 := strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil {
-		return nil, ""
-	}
-	r, err := a.outbox.Outgoing(ctx, outboxID)
-	if err != nil || r.Platform != Platform || r.ChatID != chat || index < 0 || index >= len(r.Choices) {
-		return nil, ""
-	}
-	return &r.Choices[index].Ref, r.Choices[index].Label
+	return &r.Choices[i].Ref, r.Choices[i].Label
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

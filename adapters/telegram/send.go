@@ -77,7 +77,7 @@ func (a *Adapter) Edit(ctx context.Context, chatID, ref, text string) error {
 func keyboard(r bot.Reply) *models.InlineKeyboardMarkup {
 	rows := make([][]models.InlineKeyboardButton, len(r.Choices))
 	for i, c := range r.Choices {
-		rows[i] = []models.InlineKeyboardButton{{Text: c.Label, CallbackData: fmt.Sprintf("c:%d:%d", r.ID, i)}}
+		rows[i] = []models.InlineKeyboardButton{{Text: c.Label, CallbackData: bot.ButtonID(r.ID, i)}}
 	}
 	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
 }

@@ -1,0 +1,42 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// ButtonID is what a platform button carries: the stored reply's id and the
+// choice's position, never the answer itself. It fits Telegram's 64-byte
+// callback_data and Slack's action_id, and it keeps working after a restart,
+// since it is resolved against the outbox.
+func ButtonID(replyID int64, index int) string { return fmt.Sprintf("c:%d:%d", replyID, index) }
+
+// ResolveButton finds the reply and the choice index a button stands for.
+// The reply must have been sent on platform to a chat inChat accepts;
+// anything else (malformed data, another chat's message) gives a nil reply
+// and no error. Errors are the store's.
+func ResolveButton(ctx context.Context, outbox Outbox, data, platform string, inChat func(chatID string) bool) (*Reply, int, error) {
+	parts := strings.Split(data, ":")
+	if len(parts) != 3 || parts[0] != "c" {
+		return nil, 0, nil
+	}
+	id, err1 := strconv.ParseInt(parts[1], 10, 64)
+	index, err2 := strconv.Atoi(parts[2])
+	if err1 != nil || err2 != nil {
+		return nil, 0, nil
+	}
+	r, err := outbox.Outgoing(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	if r.Platform != platform || !inChat(r.ChatID) || index < 0 || index >= len(r.Choices) {
+		return nil, 0, nil
+	}
+	return &r, index, nil
+}
