@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 )
@@ -151,13 +150,47 @@ type finished struct {
 	lane lane
 }
 
+// chatQueue is a first-in first-out set of chats waiting for a worker.
+type chatQueue struct {
+	order []string
+	in    map[string]bool
+}
+
+func (q *chatQueue) push(chat string) {
+	if q.in == nil {
+		q.in = map[string]bool{}
+	}
+	if !q.in[chat] {
+		q.in[chat] = true
+		q.order = append(q.order, chat)
+	}
+}
+
+func (q *chatQueue) pop() (string, bool) {
+	if len(q.order) == 0 {
+		return "", false
+	}
+	chat := q.order[0]
+	q.order = q.order[1:]
+	delete(q.in, chat)
+	return chat, true
+}
+
+func (q *chatQueue) len() int { return len(q.order) }
+
+// scanBatch is how many chats one look at the whole outbox lists.
+const scanBatch = 1000
+
 // Run sends until ctx is done, then waits for the messages in flight.
 // What is unsent stays in the outbox for the next run.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	inflight := map[string]bool{}
 	again := map[string]bool{} // named by Notify while being sent to: look again after
 	busy := map[lane]int{}
-	var queue []string // chats with announcements, waiting for a worker
+	// Chats waiting for a worker, in each lane. Chats named by Notify wait
+	// here too when every worker is busy, so that a backlog never makes the
+	// loop list the whole outbox again for each message.
+	var replies, announcements chatQueue
 	done := make(chan finished)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -174,6 +207,40 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	// fill lists chats with messages of a kind into q; it reports whether
+	// the outbox may hold more than it listed.
+	fill := func(kind Kind, q *chatQueue) bool {
+		chats, err := d.outbox.DueChats(ctx, d.platform, kind, scanBatch)
+		if err != nil && ctx.Err() == nil {
+			d.log.Error("dispatch: list chats", "platform", d.platform, "kind", kind, "err", err)
+		}
+		for _, chat := range chats {
+			if !inflight[chat] { // a chat being sent to is drained by its worker
+				q.push(chat)
+			}
+		}
+		return len(chats) == scanBatch
+	}
+	// startFrom gives free workers of a lane to the chats waiting in q,
+	// listing more from the outbox when q runs dry and more may be there.
+	startFrom := func(l lane, workers int, kind Kind, q *chatQueue, scan *bool) {
+		for busy[l] < workers {
+			chat, ok := q.pop()
+			if !ok {
+				if !*scan {
+					return
+				}
+				*scan = fill(kind, q)
+				if q.len() == 0 {
+					return
+				}
+				continue
+			}
+			if !inflight[chat] {
+				start(chat, l)
+			}
+		}
+	}
 	tick := time.NewTicker(d.idle)
 	defer tick.Stop()
 	// The whole outbox is looked at when starting, on every tick (messages
@@ -189,50 +256,18 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}
 		d.mu.Unlock()
 		for chat := range hints {
-			switch {
-			case inflight[chat]:
+			if inflight[chat] {
 				again[chat] = true
-			case busy[replyLane] < d.workers:
-				start(chat, replyLane)
-			default:
-				scanReplies = true // no worker free now: find it again later
+			} else {
+				replies.push(chat)
 			}
 		}
-		if free := d.workers - busy[replyLane]; scanReplies && free > 0 {
-			chats, err := d.outbox.DueChats(ctx, d.platform, KindReply, free+len(inflight))
-			if err != nil && ctx.Err() == nil {
-				d.log.Error("dispatch: list chats with replies", "err", err)
-			}
-			scanReplies = len(chats) >= free+len(inflight) // more than fit: look again when a worker is free
-			for _, chat := range chats {
-				if !inflight[chat] && busy[replyLane] < d.workers {
-					start(chat, replyLane)
-				}
-			}
+		if scanReplies && replies.len() > 0 {
+			// Chats already waiting go first; the scan adds those behind them.
+			scanReplies = fill(KindReply, &replies)
 		}
-		for busy[announcementLane] < d.annWorkers {
-			if len(queue) == 0 {
-				if !scanAnnouncements {
-					break
-				}
-				batch, err := d.outbox.DueChats(ctx, d.platform, KindAnnouncement, 1000)
-				if err != nil && ctx.Err() == nil {
-					d.log.Error("dispatch: list chats with announcements", "err", err)
-				}
-				// A full batch means more may be waiting behind it.
-				scanAnnouncements = len(batch) == 1000
-				// Chats being sent to now are drained by their worker.
-				queue = slices.DeleteFunc(batch, func(c string) bool { return inflight[c] })
-				if len(queue) == 0 {
-					break
-				}
-			}
-			chat := queue[0]
-			queue = queue[1:]
-			if !inflight[chat] {
-				start(chat, announcementLane)
-			}
-		}
+		startFrom(replyLane, d.workers, KindReply, &replies, &scanReplies)
+		startFrom(announcementLane, d.annWorkers, KindAnnouncement, &announcements, &scanAnnouncements)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -241,11 +276,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			busy[f.lane]--
 			if again[f.chat] {
 				delete(again, f.chat)
-				d.mu.Lock()
-				d.hinted[f.chat] = true
-				d.mu.Unlock()
+				replies.push(f.chat)
 			}
-			if len(queue) == 0 && f.lane == announcementLane {
+			if announcements.len() == 0 && f.lane == announcementLane {
 				scanAnnouncements = true // the batch is done: anything left?
 			}
 		case <-d.wake:

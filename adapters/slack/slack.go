@@ -19,6 +19,7 @@ import (
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/onboardbot/onboardbot/adapters/apiclient"
 	"github.com/onboardbot/onboardbot/adapters/pace"
 	"github.com/onboardbot/onboardbot/bot"
 )
@@ -112,7 +113,7 @@ func New(ctx context.Context, cfg Config, core Core, outbox bot.Outbox) (*Adapte
 		cfg.RetryAfter = 30 * time.Second
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		cfg.HTTPClient = apiclient.New(30 * time.Second)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)

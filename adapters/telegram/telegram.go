@@ -18,6 +18,7 @@ import (
 	tg "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"github.com/onboardbot/onboardbot/adapters/apiclient"
 	"github.com/onboardbot/onboardbot/adapters/pace"
 	"github.com/onboardbot/onboardbot/bot"
 )
@@ -92,7 +93,7 @@ func New(ctx context.Context, cfg Config, core Core, outbox bot.Outbox) (*Adapte
 		cfg.PollTimeout = 30 * time.Second
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: cfg.PollTimeout + 15*time.Second}
+		cfg.HTTPClient = apiclient.New(cfg.PollTimeout + 15*time.Second)
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
