@@ -176,7 +176,7 @@ func BenchmarkThroughput(b *testing.B) {
 			var mu sync.Mutex
 			var lat []time.Duration
 			b.ReportAllocs()
-			b.SetParallelism(4) // 8 clients on 2 cores
+			b.SetParallelism(20)
 			b.ResetTimer()
 			begin := time.Now()
 			b.RunParallel(func(pb *testing.PB) {

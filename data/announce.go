@@ -18,8 +18,8 @@ import (
 const subscriberColumns = `s.id, s.platform, s.user_id, s.chat_id, s.lang, s.lang_set, s.market, s.unreachable_at, s.created_at,
 	o.seller_id, o.market, o.rules_version, o.stage, o.state, o.started_at, o.updated_at, o.muted`
 
-func (t *storeTx) subscribers(ctx context.Context, query string, args ...any) ([]bot.Subscriber, error) {
-	rows, err := t.tx.QueryxContext(ctx, t.tx.Rebind(query), args...)
+func (t *storeTx) subscribers(_ context.Context, query string, args ...any) ([]bot.Subscriber, error) {
+	rows, err := t.tx.QueryxContext(context.Background(), t.tx.Rebind(query), args...) // see storeTx.exec
 	if err != nil {
 		return nil, err
 	}

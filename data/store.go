@@ -295,7 +295,7 @@ func (s *Store) MarkUnreachable(ctx context.Context, r bot.Reply, reason string,
 				return fmt.Errorf("mark seller %d unreachable: %w", r.SellerID, err)
 			}
 		}
-		if _, err := tx.exec(ctx, `UPDATE outbox SET failed_at = ?, error = ? WHERE platform = ? AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL`,
+		if _, err := tx.exec(ctx, `UPDATE outbox SET failed_at = ?, error = ? WHERE platform = ? AND kind IN (`+allKinds+`) AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL`,
 			at.UTC(), "unreachable: "+reason, r.Platform, r.ChatID); err != nil {
 			return fmt.Errorf("set aside messages to %s: %w", r.ChatID, err)
 		}
@@ -332,6 +332,10 @@ func (r outboxRow) reply() (bot.Reply, error) {
 }
 
 // replyFirst orders sellers' replies ahead of announcements.
+// allKinds lists every kind of message, so that a query by chat can use
+// the outbox_due_kind index (platform, kind, chat_id, id).
+const allKinds = `'` + string(bot.KindReply) + `', '` + string(bot.KindAnnouncement) + `'`
+
 const replyFirst = `CASE WHEN kind = 'reply' THEN 0 ELSE 1 END`
 
 // DueChats lists chats with undelivered messages of a kind to reachable sellers.
@@ -352,7 +356,7 @@ func (s *Store) Pending(ctx context.Context, platform, chatID string) ([]bot.Rep
 	var rows []outboxRow
 	err := s.rsel(ctx, &rows,
 		`SELECT `+outboxColumns+` FROM outbox
-		 WHERE platform = ? AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL
+		 WHERE platform = ? AND kind IN (`+allKinds+`) AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL
 		 ORDER BY `+replyFirst+`, id`, platform, chatID)
 	if err != nil {
 		return nil, fmt.Errorf("pending outbox: %w", err)
@@ -471,7 +475,13 @@ func (s *Store) prepareNew(ctx context.Context) {
 	}
 }
 
-func (t *storeTx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+// Statements in a transaction run without the caller's context: a caller
+// that gives up before its turn is skipped by the committer, and once its
+// work runs it finishes, so that a cancellation never interrupts the
+// connection the whole group shares. A context that cannot be cancelled also
+// spares database/sql and the driver a watching goroutine per statement.
+func (t *storeTx) exec(_ context.Context, query string, args ...any) (sql.Result, error) {
+	ctx := context.Background()
 	st, err := t.txStmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -479,7 +489,8 @@ func (t *storeTx) exec(ctx context.Context, query string, args ...any) (sql.Resu
 	return st.ExecContext(ctx, args...)
 }
 
-func (t *storeTx) get(ctx context.Context, dest any, query string, args ...any) error {
+func (t *storeTx) get(_ context.Context, dest any, query string, args ...any) error {
+	ctx := context.Background()
 	st, err := t.txStmt(ctx, query)
 	if err != nil {
 		return err
@@ -487,7 +498,8 @@ func (t *storeTx) get(ctx context.Context, dest any, query string, args ...any) 
 	return st.GetContext(ctx, dest, args...)
 }
 
-func (t *storeTx) sel(ctx context.Context, dest any, query string, args ...any) error {
+func (t *storeTx) sel(_ context.Context, dest any, query string, args ...any) error {
+	ctx := context.Background()
 	st, err := t.txStmt(ctx, query)
 	if err != nil {
 		return err
@@ -670,20 +682,22 @@ func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error
 	if r.Undeliverable != "" {
 		failedAt = at.UTC()
 	}
-	var ids []int64
 	// An announcement already queued to this seller stays queued once.
-	err = t.sel(ctx, &ids,
+	res, err := t.exec(ctx,
 		`INSERT INTO outbox (platform, chat_id, seller_id, kind, payload, created_at, announcement_id, status_of, failed_at, error)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		 ON CONFLICT (announcement_id, seller_id) WHERE announcement_id IS NOT NULL DO NOTHING
-		 RETURNING id`,
+		 ON CONFLICT (announcement_id, seller_id) WHERE announcement_id IS NOT NULL DO NOTHING`,
 		r.Platform, r.ChatID, seller, string(r.Kind), string(payload), at.UTC(), announcement, statusOf, failedAt, r.Undeliverable)
 	if err != nil {
 		return err
 	}
 	r.ID = 0
-	if len(ids) == 1 {
-		r.ID = ids[0]
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 1 {
+		if r.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
 
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/flows"
@@ -277,5 +281,52 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 	s.Close()
 	if err := s.Update(ctx, func(bot.Tx) error { return nil }); err == nil {
 		t.Error("an update after Close succeeded")
+	}
+}
+
+// A database from before the lean-writes migration keeps its claims (a
+// redelivered update is still a duplicate) and its undelivered messages.
+func TestMigrationKeepsClaimsAndPendingMessages(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "onboard.db")
+	db, err := sqlx.Open("sqlite", dsn(path, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.DB, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 3); err != nil {
+		t.Fatal(err)
+	}
+	db.MustExec(`INSERT INTO inbound (platform, update_id, handled_at) VALUES ('telegram', '7', ?)`, t0)
+	db.MustExec(`INSERT INTO outbox (platform, chat_id, kind, payload, created_at) VALUES ('telegram', '42', 'reply', '{"text":"hi"}', ?)`, t0)
+	db.Close()
+
+	s := openStore(t, path)
+	err = s.Update(ctx, func(tx bot.Tx) error {
+		fresh, err := tx.Claim(ctx, "telegram", "7", t0)
+		if err != nil {
+			return err
+		}
+		if fresh {
+			t.Error("an update claimed before the migration was claimed again")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pending, err := s.Pending(ctx, "telegram", "42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pending) != 1 || pending[0].Text != "hi" {
+		t.Errorf("pending after migration = %+v, want the one message", pending)
 	}
 }
