@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,6 +8,8 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -67,6 +68,38 @@ type loadBot struct {
 
 var loadTexts = []string{"/status", "/help", "/markets", "hello"}
 
+// The load generator stands for the platform: it should cost the bot's
+// machine little. Each inbound body is made from a template encoded once
+// per seller and text, with the message's id written in.
+const (
+	idMark   = "8642097531"
+	idNumber = 8642097531
+)
+
+// templates encodes message(seller, text) for 1,000 sellers and each load
+// text: template i is seller 1+i%1000 sending loadTexts[i%4].
+func templates(message func(seller int64, text string) any) []string {
+	out := make([]string, 4000)
+	for i := range out {
+		body, err := json.Marshal(message(int64(1+i%1000), loadTexts[i%len(loadTexts)]))
+		if err != nil {
+			panic(err)
+		}
+		out[i] = string(body)
+	}
+	return out
+}
+
+// inbound is a request as the HTTP server hands it to a handler.
+func inbound(path, body string) *http.Request {
+	req, err := http.NewRequest(http.MethodPost, "http://bot.test"+path, strings.NewReader(body))
+	if err != nil {
+		panic(err)
+	}
+	req.RemoteAddr = "192.0.2.1:443"
+	return req
+}
+
 func telegramBot(b *testing.B) *loadBot {
 	srv := tgtest.New()
 	store, core := loadCore(b)
@@ -78,15 +111,18 @@ func telegramBot(b *testing.B) *loadBot {
 		b.Fatal(err)
 	}
 	disp = bot.NewDispatcher(store, telegram.Platform, a)
+	tmpl := templates(func(seller int64, text string) any {
+		u := tgtest.Text(seller, "en", text)
+		u.ID = idNumber
+		return u
+	})
 	done := make(chan struct{})
 	go func() { disp.Run(ctx); close(done) }()
 	return &loadBot{
 		handler: a.WebhookHandler(),
 		request: func(i int64) *http.Request {
-			u := tgtest.Text(1+i%1000, "en", loadTexts[i%int64(len(loadTexts))])
-			u.ID = i + 1
-			body, _ := json.Marshal(u)
-			req := httptest.NewRequest(http.MethodPost, "/telegram/webhook", bytes.NewReader(body))
+			body := strings.Replace(tmpl[i%int64(len(tmpl))], idMark, strconv.FormatInt(i+1, 10), 1)
+			req := inbound("/telegram/webhook", body)
 			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "s")
 			return req
 		},
@@ -106,16 +142,20 @@ func slackBot(b *testing.B) *loadBot {
 		b.Fatal(err)
 	}
 	disp = bot.NewDispatcher(store, slack.Platform, a)
+	tmpl := templates(func(seller int64, text string) any {
+		dm := slacktest.DM(fmt.Sprintf("U%d", seller), text)
+		dm["ts"], dm["event_ts"], dm["client_msg_id"] = "1764000000."+idMark, "1764000000."+idMark, idMark
+		return slacktest.Callback("Ev"+idMark, dm)
+	})
 	done := make(chan struct{})
 	go func() { disp.Run(ctx); close(done) }()
 	return &loadBot{
 		handler: a.EventsHandler(),
 		request: func(i int64) *http.Request {
-			ev := slacktest.Callback(fmt.Sprintf("Ev%d", i+1), slacktest.DM(fmt.Sprintf("U%d", 1+i%1000), loadTexts[i%int64(len(loadTexts))]))
-			body, _ := json.Marshal(ev)
-			req := httptest.NewRequest(http.MethodPost, "/slack/events", bytes.NewReader(body))
+			body := strings.ReplaceAll(tmpl[i%int64(len(tmpl))], idMark, strconv.FormatInt(i+1, 10))
+			req := inbound("/slack/events", body)
 			req.Header.Set("Content-Type", "application/json")
-			slacktest.Sign(req.Header, body, slacktest.SigningSecret, time.Now())
+			slacktest.Sign(req.Header, []byte(body), slacktest.SigningSecret, time.Now())
 			return req
 		},
 		wait:  func(n int) bool { return srv.Wait(time.Minute, func() bool { return srv.Count() >= n }) },

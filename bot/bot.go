@@ -191,6 +191,8 @@ var ErrNotFound = errors.New("not found")
 // Store keeps sellers, their progress and the outbox.
 type Store interface {
 	// Update runs fn in one write transaction, committed when fn returns nil.
+	// fn may run more than once (its transaction is retried when another it
+	// shared a commit with failed): it must set what it captures, not add to it.
 	Update(ctx context.Context, fn func(Tx) error) error
 	Outbox
 }

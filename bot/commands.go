@@ -151,8 +151,32 @@ func (cv *conversation) markets(args []string) error {
 // marketList shows the markets grouped by platform, then which platforms
 // each region has, and how to start.
 func (cv *conversation) marketList() {
-	lang := cv.lang()
-	markets := cv.catalog.Markets()
+	cv.parts = append(cv.parts, cv.core.views(cv.catalog).marketList.In(cv.lang()))
+	first := cv.catalog.Markets()[0].ID
+	cv.sayf("输入 /onboard <市场编号> 开始，例如 /onboard %s", "Type /onboard <market id> to start, for example /onboard %s", first)
+}
+
+// catalogViews holds texts rendered once per catalog: they change only when
+// the rules do, and most messages from new sellers show one of them.
+type catalogViews struct {
+	catalog    *flows.Catalog
+	marketList flows.Text
+}
+
+// views returns the texts rendered from catalog, rendering them the first
+// time a catalog is seen (after start-up or a reload).
+func (c *Core) views(catalog *flows.Catalog) *catalogViews {
+	if v := c.rendered.Load(); v != nil && v.catalog == catalog {
+		return v
+	}
+	v := &catalogViews{catalog: catalog,
+		marketList: flows.Text{ZH: renderMarketList(catalog, flows.ZH), EN: renderMarketList(catalog, flows.EN)}}
+	c.rendered.Store(v)
+	return v
+}
+
+func renderMarketList(catalog *flows.Catalog, lang flows.Lang) string {
+	markets := catalog.Markets()
 	var b strings.Builder
 	b.WriteString(flows.Text{ZH: "可以入驻的市场（按平台）:", EN: "Markets by platform:"}.In(lang))
 	platform := ""
@@ -177,9 +201,7 @@ func (cv *conversation) marketList() {
 	for _, r := range regions {
 		fmt.Fprintf(&b, "\n  %s: %s", r, strings.Join(byRegion[r], ", "))
 	}
-	cv.parts = append(cv.parts, b.String())
-	first := markets[0].ID
-	cv.sayf("输入 /onboard <市场编号> 开始，例如 /onboard %s", "Type /onboard <market id> to start, for example /onboard %s", first)
+	return b.String()
 }
 
 // marketArg resolves a market id argument, defaulting to the current market.

@@ -23,6 +23,7 @@ const MaxTextBytes = 4096
 type Core struct {
 	store    Store
 	catalog  atomic.Pointer[flows.Catalog]
+	rendered atomic.Pointer[catalogViews]
 	now      func() time.Time
 	log      *slog.Logger
 	commands []command

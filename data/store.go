@@ -118,10 +118,11 @@ func (s *Store) Close() error {
 // Update runs fn in one write transaction.
 //
 // Transactions are committed in groups: while one group is being written,
-// the transactions that arrive wait, and then run together, each in a
-// savepoint of one SQLite transaction, so one commit serves them all.
-// Every caller still returns only after its own work is committed (or
-// rolled back alone, if its fn failed).
+// the transactions that arrive wait, and then run together in one SQLite
+// transaction, so one commit serves them all. Every caller still returns
+// only after its own work is committed (or rolled back, if its fn failed).
+// When one fn of a group fails, the others run again, each alone: fn may
+// run more than once, so it must set what it captures, not add to it.
 func (s *Store) Update(ctx context.Context, fn func(bot.Tx) error) error {
 	req := &updateReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	select {
@@ -176,71 +177,53 @@ func (s *Store) committer() {
 	}
 }
 
-// commitGroup runs a group in one transaction. Alone, a request runs
-// plainly; in a group, each runs in a savepoint, so a failing one is
-// rolled back without the others.
+// commitGroup runs a group in one transaction and commits it once. If one
+// transaction of the group fails, the group is rolled back and each is run
+// again alone, so a failure rolls back only its own work. (Savepoints
+// around each would do the same in one pass, but copying every page each
+// one touches costs more on every message than a rare second run.)
 func (s *Store) commitGroup(group []*updateReq) {
-	results := make([]error, len(group))
-	finish := func(err error) {
-		for i, r := range group {
-			if results[i] == nil {
-				results[i] = err
-			}
-			r.done <- results[i]
+	live := group[:0:0]
+	for _, r := range group {
+		if err := r.ctx.Err(); err != nil {
+			r.done <- err // gave up before its turn: not run
+			continue
 		}
+		live = append(live, r)
 	}
+	if len(live) == 0 {
+		return
+	}
+	err := s.runTx(live)
+	if err != nil && len(live) > 1 {
+		for _, r := range live {
+			r.done <- s.runTx([]*updateReq{r})
+		}
+		return
+	}
+	for _, r := range live {
+		r.done <- err
+	}
+}
+
+// runTx runs transactions in one SQLite transaction; it commits only if
+// every one succeeded, and returns the first error otherwise.
+func (s *Store) runTx(group []*updateReq) error {
 	tx, err := s.write.BeginTxx(context.Background(), nil)
 	if err != nil {
-		finish(fmt.Errorf("begin: %w", err))
-		return
+		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	ok := 0
-	for i, r := range group {
-		if err := r.ctx.Err(); err != nil {
-			results[i] = err
-			continue
+	t := &storeTx{tx: tx, store: s, bound: map[string]*sqlx.Stmt{}}
+	for _, r := range group {
+		if err := r.fn(t); err != nil {
+			return err
 		}
-		if len(group) == 1 {
-			results[i] = r.fn(&storeTx{tx: tx, store: s})
-			if results[i] != nil {
-				finish(nil)
-				return
-			}
-			ok++
-			continue
-		}
-		if _, err := tx.Exec(`SAVEPOINT one`); err != nil {
-			results[i] = fmt.Errorf("savepoint: %w", err)
-			continue
-		}
-		if err := r.fn(&storeTx{tx: tx, store: s}); err != nil {
-			results[i] = err
-			if _, rerr := tx.Exec(`ROLLBACK TO one`); rerr != nil {
-				finish(fmt.Errorf("roll back to savepoint: %w", rerr)) // the group cannot be trusted now
-				return
-			}
-		} else {
-			ok++
-		}
-		if _, err := tx.Exec(`RELEASE one`); err != nil {
-			finish(fmt.Errorf("release savepoint: %w", err))
-			return
-		}
-	}
-	if ok == 0 {
-		finish(nil)
-		return
 	}
 	if err := tx.Commit(); err != nil {
-		err = fmt.Errorf("commit: %w", err)
-		for i := range results {
-			if results[i] == nil {
-				results[i] = err
-			}
-		}
+		return fmt.Errorf("commit: %w", err)
 	}
-	finish(nil)
+	return nil
 }
 
 // write1 runs one write statement through the committer, so it shares a
@@ -390,6 +373,7 @@ func (s *Store) Outgoing(ctx context.Context, id int64) (bot.Reply, error) {
 type storeTx struct {
 	tx    *sqlx.Tx
 	store *Store
+	bound map[string]*sqlx.Stmt // statements bound to tx, by query: a group binds each once
 }
 
 // The store prepares each query once and reuses it: parsing SQL again for
@@ -445,6 +429,9 @@ func (s *Store) rget(ctx context.Context, dest any, query string, args ...any) e
 // yet is prepared on the transaction this time, and on the database right
 // after it ends (see Update).
 func (t *storeTx) txStmt(ctx context.Context, query string) (*sqlx.Stmt, error) {
+	if st, ok := t.bound[query]; ok {
+		return st, nil
+	}
 	key := stmtKey{db: t.store.write, query: query}
 	t.store.mu.Lock()
 	st, ok := t.store.stmts[key]
@@ -452,10 +439,14 @@ func (t *storeTx) txStmt(ctx context.Context, query string) (*sqlx.Stmt, error) 
 		t.store.unprepared[query] = true
 	}
 	t.store.mu.Unlock()
+	var err error
 	if ok {
-		return t.tx.StmtxContext(ctx, st), nil
+		st = t.tx.StmtxContext(ctx, st)
+	} else if st, err = t.tx.PreparexContext(ctx, t.tx.Rebind(query)); err != nil {
+		return nil, err
 	}
-	return t.tx.PreparexContext(ctx, t.tx.Rebind(query))
+	t.bound[query] = st
+	return st, nil
 }
 
 // prepareNew prepares on the writer the queries transactions met for the
@@ -531,10 +522,16 @@ type sellerRow struct {
 }
 
 func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Seller, error) {
+	// Scanned by hand: every message loads its seller, and sqlx's mapping
+	// by reflection costs more than the query.
+	st, err := t.txStmt(context.Background(), `SELECT id, platform, user_id, chat_id, lang, lang_set, market, unreachable_at, created_at
+		 FROM sellers WHERE platform = ? AND user_id = ?`)
+	if err != nil {
+		return bot.Seller{}, err
+	}
 	var r sellerRow
-	err := t.get(ctx, &r,
-		`SELECT id, platform, user_id, chat_id, lang, lang_set, market, unreachable_at, created_at
-		 FROM sellers WHERE platform = ? AND user_id = ?`, platform, userID)
+	err = st.QueryRowContext(context.Background(), platform, userID).Scan(
+		&r.ID, &r.Platform, &r.UserID, &r.ChatID, &r.Lang, &r.LangSet, &r.Market, &r.Unreachable, &r.CreatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Seller{}, bot.ErrNotFound
 	}

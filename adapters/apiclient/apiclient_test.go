@@ -38,7 +38,10 @@ func TestConnectionsAreReused(t *testing.T) {
 		}
 		wg.Wait()
 	}
-	if got := conns.Load(); got > senders {
-		t.Errorf("%d connections for %d concurrent senders over %d rounds, want at most %d", got, senders, rounds, senders)
+	// Now and then a request dials while another connection is being put
+	// back, so a few more than one per sender may open; the default client
+	// opens one for almost every request past its 2 (about 180 here).
+	if got := conns.Load(); got > 2*senders {
+		t.Errorf("%d connections for %d concurrent senders over %d rounds, want at most %d", got, senders, rounds, 2*senders)
 	}
 }
