@@ -35,6 +35,8 @@ type Store struct {
 	stmts      map[stmtKey]*sqlx.Stmt
 	unprepared map[string]bool // writer queries to prepare once the connection is free
 
+	sellers *sellerCache // the committer's goroutine only
+
 	queue     chan *updateReq // transactions waiting for the committer
 	closing   chan struct{}
 	stopped   chan struct{}
@@ -54,7 +56,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
-	s := &Store{write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{},
+	s := &Store{write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}, sellers: newSellerCache(),
 		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{})}
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
@@ -223,6 +225,7 @@ func (s *Store) runTx(group []*updateReq) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.sellers.commit(&t.sellers)
 	return nil
 }
 
@@ -274,6 +277,7 @@ func (s *Store) MarkUnreachable(ctx context.Context, r bot.Reply, reason string,
 	err := s.Update(ctx, func(t bot.Tx) error {
 		tx := t.(*storeTx)
 		if r.SellerID != 0 {
+			tx.sellers.wrote(sellerKey{}, r.SellerID)
 			if _, err := tx.exec(ctx, `UPDATE sellers SET unreachable_at = ? WHERE id = ?`, at.UTC(), r.SellerID); err != nil {
 				return fmt.Errorf("mark seller %d unreachable: %w", r.SellerID, err)
 			}
@@ -371,9 +375,10 @@ func (s *Store) Outgoing(ctx context.Context, id int64) (bot.Reply, error) {
 
 // storeTx implements bot.Tx on one SQL transaction.
 type storeTx struct {
-	tx    *sqlx.Tx
-	store *Store
-	bound map[string]*sqlx.Stmt // statements bound to tx, by query: a group binds each once
+	tx      *sqlx.Tx
+	store   *Store
+	bound   map[string]*sqlx.Stmt // statements bound to tx, by query: a group binds each once
+	sellers txSellers             // what it read and wrote of the seller cache
 }
 
 // The store prepares each query once and reuses it: parsing SQL again for
@@ -522,6 +527,10 @@ type sellerRow struct {
 }
 
 func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Seller, error) {
+	k := sellerKey{platform, userID}
+	if s, ok := t.store.sellers.lookup(&t.sellers, k); ok {
+		return s, nil
+	}
 	// Scanned by hand: every message loads its seller, and sqlx's mapping
 	// by reflection costs more than the query.
 	st, err := t.txStmt(context.Background(), `SELECT id, platform, user_id, chat_id, lang, lang_set, market, unreachable_at, created_at
@@ -538,7 +547,9 @@ func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Sell
 	if err != nil {
 		return bot.Seller{}, err
 	}
-	return r.seller(), nil
+	seller := r.seller()
+	t.sellers.load(k, seller)
+	return seller, nil
 }
 
 func (r sellerRow) seller() bot.Seller {
@@ -547,6 +558,7 @@ func (r sellerRow) seller() bot.Seller {
 }
 
 func (t *storeTx) CreateSeller(ctx context.Context, s *bot.Seller) error {
+	t.sellers.wrote(sellerKey{s.Platform, s.UserID}, 0)
 	// RETURNING works in SQLite 3.35+ and PostgreSQL, unlike LastInsertId.
 	return t.get(ctx, &s.ID,
 		`INSERT INTO sellers (platform, user_id, chat_id, lang, lang_set, market, created_at)
@@ -555,6 +567,7 @@ func (t *storeTx) CreateSeller(ctx context.Context, s *bot.Seller) error {
 }
 
 func (t *storeTx) SaveSeller(ctx context.Context, s bot.Seller) error {
+	t.sellers.wrote(sellerKey{s.Platform, s.UserID}, s.ID)
 	if s.Unreachable {
 		// The store marks sellers unreachable (MarkUnreachable); the core only clears it.
 		_, err := t.exec(ctx, `UPDATE sellers SET chat_id = ?, lang = ?, lang_set = ?, market = ? WHERE id = ?`,

@@ -1,0 +1,116 @@
+package data
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/onboardbot/onboardbot/bot"
+)
+
+// The seller cache must never show a row the database does not hold:
+// after writes, after MarkUnreachable, after a rollback, and inside the
+// transaction that wrote.
+func TestSellerCacheFollowsTheDatabase(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, filepath.Join(t.TempDir(), "onboard.db"))
+	load := func() bot.Seller {
+		t.Helper()
+		var got bot.Seller
+		if err := s.Update(ctx, func(tx bot.Tx) error {
+			var err error
+			got, err = tx.Seller(ctx, "telegram", "42")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	var id int64
+	if err := s.Update(ctx, func(tx bot.Tx) error {
+		if _, err := tx.Seller(ctx, "telegram", "42"); !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("before it exists: err = %v", err)
+		}
+		sel := bot.Seller{Platform: "telegram", UserID: "42", ChatID: "42", Lang: "zh", CreatedAt: t0}
+		err := tx.CreateSeller(ctx, &sel)
+		id = sel.ID
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := load(); got.ID != id || got.Lang != "zh" {
+		t.Fatalf("created seller = %+v", got)
+	}
+	load() // cached now
+
+	// A write shows in the same transaction and after it.
+	if err := s.Update(ctx, func(tx bot.Tx) error {
+		sel, err := tx.Seller(ctx, "telegram", "42")
+		if err != nil {
+			return err
+		}
+		sel.Market = "tiktok-uk"
+		if err := tx.SaveSeller(ctx, sel); err != nil {
+			return err
+		}
+		again, err := tx.Seller(ctx, "telegram", "42")
+		if err != nil {
+			return err
+		}
+		if again.Market != "tiktok-uk" {
+			t.Errorf("in the writing transaction: market = %q", again.Market)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := load(); got.Market != "tiktok-uk" {
+		t.Errorf("after the write: market = %q", got.Market)
+	}
+
+	// A rolled-back write leaves the committed row.
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx bot.Tx) error {
+		sel, err := tx.Seller(ctx, "telegram", "42")
+		if err != nil {
+			return err
+		}
+		sel.Market = "amazon-us"
+		if err := tx.SaveSeller(ctx, sel); err != nil {
+			return err
+		}
+		if _, err := tx.Seller(ctx, "telegram", "42"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	if got := load(); got.Market != "tiktok-uk" {
+		t.Errorf("after a rollback: market = %q, want tiktok-uk", got.Market)
+	}
+
+	// A write by id only (the dispatcher finding the seller blocked the bot).
+	if err := s.MarkUnreachable(ctx, bot.Reply{Platform: "telegram", ChatID: "42", SellerID: id}, "blocked", t0); err != nil {
+		t.Fatal(err)
+	}
+	if got := load(); !got.Unreachable {
+		t.Error("after MarkUnreachable the seller still reads as reachable")
+	}
+	// And back: the seller wrote again.
+	if err := s.Update(ctx, func(tx bot.Tx) error {
+		sel, err := tx.Seller(ctx, "telegram", "42")
+		if err != nil {
+			return err
+		}
+		sel.Unreachable = false
+		return tx.SaveSeller(ctx, sel)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := load(); got.Unreachable {
+		t.Error("after the seller wrote again they still read as unreachable")
+	}
+}
