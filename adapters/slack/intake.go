@@ -162,20 +162,22 @@ func (a *Adapter) event(ctx context.Context, raw []byte) eventResult {
 	}
 	var err error
 	switch inner.Type {
-	case "message", "app_mention":
-		ev, perr := slackevents.ParseEvent(raw, slackevents.OptionNoVerifyToken())
-		if perr != nil {
+	// The inner event is decoded into slackevents' own types, as
+	// slackevents.ParseEvent does, without decoding the envelope twice more.
+	case string(slackevents.Message):
+		var e slackevents.MessageEvent
+		if perr := json.Unmarshal(outer.Event, &e); perr != nil {
 			a.log.Warn("slack: malformed event", "type", inner.Type, "err", perr)
 			return eventResult{status: http.StatusBadRequest}
 		}
-		switch e := ev.InnerEvent.Data.(type) {
-		case *slackevents.MessageEvent:
-			err = a.message(ctx, outer.EventID, e)
-		case *slackevents.AppMentionEvent:
-			err = a.mention(ctx, outer.EventID, e)
-		default:
-			err = a.core.Skip(ctx, Platform, outer.EventID)
+		err = a.message(ctx, outer.EventID, &e)
+	case string(slackevents.AppMention):
+		var e slackevents.AppMentionEvent
+		if perr := json.Unmarshal(outer.Event, &e); perr != nil {
+			a.log.Warn("slack: malformed event", "type", inner.Type, "err", perr)
+			return eventResult{status: http.StatusBadRequest}
 		}
+		err = a.mention(ctx, outer.EventID, &e)
 	default:
 		// Events the app did not ask for, or does not answer: recorded,
 		// so a redelivery is recognised, and otherwise left alone.
