@@ -84,6 +84,11 @@ func dsn(path string, writer bool) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	// Checkpoint every 4,000 pages (16 MB of WAL) rather than SQLite's
+	// 1,000: the pages every message touches (the claims' and the outbox
+	// index's last leaves) are then copied back to the database once per
+	// checkpoint instead of four times, for a WAL a few MB larger.
+	q.Add("_pragma", "wal_autocheckpoint(4000)")
 	if writer {
 		q.Set("_txlock", "immediate")
 	}
