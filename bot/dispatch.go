@@ -288,23 +288,21 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
-// drain sends a chat's messages in order until none is left.
+// drain sends a chat's messages in order. One pass is enough: whatever is
+// queued to the chat meanwhile comes with a Notify naming it (or naming no
+// chat, which lists the whole outbox), and Run drains the chat again after
+// this pass; messages from another process arrive with the next tick.
 func (d *Dispatcher) drain(ctx context.Context, chat string) {
-	for ctx.Err() == nil {
-		pending, err := d.outbox.Pending(ctx, d.platform, chat)
-		if err != nil {
-			if ctx.Err() == nil {
-				d.log.Error("dispatch: load pending", "platform", d.platform, "err", err)
-			}
-			return
+	pending, err := d.outbox.Pending(ctx, d.platform, chat)
+	if err != nil {
+		if ctx.Err() == nil {
+			d.log.Error("dispatch: load pending", "platform", d.platform, "err", err)
 		}
-		if len(pending) == 0 {
+		return
+	}
+	for _, r := range pending {
+		if !d.deliver(ctx, r) {
 			return
-		}
-		for _, r := range pending {
-			if !d.deliver(ctx, r) {
-				return
-			}
 		}
 	}
 }
