@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -123,19 +124,28 @@ func TestServeTelegramWebhookAndPolling(t *testing.T) {
 		t.Fatal("no reply to the webhook update")
 	}
 	post("webhook_secret") // Telegram retried
-	resp, err := http.Get("http://" + env["ONBOARD_ADDR"] + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	scraped, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	for _, want := range []string{
+	wants := []string{
 		`onboardbot_updates_handled_total{outcome="ok",platform="telegram"} 1`,
 		`onboardbot_updates_handled_total{outcome="duplicate",platform="telegram"} 1`,
 		`onboardbot_send_results_total{kind="reply",platform="telegram",result="ok"} 1`,
 		`onboardbot_onboardings{market="tiktok-uk",stage="eligibility"} 1`,
 		`onboardbot_handling_seconds_bucket`,
-	} {
+	}
+	// The send is counted when the platform's answer is back, a moment
+	// after the test server has the message: scrape until it shows.
+	var scraped []byte
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		resp, err := http.Get("http://" + env["ONBOARD_ADDR"] + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		scraped, _ = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !slices.ContainsFunc(wants, func(w string) bool { return !strings.Contains(string(scraped), w) }) || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, want := range wants {
 		if !strings.Contains(string(scraped), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
