@@ -160,29 +160,29 @@ func (a *Adapter) event(ctx context.Context, raw []byte) eventResult {
 		a.log.Warn("slack: malformed event callback")
 		return eventResult{status: http.StatusBadRequest}
 	}
-	var err error
-	switch inner.Type {
 	// The inner event is decoded into slackevents' own types, as
 	// slackevents.ParseEvent does, without decoding the envelope twice more.
+	var handle func() error
+	var perr error
+	switch inner.Type {
 	case string(slackevents.Message):
 		var e slackevents.MessageEvent
-		if perr := json.Unmarshal(outer.Event, &e); perr != nil {
-			a.log.Warn("slack: malformed event", "type", inner.Type, "err", perr)
-			return eventResult{status: http.StatusBadRequest}
-		}
-		err = a.message(ctx, outer.EventID, &e)
+		perr = json.Unmarshal(outer.Event, &e)
+		handle = func() error { return a.message(ctx, outer.EventID, &e) }
 	case string(slackevents.AppMention):
 		var e slackevents.AppMentionEvent
-		if perr := json.Unmarshal(outer.Event, &e); perr != nil {
-			a.log.Warn("slack: malformed event", "type", inner.Type, "err", perr)
-			return eventResult{status: http.StatusBadRequest}
-		}
-		err = a.mention(ctx, outer.EventID, &e)
+		perr = json.Unmarshal(outer.Event, &e)
+		handle = func() error { return a.mention(ctx, outer.EventID, &e) }
 	default:
 		// Events the app did not ask for, or does not answer: recorded,
 		// so a redelivery is recognised, and otherwise left alone.
-		err = a.core.Skip(ctx, Platform, outer.EventID)
+		handle = func() error { return a.core.Skip(ctx, Platform, outer.EventID) }
 	}
+	if perr != nil {
+		a.log.Warn("slack: malformed event", "type", inner.Type, "err", perr)
+		return eventResult{status: http.StatusBadRequest}
+	}
+	err := handle()
 	if err != nil {
 		a.log.Error("slack: handle event", "event", outer.EventID, "type", inner.Type, "err", err)
 		return eventResult{status: http.StatusInternalServerError}
