@@ -698,6 +698,9 @@ func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error
 		failedAt = at.UTC()
 	}
 	// An announcement already queued to this seller stays queued once.
+	// The id comes from LastInsertId rather than RETURNING: every message
+	// queues a reply, and a query with rows costs SQLite a good deal more
+	// than an exec. (A PostgreSQL store would use RETURNING here.)
 	res, err := t.exec(ctx,
 		`INSERT INTO outbox (platform, chat_id, seller_id, kind, payload, created_at, announcement_id, status_of, failed_at, error)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
