@@ -37,10 +37,13 @@ type Store struct {
 
 	sellers *sellerCache // the committer's goroutine only
 
-	queue     chan *updateReq // transactions waiting for the committer
-	closing   chan struct{}
-	stopped   chan struct{}
-	closeOnce sync.Once
+	queue        chan *updateReq // transactions waiting for the committer
+	written      chan struct{}   // a group was committed: the WAL grew
+	truncateAt   int             // WAL frames past which the checkpointer empties it
+	checkpointed chan struct{}   // closed when the checkpointer has stopped
+	closing      chan struct{}
+	stopped      chan struct{}
+	closeOnce    sync.Once
 }
 
 var _ bot.Store = (*Store)(nil)
@@ -57,7 +60,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	write.SetMaxOpenConns(1)
 	s := &Store{write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}, sellers: newSellerCache(),
-		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{})}
+		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{}),
+		written: make(chan struct{}, 1), checkpointed: make(chan struct{}), truncateAt: truncateAt}
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -72,6 +76,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxIdleConns(16)
 	s.read = read
 	go s.committer()
+	go s.checkpointer()
 	return s, nil
 }
 
@@ -84,11 +89,9 @@ func dsn(path string, writer bool) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
-	// Checkpoint every 4,000 pages (16 MB of WAL) rather than SQLite's
-	// 1,000: the pages every message touches (the claims' and the outbox
-	// index's last leaves) are then copied back to the database once per
-	// checkpoint instead of four times, for a WAL a few MB larger.
-	q.Add("_pragma", "wal_autocheckpoint(4000)")
+	// The checkpointer copies the WAL back (checkpoint.go); the writer's
+	// own checkpoint is only a backstop, should it fall behind.
+	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", 2*truncateAt))
 	if writer {
 		q.Set("_txlock", "immediate")
 	}
@@ -114,6 +117,7 @@ func (s *Store) migrate(ctx context.Context) error {
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.closing) })
 	<-s.stopped
+	<-s.checkpointed
 	s.mu.Lock()
 	for _, st := range s.stmts {
 		st.Close()
@@ -181,6 +185,7 @@ func (s *Store) committer() {
 			}
 		}
 		s.commitGroup(group)
+		s.wrote()
 	}
 }
 
