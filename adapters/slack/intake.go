@@ -153,21 +153,30 @@ func (a *Adapter) event(ctx context.Context, raw []byte) eventResult {
 		a.log.Info("slack: unknown Events API payload ignored", "type", outer.Type)
 		return eventResult{status: http.StatusOK}
 	}
+	// One pass over the inner event reads its type and, for a message, what
+	// the bot acts on: slackevents.MessageEvent's own decoder would read it
+	// twice more, on every message a seller sends.
 	var inner struct {
-		Type string `json:"type"`
+		Type            string `json:"type"`
+		SubType         string `json:"subtype"`
+		User            string `json:"user"`
+		BotID           string `json:"bot_id"`
+		Text            string `json:"text"`
+		Channel         string `json:"channel"`
+		ChannelType     string `json:"channel_type"`
+		TimeStamp       string `json:"ts"`
+		ThreadTimeStamp string `json:"thread_ts"`
 	}
 	if outer.EventID == "" || json.Unmarshal(outer.Event, &inner) != nil || inner.Type == "" {
 		a.log.Warn("slack: malformed event callback")
 		return eventResult{status: http.StatusBadRequest}
 	}
-	// The inner event is decoded into slackevents' own types, as
-	// slackevents.ParseEvent does, without decoding the envelope twice more.
 	var handle func() error
 	var perr error
 	switch inner.Type {
 	case string(slackevents.Message):
-		var e slackevents.MessageEvent
-		perr = json.Unmarshal(outer.Event, &e)
+		e := slackevents.MessageEvent{Type: inner.Type, SubType: inner.SubType, User: inner.User, BotID: inner.BotID, Text: inner.Text,
+			Channel: inner.Channel, ChannelType: inner.ChannelType, TimeStamp: inner.TimeStamp, ThreadTimeStamp: inner.ThreadTimeStamp}
 		handle = func() error { return a.message(ctx, outer.EventID, &e) }
 	case string(slackevents.AppMention):
 		var e slackevents.AppMentionEvent
