@@ -328,11 +328,11 @@ func (r outboxRow) reply() (bot.Reply, error) {
 	return rep, nil
 }
 
-// replyFirst orders sellers' replies ahead of announcements.
 // allKinds lists every kind of message, so that a query by chat can use
 // the outbox_due_kind index (platform, kind, chat_id, id).
 const allKinds = `'` + string(bot.KindReply) + `', '` + string(bot.KindAnnouncement) + `'`
 
+// replyFirst orders sellers' replies ahead of announcements.
 const replyFirst = `CASE WHEN kind = 'reply' THEN 0 ELSE 1 END`
 
 // DueChats lists chats with undelivered messages of a kind to reachable sellers.
