@@ -8,19 +8,23 @@ import (
 // The committer does not copy the WAL back into the database itself: a
 // checkpoint copies and syncs megabytes, and every transaction waiting in
 // the next group would wait for it. The checkpointer does it beside the
-// committer, on a reader connection, in PASSIVE mode (it blocks neither
-// the writer nor readers), at most every checkpointEvery while writes come
-// in.
+// committer, on a connection of its own, in PASSIVE mode (it blocks
+// neither the writer nor readers), at most every checkpointEvery while
+// writes come in.
 //
-// A PASSIVE checkpoint cannot reset the WAL while readers keep reading
-// (the dispatcher reads all the time on a busy bot), so under steady load
-// the file would grow without end. Past truncateAt frames the checkpointer
-// runs a TRUNCATE checkpoint instead: it waits for the readers of the
-// moment, holds new writes back for as long (milliseconds), and empties
-// the file.
+// A PASSIVE checkpoint cannot restart the WAL from its beginning while
+// readers keep reading (the dispatcher reads all the time on a busy bot)
+// and the writer keeps writing, so under steady load the file would grow
+// without end. Past restartAt frames the checkpointer asks the committer to
+// restart it between two groups: the committer holds the store's reads
+// back for a moment (reads on the pool are short, and new ones would
+// otherwise keep the WAL in use) and runs a RESTART checkpoint, which
+// finds little left to copy. Writes wait those few milliseconds, once per
+// 64 MB of WAL.
 const (
 	checkpointEvery = 100 * time.Millisecond
-	truncateAt      = 16000 // frames: 64 MB of WAL
+	checkpointWait  = 50 * time.Millisecond // the checkpointer's connection's busy timeout
+	restartAt       = 16000                 // frames: 64 MB of WAL
 )
 
 // wrote tells the checkpointer that a group was committed.
@@ -40,8 +44,9 @@ func (s *Store) checkpointer() {
 			return
 		case <-s.written:
 		}
-		// A checkpoint that fails (another process checkpointing, the disk)
-		// is tried again after the next commit.
+		// A checkpoint that fails (readers that did not finish in time,
+		// another process checkpointing, the disk) is tried again after the
+		// next commit.
 		_ = s.checkpoint()
 		select {
 		case <-s.closing:
@@ -51,17 +56,30 @@ func (s *Store) checkpointer() {
 	}
 }
 
-// checkpoint copies what it can of the WAL back, and empties the WAL when
-// it has grown past s.truncateAt frames.
+// checkpoint copies what it can of the WAL back, and asks for a restart
+// when it has grown past s.restartAt frames.
 func (s *Store) checkpoint() error {
-	ctx := context.Background()
 	var busy, frames, copied int
-	if err := s.read.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
+	err := s.ckpt.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+	if err != nil {
 		return err
 	}
-	if frames < s.truncateAt {
-		return nil
+	if frames >= s.restartAt {
+		s.restart.Store(true)
 	}
-	_, err := s.read.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
-	return err
+	return nil
+}
+
+// restartWAL runs on the committer, between groups, when the checkpointer
+// asked for it.
+func (s *Store) restartWAL() {
+	if !s.restart.Load() {
+		return
+	}
+	s.reads.Lock()
+	defer s.reads.Unlock()
+	// On failure (the disk), the next round asks again.
+	if _, err := s.write.ExecContext(context.Background(), `PRAGMA wal_checkpoint(RESTART)`); err == nil {
+		s.restart.Store(false)
+	}
 }

@@ -23,7 +23,7 @@ func TestWALStaysBoundedUnderConstantReads(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "onboard.db")
 	s := openStore(t, path)
-	s.truncateAt = 500 // 2 MB, so the test need not write hundreds of MB
+	s.restartAt = 500 // 2 MB, so the test need not write hundreds of MB
 
 	stop := make(chan struct{})
 	var readers sync.WaitGroup
@@ -72,7 +72,7 @@ func TestWALStaysBoundedUnderConstantReads(t *testing.T) {
 	writers.Wait()
 	close(stop)
 	readers.Wait()
-	// 9,600 messages of about 1 KB: without the TRUNCATE step the WAL
+	// 9,600 messages of about 1 KB: without the RESTART step the WAL
 	// reaches about 140 MB here; with it, the threshold (2 MB) plus what is
 	// written between two checkpoints and while one waits for readers.
 	if limit := int64(40 << 20); largest.Load() > limit {

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -30,6 +31,8 @@ var migrations embed.FS
 type Store struct {
 	write *sqlx.DB
 	read  *sqlx.DB
+	ckpt  *sqlx.DB     // the checkpointer's connection
+	reads sync.RWMutex // held by each read; taken to restart the WAL
 
 	mu         sync.Mutex
 	stmts      map[stmtKey]*sqlx.Stmt
@@ -39,7 +42,8 @@ type Store struct {
 
 	queue        chan *updateReq // transactions waiting for the committer
 	written      chan struct{}   // a group was committed: the WAL grew
-	truncateAt   int             // WAL frames past which the checkpointer empties it
+	restartAt    int             // WAL frames past which the WAL is restarted
+	restart      atomic.Bool     // the checkpointer asks the committer to restart the WAL
 	checkpointed chan struct{}   // closed when the checkpointer has stopped
 	closing      chan struct{}
 	stopped      chan struct{}
@@ -61,7 +65,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	write.SetMaxOpenConns(1)
 	s := &Store{write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}, sellers: newSellerCache(),
 		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{}),
-		written: make(chan struct{}, 1), checkpointed: make(chan struct{}), truncateAt: truncateAt}
+		written: make(chan struct{}, 1), checkpointed: make(chan struct{}), restartAt: restartAt}
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -75,6 +79,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxOpenConns(16)
 	read.SetMaxIdleConns(16)
 	s.read = read
+	ckpt, err := sqlx.Open("sqlite", dsnWith(path, false, checkpointWait))
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	ckpt.SetMaxOpenConns(1)
+	s.ckpt = ckpt
 	go s.committer()
 	go s.checkpointer()
 	return s, nil
@@ -83,15 +95,19 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // dsn builds the connection string: WAL, a busy timeout and foreign keys
 // for every connection, and BEGIN IMMEDIATE for the writer, since its
 // transactions read before they write.
-func dsn(path string, writer bool) string {
+func dsn(path string, writer bool) string { return dsnWith(path, writer, 5*time.Second) }
+
+// dsnWith is dsn with another busy timeout: how long a statement waits for
+// a lock another connection holds.
+func dsnWith(path string, writer bool, busy time.Duration) string {
 	q := url.Values{}
-	q.Add("_pragma", "busy_timeout(5000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
 	// The checkpointer copies the WAL back (checkpoint.go); the writer's
 	// own checkpoint is only a backstop, should it fall behind.
-	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", 2*truncateAt))
+	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", 2*restartAt))
 	if writer {
 		q.Set("_txlock", "immediate")
 	}
@@ -123,7 +139,7 @@ func (s *Store) Close() error {
 		st.Close()
 	}
 	s.mu.Unlock()
-	return errors.Join(s.write.Close(), s.read.Close())
+	return errors.Join(s.write.Close(), s.read.Close(), s.ckpt.Close())
 }
 
 // Update runs fn in one write transaction.
@@ -186,6 +202,7 @@ func (s *Store) committer() {
 		}
 		s.commitGroup(group)
 		s.wrote()
+		s.restartWAL()
 	}
 }
 
@@ -423,11 +440,15 @@ type stmtKey struct {
 	query string
 }
 
+// rsel and rget run a query on the reader pool. Reads pause while the
+// checkpointer restarts the WAL (see checkpoint.go).
 func (s *Store) rsel(ctx context.Context, dest any, query string, args ...any) error {
 	st, err := s.stmt(ctx, s.read, query)
 	if err != nil {
 		return err
 	}
+	s.reads.RLock()
+	defer s.reads.RUnlock()
 	return st.SelectContext(ctx, dest, args...)
 }
 
@@ -436,6 +457,8 @@ func (s *Store) rget(ctx context.Context, dest any, query string, args ...any) e
 	if err != nil {
 		return err
 	}
+	s.reads.RLock()
+	defer s.reads.RUnlock()
 	return st.GetContext(ctx, dest, args...)
 }
 
