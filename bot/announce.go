@@ -537,12 +537,8 @@ func (cv *conversation) announcementsCmd(args []string) error {
 // mute and unmute change a seller's subscription to a market's announcements.
 func muteRunner(muted bool) func(cv *conversation, args []string) error {
 	return func(cv *conversation, args []string) error {
-		m := cv.marketArg(args, "/mute tiktok-uk")
-		if m == nil {
-			return nil
-		}
-		_, o, err := cv.onboarding(m.ID)
-		if err != nil {
+		m, o, err := cv.namedOnboarding(args, "/mute tiktok-uk")
+		if m == nil || err != nil {
 			return err
 		}
 		if o == nil {

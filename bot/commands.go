@@ -204,6 +204,18 @@ func renderMarketList(catalog *flows.Catalog, lang flows.Lang) string {
 	return b.String()
 }
 
+// namedOnboarding resolves a market argument (see marketArg) and loads the
+// seller's onboarding there (nil if not started). The market is nil when
+// the seller was told what is wrong with the argument.
+func (cv *conversation) namedOnboarding(args []string, usage string) (*flows.Market, *Onboarding, error) {
+	m := cv.marketArg(args, usage)
+	if m == nil {
+		return nil, nil, nil
+	}
+	_, o, err := cv.onboarding(m.ID)
+	return m, o, err
+}
+
 // marketArg resolves a market id argument, defaulting to the current market.
 // It tells the seller what went wrong and returns nil when it cannot.
 func (cv *conversation) marketArg(args []string, usage string) *flows.Market {
@@ -231,12 +243,8 @@ func (cv *conversation) onboard(args []string) error {
 		cv.marketList()
 		return nil
 	}
-	m := cv.marketArg(args, "/onboard tiktok-uk")
-	if m == nil {
-		return nil
-	}
-	_, o, err := cv.onboarding(m.ID)
-	if err != nil {
+	m, o, err := cv.namedOnboarding(args, "/onboard tiktok-uk")
+	if m == nil || err != nil {
 		return err
 	}
 	cv.seller.Market = m.ID
@@ -314,12 +322,8 @@ func counts(entries []flows.Entry) (done, na, total int) {
 }
 
 func (cv *conversation) checklistCmd(args []string) error {
-	m := cv.marketArg(args, "/checklist tiktok-uk")
-	if m == nil {
-		return nil
-	}
-	_, o, err := cv.onboarding(m.ID)
-	if err != nil {
+	m, o, err := cv.namedOnboarding(args, "/checklist tiktok-uk")
+	if m == nil || err != nil {
 		return err
 	}
 	if o == nil {
@@ -550,12 +554,8 @@ func (cv *conversation) restart(args []string) error {
 		cv.sayf("重新开始会清空这个市场的所有回答和清单记录。确认的话请输入：%s", "Starting over clears every answer and checklist mark for that market. To confirm, type: %s", example)
 		return nil
 	}
-	m := cv.marketArg(args, "/restart tiktok-uk")
-	if m == nil {
-		return nil
-	}
-	_, o, err := cv.onboarding(m.ID)
-	if err != nil {
+	m, o, err := cv.namedOnboarding(args, "/restart tiktok-uk")
+	if m == nil || err != nil {
 		return err
 	}
 	if o == nil {
