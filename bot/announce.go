@@ -428,10 +428,21 @@ func (c *Core) queueAnnouncement(ctx context.Context, tx Tx, catalog *flows.Cata
 	if err := tx.CreateAnnouncement(ctx, a); err != nil {
 		return q, fmt.Errorf("create announcement: %w", err)
 	}
+	type textKey struct {
+		market string
+		lang   flows.Lang
+	}
+	texts := map[textKey]string{} // one text per market and language, not per recipient
 	for _, s := range subs {
+		k := textKey{s.Onboarding.Market, s.Seller.Lang}
+		text, ok := texts[k]
+		if !ok {
+			text = announcementText(catalog, *a, k.market, k.lang)
+			texts[k] = text
+		}
 		r := Reply{
 			Platform: s.Seller.Platform, ChatID: s.Seller.ChatID, SellerID: s.Seller.ID, Kind: KindAnnouncement,
-			Announcement: a.ID, Text: announcementText(catalog, *a, s.Onboarding.Market, s.Seller.Lang),
+			Announcement: a.ID, Text: text,
 		}
 		if s.Seller.Unreachable {
 			r.Undeliverable = "unreachable: the seller blocked the bot"
