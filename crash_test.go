@@ -24,6 +24,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -437,11 +438,7 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	t.Logf("built in %s", time.Since(began).Round(time.Millisecond))
 
-	fsys, rulesDir := data.EmbeddedRules()
-	catalog, err := data.LoadRules(fsys, rulesDir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	catalog := datatest.Rules(t)
 	market, ok := catalog.Market(crashMarket)
 	if !ok {
 		t.Fatalf("no market %s", crashMarket)

@@ -15,6 +15,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -28,11 +29,7 @@ func seedSellers(tb testing.TB, db string, n int) {
 		tb.Fatal(err)
 	}
 	defer store.Close()
-	fsys, dir := data.EmbeddedRules()
-	catalog, err := data.LoadRules(fsys, dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	catalog := datatest.Rules(tb)
 	uk, _ := catalog.Market("tiktok-uk")
 	state := flows.State{Answers: []flows.Answer{
 		{Question: "entity", Values: []string{"cn-company"}}, {Question: "shops", Text: "0"},

@@ -21,6 +21,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/datatest"
 )
 
 // rawWriteRate measures the store's smallest write transaction (recording
@@ -187,11 +188,7 @@ func loadCore(b *testing.B) (*data.Store, *bot.Core) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	fsys, dir := data.EmbeddedRules()
-	catalog, err := data.LoadRules(fsys, dir)
-	if err != nil {
-		b.Fatal(err)
-	}
+	catalog := datatest.Rules(b)
 	return store, bot.New(store, catalog)
 }
 

@@ -2,13 +2,13 @@ package bot_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -22,16 +22,8 @@ type harness struct {
 
 func newHarness(t *testing.T, opts ...bot.Option) *harness {
 	t.Helper()
-	store, err := data.Open(context.Background(), filepath.Join(t.TempDir(), "onboard.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	fsys, dir := data.EmbeddedRules()
-	catalog, err := data.LoadRules(fsys, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := datatest.Store(t)
+	catalog := datatest.Rules(t)
 	opts = append([]bot.Option{bot.WithClock(func() time.Time { return today })}, opts...)
 	return &harness{t: t, store: store, core: bot.New(store, catalog, opts...)}
 }

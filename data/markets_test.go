@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -15,11 +15,7 @@ var today = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
 func catalog(t *testing.T) *flows.Catalog {
 	t.Helper()
-	fsys, dir := data.EmbeddedRules()
-	c, err := data.LoadRules(fsys, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := datatest.Rules(t)
 	return c
 }
 

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -13,11 +13,7 @@ var today = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 
 func market(t *testing.T, id string) *flows.Market {
 	t.Helper()
-	fsys, dir := data.EmbeddedRules()
-	c, err := data.LoadRules(fsys, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := datatest.Rules(t)
 	m, ok := c.Market(id)
 	if !ok {
 		t.Fatalf("no market %s", id)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,20 +11,13 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/console"
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/datatest"
 )
 
 func setup(t *testing.T) (*data.Store, *bot.Core) {
 	t.Helper()
-	store, err := data.Open(context.Background(), filepath.Join(t.TempDir(), "onboard.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	fsys, dir := data.EmbeddedRules()
-	catalog, err := data.LoadRules(fsys, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	store := datatest.Store(t)
+	catalog := datatest.Rules(t)
 	return store, bot.New(store, catalog)
 }
 

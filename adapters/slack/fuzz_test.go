@@ -43,6 +43,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/slack/slacktest"
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/datatest"
 )
 
 const (
@@ -86,11 +87,7 @@ func newFuzzEnv(f *testing.F) *fuzzEnv {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { store.Close() })
-	fsys, dir := data.EmbeddedRules()
-	catalog, err := data.LoadRules(fsys, dir)
-	if err != nil {
-		f.Fatal(err)
-	}
+	catalog := datatest.Rules(f)
 	a, err := slack.New(ctx, slack.Config{BotToken: slacktest.BotToken, APIURL: srv.URL + "/",
 		SigningSecret: slacktest.SigningSecret}, bot.New(store, catalog), store)
 	if err != nil {

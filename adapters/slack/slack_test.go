@@ -19,6 +19,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/slack/slacktest"
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/datatest"
 )
 
 const (
@@ -45,11 +46,7 @@ func start(t *testing.T, srv *slacktest.Server, db, mode string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fsys, dir := data.EmbeddedRules()
-	catalog, err := data.LoadRules(fsys, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	catalog := datatest.Rules(t)
 	core := bot.New(store, catalog)
 	var disp *bot.Dispatcher
 	cfg := slack.Config{
@@ -801,12 +798,8 @@ func TestLongRepliesAreSplitAndResumed(t *testing.T) {
 func TestNewChecksTheToken(t *testing.T) {
 	srv := slacktest.New()
 	defer srv.Close()
-	store, err := data.Open(context.Background(), filepath.Join(t.TempDir(), "onboard.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	_, err = slack.New(context.Background(), slack.Config{BotToken: "xoxb-wrong-secret-token", APIURL: srv.URL}, nil, store)
+	store := datatest.Store(t)
+	_, err := slack.New(context.Background(), slack.Config{BotToken: "xoxb-wrong-secret-token", APIURL: srv.URL}, nil, store)
 	if err == nil || !strings.Contains(err.Error(), "invalid_auth") || strings.Contains(err.Error(), "wrong-secret") {
 		t.Errorf("New with a wrong token: %v", err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/datatest"
 )
 
 // The bystander is a seller who exists before any fuzz input arrives. No
@@ -73,11 +74,7 @@ func newFuzzEnv(f testing.TB) *fuzzEnv {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { store.Close() })
-	fsys, dir := data.EmbeddedRules()
-	catalog, err := data.LoadRules(fsys, dir)
-	if err != nil {
-		f.Fatal(err)
-	}
+	catalog := datatest.Rules(f)
 	fz := &fuzzEnv{store: store}
 	core := bot.New(store, catalog)
 	a, err := telegram.New(ctx, telegram.Config{

@@ -19,6 +19,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/datatest"
 )
 
 const (
@@ -60,11 +61,7 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 	if err != nil {
 		t.Fatal(err)
 	}
-	fsys, dir := data.EmbeddedRules()
-	catalog, err := data.LoadRules(fsys, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	catalog := datatest.Rules(t)
 	core := bot.New(store, catalog, bot.WithAdmins(o.admins))
 	var disp *bot.Dispatcher
 	a, err := telegram.New(ctx, telegram.Config{
