@@ -23,6 +23,8 @@ import (
 
 	"github.com/gorilla/websocket"
 	slackapi "github.com/slack-go/slack"
+
+	"github.com/onboardbot/onboardbot/adapters/platformtest"
 )
 
 // The credentials and identities the server knows.
@@ -125,7 +127,7 @@ type Server struct {
 	locales    map[string]string
 	userErrs   map[string]string
 	seq        int
-	changed    chan struct{} // closed and replaced on every change
+	changes    platformtest.Changes
 
 	ws       *wsConn
 	acks     []Ack
@@ -141,7 +143,7 @@ type wsConn struct {
 // New starts a server.
 func New() *Server {
 	s := &Server{fail: map[string][]Failure{}, gone: map[string]string{}, locales: map[string]string{},
-		userErrs: map[string]string{}, changed: make(chan struct{}), closing: make(chan struct{})}
+		userErrs: map[string]string{}, closing: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -160,12 +162,6 @@ func (s *Server) Close() {
 		_ = ws.conn.Close()
 	}
 	s.Server.Close()
-}
-
-// changedLocked wakes everyone waiting for a change. Hold s.mu.
-func (s *Server) changedLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
 }
 
 // FailNext makes the next chat.postMessage calls to channel fail, one per failure.
@@ -265,29 +261,10 @@ func (s *Server) AckOf(envelopeID string) (Ack, bool) {
 	return Ack{}, false
 }
 
-// Wait blocks until cond holds or timeout passes; it reports whether cond held.
-// cond runs without the server's lock and may call the server's methods. It
-// is checked on every change at the server, and every few milliseconds for
-// conditions on other things (the bot's database).
+// Wait blocks until cond holds or timeout passes; it reports whether cond
+// held. cond may call the server's methods (see platformtest.Changes).
 func (s *Server) Wait(timeout time.Duration, cond func() bool) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		s.mu.Lock()
-		ch := s.changed
-		s.mu.Unlock()
-		if cond() {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-tick.C:
-		case <-deadline.C:
-			return cond()
-		}
-	}
+	return s.changes.Wait(timeout, cond)
 }
 
 // Push sends a Socket Mode envelope of a type ("events_api", "interactive",
@@ -338,7 +315,7 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.ws = ws
-	s.changedLocked()
+	s.changes.Signal()
 	s.mu.Unlock()
 	done := make(chan struct{})
 	go func() { // the client hangs up when Slack sends no ping for a while
@@ -362,7 +339,7 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 		if s.ws == ws {
 			s.ws = nil
 		}
-		s.changedLocked()
+		s.changes.Signal()
 		s.mu.Unlock()
 	}()
 	for {
@@ -379,7 +356,7 @@ func (s *Server) socket(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Lock()
 		s.acks = append(s.acks, Ack{EnvelopeID: ack.EnvelopeID, Payload: ack.Payload, At: time.Now()})
-		s.changedLocked()
+		s.changes.Signal()
 		s.mu.Unlock()
 	}
 }
@@ -406,7 +383,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	delete(params, "token")
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now()})
-	s.changedLocked()
+	s.changes.Signal()
 	s.mu.Unlock()
 
 	want := BotToken
@@ -430,7 +407,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.ephemerals = append(s.ephemerals, Ephemeral{Channel: params["channel"], User: params["user"], Text: params["text"]})
 		s.seq++
 		ts := s.tsLocked()
-		s.changedLocked()
+		s.changes.Signal()
 		s.mu.Unlock()
 		answer(w, map[string]any{"ok": true, "message_ts": ts})
 	case "users.info":
@@ -506,7 +483,7 @@ func (s *Server) postMessage(w http.ResponseWriter, p map[string]string) {
 	s.seq++
 	m := Sent{Channel: channel, ThreadTS: p["thread_ts"], TS: s.tsLocked(), Text: p["text"], Blocks: blocks, At: time.Now()}
 	s.sent = append(s.sent, m)
-	s.changedLocked()
+	s.changes.Signal()
 	s.mu.Unlock()
 	answer(w, map[string]any{"ok": true, "channel": channel, "ts": m.TS, "message": map[string]any{"text": m.Text, "ts": m.TS}})
 }
@@ -523,7 +500,7 @@ func (s *Server) update(w http.ResponseWriter, p map[string]string) {
 	}
 	s.mu.Lock()
 	s.updates = append(s.updates, Sent{Channel: p["channel"], TS: p["ts"], Text: p["text"], Blocks: blocks, At: time.Now()})
-	s.changedLocked()
+	s.changes.Signal()
 	s.mu.Unlock()
 	answer(w, map[string]any{"ok": true, "channel": p["channel"], "ts": p["ts"], "text": p["text"]})
 }

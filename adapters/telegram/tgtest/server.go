@@ -19,6 +19,8 @@ import (
 	"unicode/utf16"
 
 	"github.com/go-telegram/bot/models"
+
+	"github.com/onboardbot/onboardbot/adapters/platformtest"
 )
 
 // Token is the bot token the server accepts.
@@ -70,10 +72,10 @@ type Server struct {
 	nextMsg   int
 	blocked   map[int64]bool
 	fail      map[int64][]Failure
-	limit     int           // sendMessage calls allowed per second in all (0: no limit)
-	recent    []time.Time   // accepted sendMessage calls in the last second
-	limited   int           // 429s answered for going over the limit
-	changed   chan struct{} // closed and replaced on every change
+	limit     int         // sendMessage calls allowed per second in all (0: no limit)
+	recent    []time.Time // accepted sendMessage calls in the last second
+	limited   int         // 429s answered for going over the limit
+	changes   platformtest.Changes
 	closing   chan struct{}
 }
 
@@ -86,7 +88,7 @@ type Failure struct {
 // New starts a server.
 func New() *Server {
 	s := &Server{nextID: 1000, blocked: map[int64]bool{}, fail: map[int64][]Failure{}, byChat: map[int64][]int{},
-		changed: make(chan struct{}), closing: make(chan struct{})}
+		closing: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -103,12 +105,6 @@ func (s *Server) Close() {
 	s.Server.Close()
 }
 
-// changedLocked wakes everyone waiting for a change. Hold s.mu.
-func (s *Server) changedLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
-
 // AddUpdate queues an update for getUpdates, giving it the next update_id
 // unless it has one, and returns the id.
 func (s *Server) AddUpdate(u *models.Update) int64 {
@@ -119,7 +115,7 @@ func (s *Server) AddUpdate(u *models.Update) int64 {
 		u.ID = s.nextID
 	}
 	s.updates = append(s.updates, u)
-	s.changedLocked()
+	s.changes.Signal()
 	return u.ID
 }
 
@@ -205,29 +201,10 @@ func (s *Server) Calls(method string) []Call {
 	return out
 }
 
-// Wait blocks until cond holds or timeout passes; it reports whether cond held.
-// cond runs without the server's lock and may call the server's methods. It
-// is checked on every change at the server, and every few milliseconds for
-// conditions on other things (the bot's database).
+// Wait blocks until cond holds or timeout passes; it reports whether cond
+// held. cond may call the server's methods (see platformtest.Changes).
 func (s *Server) Wait(timeout time.Duration, cond func() bool) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		s.mu.Lock()
-		ch := s.changed
-		s.mu.Unlock()
-		if cond() {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-tick.C:
-		case <-deadline.C:
-			return cond()
-		}
-	}
+	return s.changes.Wait(timeout, cond)
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -248,7 +225,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now()})
-	s.changedLocked()
+	s.changes.Signal()
 	s.mu.Unlock()
 
 	switch method {
@@ -287,7 +264,7 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, p map[string
 			s.updates = kept
 		}
 		out := append([]*models.Update(nil), s.updates...)
-		ch := s.changed
+		ch := s.changes.C()
 		s.mu.Unlock()
 		if len(out) > 0 || timeout == 0 {
 			reply(w, out, 0, "", 0)
@@ -365,7 +342,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string) {
 	m := Sent{ChatID: chat, MessageID: s.nextMsg, Text: text, Keyboard: kb, At: time.Now()}
 	s.byChat[chat] = append(s.byChat[chat], len(s.sent))
 	s.sent = append(s.sent, m)
-	s.changedLocked()
+	s.changes.Signal()
 	reply(w, models.Message{ID: m.MessageID, Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, Text: text, Date: int(m.At.Unix())}, 0, "", 0)
 }
 
