@@ -29,7 +29,7 @@ func commandTable() []command {
 			help: flows.Text{ZH: "可以入驻的市场", EN: "the markets I can guide you into"}},
 		{name: "onboard", aliases: []string{"入驻"}, usage: "<market>", run: (*conversation).onboard,
 			help: flows.Text{ZH: "开始或继续一个市场的入驻", EN: "start or continue onboarding a market"}},
-		{name: "status", aliases: []string{"进度"}, run: (*conversation).status,
+		{name: "status", aliases: []string{"进度", "状态"}, run: (*conversation).status,
 			help: flows.Text{ZH: "你开始过的每个市场的进度", EN: "your progress in every market you started"}},
 		{name: "checklist", aliases: []string{"清单"}, usage: "[market]", run: (*conversation).checklistCmd,
 			help: flows.Text{ZH: "查看资质证书清单", EN: "show the certification checklist"}},
