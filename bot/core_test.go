@@ -213,7 +213,7 @@ func TestCommandsWithoutSlashAndAliases(t *testing.T) {
 	mustContain(t, h.send("fay", "入驻 tiktok-uk"), "Who will open the shop?")
 	mustContain(t, h.send("fay", "/status@OnboardBot"), "TikTok Shop UK", "question 1")
 	mustContain(t, h.send("fay", "帮助"), "/back")
-	mustContain(t, h.send("fay", "状态"), "TikTok Shop UK", "question 1") // while a number is asked for
+	mustContain(t, h.send("fay", "状态"), "TikTok Shop UK", "question 1") // while a question is open
 }
 
 func TestOnboardInProgressContinuesAndRestartClears(t *testing.T) {
