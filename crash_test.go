@@ -23,8 +23,8 @@ import (
 
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data"
 	"github.com/onboardbot/onboardbot/data/datatest"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -276,7 +276,7 @@ func (s *crashServe) dump() string {
 }
 
 // crashDue describes the messages still waiting in the outbox.
-func crashDue(store *data.Store) string {
+func crashDue(store *sqlite.Store) string {
 	ctx := context.Background()
 	var b strings.Builder
 	for _, kind := range []bot.Kind{bot.KindReply, bot.KindAnnouncement} {
@@ -595,7 +595,7 @@ func TestCrashRecovery(t *testing.T) {
 	if !serve.healthy(20 * time.Second) {
 		t.Fatalf("the last serve did not come up; log:\n%s", serve.logTail(60))
 	}
-	store, err := data.Open(context.Background(), db)
+	store, err := sqlite.Open(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,8 @@ import (
 
 	"github.com/onboardbot/onboardbot/adapters/console"
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/markets"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -115,10 +116,10 @@ func (m *Main) rules() (*flows.Catalog, error) {
 		if err != nil || !info.IsDir() {
 			return nil, fmt.Errorf("ONBOARD_RULES_DIR %q is not a readable folder", dir)
 		}
-		return data.LoadRules(os.DirFS(dir), dir)
+		return markets.LoadRules(os.DirFS(dir), dir)
 	}
-	fsys, dir := data.EmbeddedRules()
-	return data.LoadRules(fsys, dir)
+	fsys, dir := markets.EmbeddedRules()
+	return markets.LoadRules(fsys, dir)
 }
 
 func (m *Main) markets(args []string) error {
@@ -158,7 +159,7 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := data.Open(ctx, *db)
+	store, err := sqlite.Open(ctx, *db)
 	if err != nil {
 		return err
 	}
@@ -222,7 +223,7 @@ func (m *Main) announce(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := data.Open(ctx, *db)
+	store, err := sqlite.Open(ctx, *db)
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,9 @@ import (
 
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data"
 	"github.com/onboardbot/onboardbot/data/datatest"
+	"github.com/onboardbot/onboardbot/data/markets"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -24,7 +25,7 @@ import (
 func seedSellers(tb testing.TB, db string, n int) {
 	tb.Helper()
 	ctx := context.Background()
-	store, err := data.Open(ctx, db)
+	store, err := sqlite.Open(ctx, db)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -104,13 +105,13 @@ func BenchmarkScale100k(b *testing.B) {
 
 	// /status for one seller, through the core, on the same database.
 	ctx := context.Background()
-	store, err := data.Open(ctx, db)
+	store, err := sqlite.Open(ctx, db)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	fsys, rdir := data.EmbeddedRules()
-	catalog, _ := data.LoadRules(fsys, rdir)
+	fsys, rdir := markets.EmbeddedRules()
+	catalog, _ := markets.LoadRules(fsys, rdir)
 	core := bot.New(store, catalog)
 	b.ResetTimer()
 	for i := range b.N {

@@ -21,7 +21,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/slack"
 	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -165,7 +165,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := data.Open(ctx, cfg.db)
+	store, err := sqlite.Open(ctx, cfg.db)
 	if err != nil {
 		return err
 	}

@@ -20,8 +20,8 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data"
 	"github.com/onboardbot/onboardbot/data/datatest"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 )
 
 // rawWriteRate measures the store's smallest write transaction (recording
@@ -30,7 +30,7 @@ import (
 // with many, their transactions share commits.
 func rawWriteRate(b *testing.B, n, writers int) float64 {
 	b.Helper()
-	store, err := data.Open(context.Background(), filepath.Join(b.TempDir(), "raw.db"))
+	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "raw.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -183,8 +183,8 @@ func slackBot(b *testing.B) *loadBot {
 	}
 }
 
-func loadCore(b *testing.B) (*data.Store, *bot.Core) {
-	store, err := data.Open(context.Background(), filepath.Join(b.TempDir(), "onboard.db"))
+func loadCore(b *testing.B) (*sqlite.Store, *bot.Core) {
+	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "onboard.db"))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/markets"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -184,7 +184,7 @@ func TestRuleChangeReachesExactlyTheAffectedSellers(t *testing.T) {
 
   - id: electronics-marking
 `, 1)
-	catalog, err := data.LoadRules(fstest.MapFS{"tiktok-uk.yaml": {Data: []byte(next)}}, "rules")
+	catalog, err := markets.LoadRules(fstest.MapFS{"tiktok-uk.yaml": {Data: []byte(next)}}, "rules")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data"
 	"github.com/onboardbot/onboardbot/data/datatest"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -16,7 +16,7 @@ var today = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 
 type harness struct {
 	t     *testing.T
-	store *data.Store
+	store *sqlite.Store
 	core  *bot.Core
 }
 

@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 )
 
 // countingOutbox is the real store, counting how often the dispatcher
 // lists the whole outbox.
 type countingOutbox struct {
-	*data.Store
+	*sqlite.Store
 	scans atomic.Int64
 }
 

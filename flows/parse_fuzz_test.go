@@ -9,14 +9,14 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/markets"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
 // fuzzMarkets loads the embedded markets once for all fuzz targets.
 var fuzzMarkets = sync.OnceValues(func() ([]*flows.Market, error) {
-	fsys, dir := data.EmbeddedRules()
-	c, err := data.LoadRules(fsys, dir)
+	fsys, dir := markets.EmbeddedRules()
+	c, err := markets.LoadRules(fsys, dir)
 	if err != nil {
 		return nil, err
 	}

@@ -10,11 +10,11 @@ import (
 
 	"github.com/onboardbot/onboardbot/adapters/console"
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data"
 	"github.com/onboardbot/onboardbot/data/datatest"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 )
 
-func setup(t *testing.T) (*data.Store, *bot.Core) {
+func setup(t *testing.T) (*sqlite.Store, *bot.Core) {
 	t.Helper()
 	store := datatest.Store(t)
 	catalog := datatest.Rules(t)

@@ -42,8 +42,8 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/slack"
 	"github.com/onboardbot/onboardbot/adapters/slack/slacktest"
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data"
 	"github.com/onboardbot/onboardbot/data/datatest"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 )
 
 const (
@@ -60,7 +60,7 @@ const (
 
 // fuzzEnv is the bot one fuzzing process runs inputs against.
 type fuzzEnv struct {
-	store       *data.Store
+	store       *sqlite.Store
 	db          *sql.DB // a second connection to the same file, for counting
 	events      http.Handler
 	interactive http.Handler
@@ -82,7 +82,7 @@ func newFuzzEnv(f *testing.F) *fuzzEnv {
 	srv := slacktest.New()
 	f.Cleanup(srv.Close)
 	path := filepath.Join(f.TempDir(), "onboard.db")
-	store, err := data.Open(ctx, path)
+	store, err := sqlite.Open(ctx, path)
 	if err != nil {
 		f.Fatal(err)
 	}

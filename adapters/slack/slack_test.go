@@ -18,8 +18,8 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/slack"
 	"github.com/onboardbot/onboardbot/adapters/slack/slacktest"
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data"
 	"github.com/onboardbot/onboardbot/data/datatest"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 )
 
 const (
@@ -32,7 +32,7 @@ const (
 type env struct {
 	t       *testing.T
 	srv     *slacktest.Server
-	store   *data.Store
+	store   *sqlite.Store
 	adapter *slack.Adapter
 	web     *httptest.Server // nil in Socket Mode
 	cancel  context.CancelFunc
@@ -42,7 +42,7 @@ type env struct {
 func start(t *testing.T, srv *slacktest.Server, db, mode string) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	store, err := data.Open(ctx, db)
+	store, err := sqlite.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func mustContain(t *testing.T, m slacktest.Sent, wants ...string) {
 	}
 }
 
-func seller(t *testing.T, store *data.Store, user string) (bot.Seller, error) {
+func seller(t *testing.T, store *sqlite.Store, user string) (bot.Seller, error) {
 	t.Helper()
 	var s bot.Seller
 	err := store.Update(context.Background(), func(tx bot.Tx) error {

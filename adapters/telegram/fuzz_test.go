@@ -20,8 +20,8 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data"
 	"github.com/onboardbot/onboardbot/data/datatest"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 )
 
 // The bystander is a seller who exists before any fuzz input arrives. No
@@ -55,7 +55,7 @@ func FuzzWebhook(f *testing.F) {
 
 // fuzzEnv is one adapter on one store, shared by every input of a process.
 type fuzzEnv struct {
-	store   *data.Store
+	store   *sqlite.Store
 	handler http.Handler
 	ro      *sql.DB      // the same SQLite file, read-only, for counting rows
 	rw      *sql.DB      // the same SQLite file, to forget handled update ids
@@ -69,7 +69,7 @@ func newFuzzEnv(f testing.TB) *fuzzEnv {
 	srv := tgtest.New()
 	f.Cleanup(srv.Close)
 	db := filepath.Join(f.TempDir(), "onboard.db")
-	store, err := data.Open(ctx, db)
+	store, err := sqlite.Open(ctx, db)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -18,8 +18,8 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data"
 	"github.com/onboardbot/onboardbot/data/datatest"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 )
 
 const (
@@ -32,7 +32,7 @@ const (
 type env struct {
 	t       testing.TB
 	srv     *tgtest.Server
-	store   *data.Store
+	store   *sqlite.Store
 	adapter *telegram.Adapter
 	core    *bot.Core
 	webhook *httptest.Server // nil when polling
@@ -57,7 +57,7 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	store, err := data.Open(ctx, db)
+	store, err := sqlite.Open(ctx, db)
 	if err != nil {
 		t.Fatal(err)
 	}

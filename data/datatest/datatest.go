@@ -7,15 +7,16 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/markets"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
 // Rules loads the market rules embedded in the bot.
 func Rules(tb testing.TB) *flows.Catalog {
 	tb.Helper()
-	fsys, dir := data.EmbeddedRules()
-	catalog, err := data.LoadRules(fsys, dir)
+	fsys, dir := markets.EmbeddedRules()
+	catalog, err := markets.LoadRules(fsys, dir)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -24,9 +25,9 @@ func Rules(tb testing.TB) *flows.Catalog {
 
 // Store opens a store on a new file in tb's temporary directory, closed
 // when the test ends.
-func Store(tb testing.TB) *data.Store {
+func Store(tb testing.TB) *sqlite.Store {
 	tb.Helper()
-	store, err := data.Open(context.Background(), filepath.Join(tb.TempDir(), "onboard.db"))
+	store, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "onboard.db"))
 	if err != nil {
 		tb.Fatal(err)
 	}

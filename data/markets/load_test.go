@@ -1,4 +1,4 @@
-package data
+package markets
 
 import (
 	"strconv"
@@ -29,7 +29,7 @@ func TestEmbeddedRules(t *testing.T) {
 // TestLoadRulesReportsFileAndLine breaks a valid rule file in several ways and
 // checks that each problem is reported with the right file and line.
 func TestLoadRulesReportsFileAndLine(t *testing.T) {
-	good, err := embedded.ReadFile("markets/tiktok-uk.yaml")
+	good, err := embedded.ReadFile("tiktok-uk.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestLoadRulesReportsFileAndLine(t *testing.T) {
 }
 
 func TestLoadRulesRejectsMismatchedIDAndEmptyFolder(t *testing.T) {
-	good, _ := embedded.ReadFile("markets/tiktok-uk.yaml")
+	good, _ := embedded.ReadFile("tiktok-uk.yaml")
 	_, err := LoadRules(fstest.MapFS{"other.yaml": {Data: good}}, "rules")
 	if err == nil || !strings.Contains(err.Error(), `must match the file name "other"`) {
 		t.Errorf("mismatched id: err = %v", err)

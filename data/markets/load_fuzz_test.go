@@ -1,4 +1,4 @@
-package data_test
+package markets_test
 
 import (
 	"errors"
@@ -12,7 +12,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/onboardbot/onboardbot/data"
+	"github.com/onboardbot/onboardbot/data/markets"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -25,7 +25,7 @@ const loadDeadline = 10 * time.Second
 // them, YAML alias bombs, tags, deep nesting, and a valid file with many
 // answer paths.
 func ruleSeeds(tb testing.TB) [][]byte {
-	fsys, _ := data.EmbeddedRules()
+	fsys, _ := markets.EmbeddedRules()
 	names, err := fs.Glob(fsys, "*.yaml")
 	if err != nil || len(names) == 0 {
 		tb.Fatalf("embedded rules: %v %v", names, err)
@@ -182,7 +182,7 @@ func loadInTime(t *testing.T, input []byte) (*flows.Catalog, error) {
 				done <- result{panic: fmt.Sprintf("%v\n%s", r, debug.Stack())}
 			}
 		}()
-		c, err := data.LoadRules(fstest.MapFS{"tiktok-uk.yaml": {Data: input}}, "rules")
+		c, err := markets.LoadRules(fstest.MapFS{"tiktok-uk.yaml": {Data: input}}, "rules")
 		done <- result{c: c, err: err}
 	}()
 	select {
@@ -200,7 +200,7 @@ func loadInTime(t *testing.T, input []byte) (*flows.Catalog, error) {
 // TestLoadRulesFuzzFindings keeps what fuzzing the loader found, by name
 // (most of these inputs are also in testdata/fuzz/FuzzLoadRules).
 func TestLoadRulesFuzzFindings(t *testing.T) {
-	fsys, _ := data.EmbeddedRules()
+	fsys, _ := markets.EmbeddedRules()
 	uk, err := fs.ReadFile(fsys, "tiktok-uk.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -253,9 +253,9 @@ func TestLoadRulesFuzzFindings(t *testing.T) {
 // exists in it.
 func checkRuleError(t *testing.T, input []byte, err error) {
 	t.Helper()
-	var rerr *data.RuleError
+	var rerr *markets.RuleError
 	if !errors.As(err, &rerr) {
-		t.Fatalf("error is not a *data.RuleError: %T %v", err, err)
+		t.Fatalf("error is not a *markets.RuleError: %T %v", err, err)
 	}
 	if len(rerr.Problems) == 0 {
 		t.Fatal("a RuleError without problems")

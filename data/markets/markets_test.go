@@ -1,4 +1,4 @@
-package data_test
+package markets_test
 
 import (
 	"fmt"

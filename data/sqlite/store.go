@@ -1,6 +1,7 @@
-// Package data persists the bot: the SQLite store that implements bot.Store,
-// and the market rule files with their loader.
-package data
+// Package sqlite is the bot's SQLite store: it implements bot.Store with one
+// writer connection whose transactions are committed in groups, a pool of
+// readers, and the migrations embedded and applied at start.
+package sqlite
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package data
+package sqlite
 
 import "github.com/onboardbot/onboardbot/bot"
 
