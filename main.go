@@ -54,7 +54,8 @@ const usage = `usage: onboardbot <command> [flags]
 commands:
   chat       talk to the bot in this terminal (the default)
   markets    list the market rule sets and their versions
-  serve      run the Telegram adapter, the HTTP server (/healthz, webhooks) and the outbox dispatcher
+  serve      run the Telegram and Slack adapters whose credentials are set, the HTTP server
+             (/healthz, /metrics, webhooks) and one outbox dispatcher per platform
   announce   queue an announcement: --market ID [--category ID] [--stage STAGE] [--item ID] --text TEXT
 
 environment:
@@ -65,6 +66,11 @@ environment:
   TELEGRAM_API_URL         Bot API server (default https://api.telegram.org)
   TELEGRAM_WEBHOOK_SECRET  webhook mode at POST /telegram/webhook; unset: long polling
   ONBOARD_TELEGRAM_RATE    messages per second to Telegram in all (default 25)
+  SLACK_BOT_TOKEN          enables the Slack adapter (xoxb-...)
+  SLACK_SIGNING_SECRET     Events API over HTTP at POST /slack/events, /slack/interactive, /slack/commands
+  SLACK_APP_TOKEN          Socket Mode instead of HTTP (xapp-...)
+  SLACK_API_URL            Slack Web API base (default https://slack.com/api/)
+  ONBOARD_SLACK_RATE       messages per second to Slack in all (default 10)
   ONBOARD_ADMINS           who may announce: telegram:<user id>,slack:<user id>,...
 `
 

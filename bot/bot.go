@@ -252,7 +252,6 @@ type Tx interface {
 	SetMuted(ctx context.Context, sellerID int64, market string, muted bool) error
 	// CreateAnnouncement stores an announcement and sets its ID.
 	CreateAnnouncement(ctx context.Context, a *Announcement) error
-	SetRecipients(ctx context.Context, id int64, n int) error
 	Announcements(ctx context.Context, limit int) ([]Announcement, error)
 	// ActiveAnnouncements lists announcements still being delivered.
 	ActiveAnnouncements(ctx context.Context) ([]Announcement, error)

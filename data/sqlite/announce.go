@@ -74,11 +74,6 @@ func (t *storeTx) CreateAnnouncement(ctx context.Context, a *bot.Announcement) e
 		strings.Join(a.Markets, ","), a.Category, string(a.Stage), a.OpenItem, a.Text.ZH, a.Text.EN, a.CreatedBy, admin, a.Recipients, a.CreatedAt.UTC())
 }
 
-func (t *storeTx) SetRecipients(ctx context.Context, id int64, n int) error {
-	_, err := t.exec(ctx, `UPDATE announcements SET recipients = ? WHERE id = ?`, n, id)
-	return err
-}
-
 type announcementRow struct {
 	ID          int64         `db:"id"`
 	Markets     string        `db:"markets"`

@@ -19,7 +19,8 @@ CREATE TABLE announcements (
 ALTER TABLE outbox ADD COLUMN announcement_id INTEGER REFERENCES announcements (id);
 -- The platform's id of the message once sent, so it can be edited (an admin's progress message).
 ALTER TABLE outbox ADD COLUMN ref TEXT NOT NULL DEFAULT '';
--- The progress message of an announcement (kind 'status').
+-- The announcement whose progress this message reports: an admin's message (kind 'reply') that is
+-- edited as delivery goes.
 ALTER TABLE outbox ADD COLUMN status_of INTEGER REFERENCES announcements (id);
 CREATE UNIQUE INDEX outbox_announcement_seller ON outbox (announcement_id, seller_id) WHERE announcement_id IS NOT NULL;
 CREATE INDEX outbox_by_announcement ON outbox (announcement_id) WHERE announcement_id IS NOT NULL;
