@@ -13,16 +13,18 @@ import (
 	"os/signal"
 	"regexp"
 	"strconv"
-	"sync"
 	"syscall"
 	"time"
 
 	"github.com/onboardbot/onboardbot/adapters/metrics"
+	"github.com/onboardbot/onboardbot/adapters/platform"
 	"github.com/onboardbot/onboardbot/adapters/slack"
 	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/outbox"
 	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
+	"golang.org/x/sync/errgroup"
 )
 
 // serveConfig is serve's configuration, read from the environment.
@@ -114,7 +116,7 @@ func positive(s string) (float64, error) {
 // reloadOnHangup reloads the market rules on SIGHUP. A rule set that does
 // not load leaves the old one in force, and admins are told why (file and
 // line); a good one replaces it and sellers' checklists follow.
-func (m *Main) reloadOnHangup(ctx context.Context, core *bot.Core, log *slog.Logger, notify func()) {
+func (m *Main) reloadOnHangup(ctx context.Context, core *bot.Core, log *slog.Logger) {
 	hup := m.Hangup
 	if hup == nil {
 		hup = make(chan os.Signal, 1)
@@ -134,7 +136,6 @@ func (m *Main) reloadOnHangup(ctx context.Context, core *bot.Core, log *slog.Log
 			if err := core.TellAdmins(ctx, msg); err != nil {
 				log.Error("tell admins", "err", err)
 			}
-			notify()
 			continue
 		}
 		core.SetCatalog(catalog)
@@ -143,7 +144,6 @@ func (m *Main) reloadOnHangup(ctx context.Context, core *bot.Core, log *slog.Log
 			log.Error("rules reloaded, but sellers could not all be updated", "err", err)
 		}
 		log.Info("rules reloaded", "markets", len(catalog.Markets()), "changed", len(changes))
-		notify()
 	}
 }
 
@@ -171,7 +171,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 	obs := metrics.New(store, log)
-	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(log), bot.WithAdmins(cfg.admins), bot.WithObserver(obs))
+	hub := outbox.NewHub()
+	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(log), bot.WithAdmins(cfg.admins),
+		bot.WithObserver(obs), bot.WithNotifier(hub))
 	if _, err := core.SyncRules(ctx); err != nil {
 		return fmt.Errorf("serve: bring sellers to the current rules: %w", err)
 	}
@@ -183,82 +185,38 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		fmt.Fprintln(w, "ok")
 	})
 
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	adapters, err := m.adapters(ctx, cfg, core, store, log)
+	if err != nil {
+		return err
+	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	fatal := make(chan error, 2)
+	g, gctx := errgroup.WithContext(runCtx)
 	run := func(name string, f func(context.Context) error) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := f(runCtx); err != nil {
-				fatal <- fmt.Errorf("%s: %w", name, err)
+		g.Go(func() error {
+			if err := f(gctx); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
 			}
-		}()
+			return nil
+		})
 	}
-
-	// One dispatcher per platform; everything that commits messages wakes them.
-	var dispatchers []*bot.Dispatcher
-	notifyAll := func(chats ...string) {
-		for _, d := range dispatchers {
-			d.Notify(chats...)
-		}
-	}
+	// Each adapter: its routes or its intake loop, and a dispatcher for its
+	// outbox that the hub wakes when the core queues messages for it.
 	editors := map[string]bot.Editor{}
 	var modes []any
-	dispatcher := func(platform string, sender bot.Sender) {
-		d := bot.NewDispatcher(store, platform, sender, bot.WithDispatchLogger(log.With("platform", platform)), bot.WithDispatchObserver(obs))
-		dispatchers = append(dispatchers, d)
-		run(platform+" dispatcher", d.Run)
-	}
-
-	if cfg.tgToken != "" {
-		a, err := telegram.New(ctx, telegram.Config{
-			Token: cfg.tgToken, ServerURL: cfg.tgURL, WebhookSecret: cfg.tgSecret, Rate: cfg.tgRate,
-			Logger: log.With("platform", telegram.Platform), Notify: notifyAll,
-		}, core, store)
-		if err != nil {
-			return err
-		}
-		if err := a.RegisterCommands(ctx); err != nil {
-			log.Warn("could not register the Telegram command menu", "err", err)
-		}
-		if cfg.tgSecret != "" {
-			mux.Handle("POST /telegram/webhook", a.WebhookHandler())
-			modes = append(modes, "telegram", "webhook at POST /telegram/webhook as @"+a.Username())
-		} else {
-			run("telegram polling", a.Poll)
-			modes = append(modes, "telegram", "long polling as @"+a.Username())
-		}
-		editors[telegram.Platform] = a
-		dispatcher(telegram.Platform, a)
-	}
-	if cfg.slackToken != "" {
-		a, err := slack.New(ctx, slack.Config{
-			BotToken: cfg.slackToken, APIURL: cfg.slackURL, SigningSecret: cfg.slackSecret, AppToken: cfg.slackApp,
-			Rate: cfg.slackRate, Logger: log.With("platform", slack.Platform), Notify: notifyAll,
-		}, core, store)
-		if err != nil {
-			return err
-		}
-		if cfg.slackApp != "" {
-			run("slack socket mode", a.RunSocketMode)
-			modes = append(modes, "slack", "socket mode")
-		} else {
-			mux.Handle("POST /slack/events", a.EventsHandler())
-			mux.Handle("POST /slack/interactive", a.InteractiveHandler())
-			mux.Handle("POST /slack/commands", a.CommandsHandler())
-			modes = append(modes, "slack", "events API at POST /slack/events, /slack/interactive, /slack/commands")
-		}
-		editors[slack.Platform] = a
-		dispatcher(slack.Platform, a)
+	for _, a := range adapters {
+		modes = append(modes, a.Name(), a.Mount(mux))
+		editors[a.Name()] = a
+		d := outbox.NewDispatcher(store, a.Name(), a, outbox.WithDispatchLogger(log.With("platform", a.Name())), outbox.WithObserver(obs))
+		hub.Add(a.Name(), d)
+		run(a.Name()+" dispatcher", d.Run)
+		run(a.Name()+" intake", a.Run)
 	}
 	run("announcement progress", func(ctx context.Context) error {
-		return core.RunProgress(ctx, editors, 3*time.Second, func() { notifyAll() })
+		return core.RunProgress(ctx, editors, 3*time.Second)
 	})
 	run("rule reload", func(ctx context.Context) error {
-		m.reloadOnHangup(ctx, core, log, func() { notifyAll() })
+		m.reloadOnHangup(ctx, core, log)
 		return nil
 	})
 
@@ -280,11 +238,14 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	log.Info("serving", append([]any{"addr", ln.Addr().String()}, modes...)...)
 
 	select {
-	case <-runCtx.Done():
+	case <-gctx.Done():
+		if err = context.Cause(gctx); errors.Is(err, context.Canceled) {
+			err = nil // a signal, not a failure
+		} else {
+			log.Error("stopped", "err", err)
+		}
 	case err = <-serveErr:
 		log.Error("http server stopped", "err", err)
-	case err = <-fatal:
-		log.Error("stopped", "err", err)
 	}
 	log.Info("shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdownGrace)
@@ -293,10 +254,41 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		log.Warn("http shutdown", "err", err)
 	}
 	stop()
-	wg.Wait()
+	if werr := g.Wait(); werr != nil && err == nil {
+		err = werr
+	}
 	log.Info("stopped")
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// adapters connects to every platform whose credentials are set.
+func (m *Main) adapters(ctx context.Context, cfg serveConfig, core *bot.Core, store *sqlite.Store, log *slog.Logger) ([]platform.Adapter, error) {
+	var out []platform.Adapter
+	if cfg.tgToken != "" {
+		a, err := telegram.New(ctx, telegram.Config{
+			Token: cfg.tgToken, ServerURL: cfg.tgURL, WebhookSecret: cfg.tgSecret, Rate: cfg.tgRate,
+			Logger: log.With("platform", telegram.Platform),
+		}, core, store)
+		if err != nil {
+			return nil, err
+		}
+		if err := a.RegisterCommands(ctx); err != nil {
+			log.Warn("could not register the Telegram command menu", "err", err)
+		}
+		out = append(out, a)
+	}
+	if cfg.slackToken != "" {
+		a, err := slack.New(ctx, slack.Config{
+			BotToken: cfg.slackToken, APIURL: cfg.slackURL, SigningSecret: cfg.slackSecret, AppToken: cfg.slackApp,
+			Rate: cfg.slackRate, Logger: log.With("platform", slack.Platform),
+		}, core, store)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
 }

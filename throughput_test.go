@@ -20,6 +20,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/outbox"
 	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/data/sqlite"
 )
@@ -70,7 +71,7 @@ type loadBot struct {
 }
 
 // dispatcher runs disp from when start is called until stop.
-func dispatcher(ctx context.Context, disp *bot.Dispatcher) (start, stop func()) {
+func dispatcher(ctx context.Context, disp *outbox.Dispatcher) (start, stop func()) {
 	var once sync.Once
 	done := make(chan struct{})
 	started := false
@@ -122,15 +123,15 @@ func inbound(path, body string) *http.Request {
 
 func telegramBot(b *testing.B) *loadBot {
 	srv := tgtest.New()
-	store, core := loadCore(b)
+	hub := outbox.NewHub()
+	store, core := loadCore(b, hub)
 	ctx, cancel := context.WithCancel(context.Background())
-	var disp *bot.Dispatcher
-	a, err := telegram.New(ctx, telegram.Config{Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: "s", Rate: 1e6, ChatRate: 1e6,
-		Notify: func(chats ...string) { disp.Notify(chats...) }}, core, store)
+	a, err := telegram.New(ctx, telegram.Config{Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: "s", Rate: 1e6, ChatRate: 1e6}, core, store)
 	if err != nil {
 		b.Fatal(err)
 	}
-	disp = bot.NewDispatcher(store, telegram.Platform, a)
+	disp := outbox.NewDispatcher(store, telegram.Platform, a)
+	hub.Add(telegram.Platform, disp)
 	tmpl := templates(func(seller int64, text string) any {
 		u := tgtest.Text(seller, "en", text)
 		u.ID = idNumber
@@ -153,15 +154,16 @@ func telegramBot(b *testing.B) *loadBot {
 
 func slackBot(b *testing.B) *loadBot {
 	srv := slacktest.New()
-	store, core := loadCore(b)
+	hub := outbox.NewHub()
+	store, core := loadCore(b, hub)
 	ctx, cancel := context.WithCancel(context.Background())
-	var disp *bot.Dispatcher
 	a, err := slack.New(ctx, slack.Config{BotToken: slacktest.BotToken, APIURL: srv.URL + "/", SigningSecret: slacktest.SigningSecret,
-		Rate: 1e6, ChatRate: 1e6, Notify: func(chats ...string) { disp.Notify(chats...) }}, core, store)
+		Rate: 1e6, ChatRate: 1e6}, core, store)
 	if err != nil {
 		b.Fatal(err)
 	}
-	disp = bot.NewDispatcher(store, slack.Platform, a)
+	disp := outbox.NewDispatcher(store, slack.Platform, a)
+	hub.Add(slack.Platform, disp)
 	tmpl := templates(func(seller int64, text string) any {
 		dm := slacktest.DM(fmt.Sprintf("U%d", seller), text)
 		dm["ts"], dm["event_ts"], dm["client_msg_id"] = "1764000000."+idMark, "1764000000."+idMark, idMark
@@ -183,13 +185,13 @@ func slackBot(b *testing.B) *loadBot {
 	}
 }
 
-func loadCore(b *testing.B) (*sqlite.Store, *bot.Core) {
+func loadCore(b *testing.B, notifier bot.Notifier) (*sqlite.Store, *bot.Core) {
 	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "onboard.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	catalog := datatest.Rules(b)
-	return store, bot.New(store, catalog)
+	return store, bot.New(store, catalog, bot.WithNotifier(notifier))
 }
 
 func serve(b *testing.B, lb *loadBot, i int64) time.Duration {

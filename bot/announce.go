@@ -490,6 +490,7 @@ func (c *Core) Announce(ctx context.Context, a Announcement) (AnnounceResult, er
 	if err != nil {
 		return AnnounceResult{}, fmt.Errorf("queue announcement: %w", err)
 	}
+	c.notify.Notify("")
 	return res, nil
 }
 

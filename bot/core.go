@@ -29,6 +29,7 @@ type Core struct {
 	commands []command
 	admins   map[string]bool
 	obs      Observer
+	notify   Notifier
 }
 
 // Option configures a Core.
@@ -42,7 +43,7 @@ func WithLogger(l *slog.Logger) Option { return func(c *Core) { c.log = l } }
 
 // New returns a Core over a store and the market rules.
 func New(store Store, catalog *flows.Catalog, opts ...Option) *Core {
-	c := &Core{store: store, now: time.Now, log: slog.New(slog.DiscardHandler), admins: map[string]bool{}, obs: noObserver{}}
+	c := &Core{store: store, now: time.Now, log: slog.New(slog.DiscardHandler), admins: map[string]bool{}, obs: noObserver{}, notify: noNotifier{}}
 	c.catalog.Store(catalog)
 	for _, o := range opts {
 		o(c)
@@ -118,6 +119,9 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 	c.obs.Handled(in.Platform, outcome, time.Since(began))
 	if err != nil {
 		return nil, fmt.Errorf("handle %s message: %w", in.Platform, err)
+	}
+	for _, r := range out {
+		c.notify.Notify(r.Platform, r.ChatID)
 	}
 	return out, nil
 }

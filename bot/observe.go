@@ -19,6 +19,3 @@ func (noObserver) Sent(string, Kind, string)             {}
 
 // WithObserver sets the core's observer.
 func WithObserver(o Observer) Option { return func(c *Core) { c.obs = o } }
-
-// WithDispatchObserver sets the dispatcher's observer.
-func WithDispatchObserver(o Observer) DispatcherOption { return func(d *Dispatcher) { d.obs = o } }

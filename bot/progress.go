@@ -12,14 +12,13 @@ import (
 // RunProgress keeps admins informed while announcements are delivered:
 // every interval it edits each admin's progress message when the counts
 // changed, and when nothing is pending any more it marks the announcement
-// finished and queues a final summary to the admin. notify is called after
-// a summary was queued (to wake the dispatchers).
-func (c *Core) RunProgress(ctx context.Context, editors map[string]Editor, every time.Duration, notify func()) error {
+// finished and queues a final summary to the admin.
+func (c *Core) RunProgress(ctx context.Context, editors map[string]Editor, every time.Duration) error {
 	last := map[int64]DeliveryStats{}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if err := c.progressOnce(ctx, editors, last, notify); err != nil && ctx.Err() == nil {
+		if err := c.progressOnce(ctx, editors, last); err != nil && ctx.Err() == nil {
 			c.log.Error("announcement progress", "err", err)
 		}
 		select {
@@ -37,7 +36,7 @@ type progressEdit struct {
 	lang         flows.Lang
 }
 
-func (c *Core) progressOnce(ctx context.Context, editors map[string]Editor, last map[int64]DeliveryStats, notify func()) error {
+func (c *Core) progressOnce(ctx context.Context, editors map[string]Editor, last map[int64]DeliveryStats) error {
 	var edits []progressEdit
 	queued := false
 	now := c.now().UTC()
@@ -83,8 +82,8 @@ func (c *Core) progressOnce(ctx context.Context, editors map[string]Editor, last
 	if err != nil {
 		return err
 	}
-	if queued && notify != nil {
-		notify()
+	if queued {
+		c.notify.Notify("")
 	}
 	for _, e := range edits {
 		id := e.announcement.ID

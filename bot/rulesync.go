@@ -44,6 +44,9 @@ func (c *Core) SyncRules(ctx context.Context) ([]RuleChange, error) {
 		if err != nil {
 			return changes, fmt.Errorf("sync rules of %s: %w", m.ID, err)
 		}
+		if ch.Affected > 0 {
+			c.notify.Notify("")
+		}
 		if ch.Sellers > 0 {
 			c.log.Info("rules changed", "market", m.ID, "from", ch.From, "to", ch.To, "sellers", ch.Sellers, "affected", ch.Affected)
 			changes = append(changes, ch)
@@ -72,7 +75,7 @@ func (c *Core) tellAdmins(ctx context.Context, text func(flows.Lang) string) err
 	for k := range c.admins {
 		keys = append(keys, k)
 	}
-	return c.store.Update(ctx, func(tx Tx) error {
+	err := c.store.Update(ctx, func(tx Tx) error {
 		admins, err := tx.SellersByKey(ctx, keys)
 		if err != nil {
 			return fmt.Errorf("find admins: %w", err)
@@ -85,6 +88,11 @@ func (c *Core) tellAdmins(ctx context.Context, text func(flows.Lang) string) err
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	c.notify.Notify("")
+	return nil
 }
 
 // TellAdmins queues a message to every admin the bot knows (a failed rule

@@ -222,11 +222,10 @@ func (a *Adapter) message(ctx context.Context, eventID string, m *slackevents.Me
 		LangHint:    a.langHint(ctx, m.User),
 		Unsupported: strings.TrimSpace(m.Text) == "", // a file or a picture alone
 	}
-	replies, err := a.core.Handle(ctx, in)
+	_, err := a.core.Handle(ctx, in)
 	if err != nil {
 		return err
 	}
-	a.cfg.Notify(bot.ChatsOf(replies)...)
 	return nil
 }
 
@@ -251,11 +250,10 @@ func (a *Adapter) mention(ctx context.Context, eventID string, m *slackevents.Ap
 		LangHint: a.langHint(ctx, m.User),
 		Public:   true,
 	}
-	replies, err := a.core.Handle(ctx, in)
+	_, err := a.core.Handle(ctx, in)
 	if err != nil {
 		return err
 	}
-	a.cfg.Notify(bot.ChatsOf(replies)...)
 	return nil
 }
 
@@ -319,7 +317,6 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 	if err != nil {
 		return err
 	}
-	a.cfg.Notify(bot.ChatsOf(replies)...)
 	if len(replies) == 0 {
 		return nil // a click already handled
 	}
@@ -393,12 +390,11 @@ func (a *Adapter) slash(ctx context.Context, cmd slackapi.SlashCommand) slashAns
 		Text:     a.slashText(cmd.Text),
 		LangHint: a.langHint(ctx, cmd.UserID),
 	}
-	replies, err := a.core.Handle(ctx, in)
+	_, err = a.core.Handle(ctx, in)
 	if err != nil {
 		a.log.Error("slack: slash command", "user", cmd.UserID, "err", err)
 		return slashAnswer{ResponseType: "ephemeral", Text: slashFailed}
 	}
-	a.cfg.Notify(bot.ChatsOf(replies)...)
 	return slashAnswer{ResponseType: "ephemeral", Text: slashAck}
 }
 

@@ -14,7 +14,9 @@ import (
 	"github.com/goccy/go-yaml"
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/onboardbot/onboardbot/adapters/platform"
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/outbox"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -38,7 +40,7 @@ func TestPlain(t *testing.T) {
 	}
 }
 
-type commandsOnly struct{ Core }
+type commandsOnly struct{ platform.Core }
 
 func (commandsOnly) Commands() []bot.CommandInfo {
 	var out []bot.CommandInfo
@@ -180,7 +182,7 @@ func buttonsOf(m message) (ids, labels []string) {
 
 func TestMapError(t *testing.T) {
 	a := &Adapter{cfg: Config{RetryAfter: 30 * time.Second}}
-	var retry *bot.RetryAfterError
+	var retry *outbox.RetryAfterError
 	if err := a.mapError(fmt.Errorf("x: %w", &slackapi.RateLimitedError{RetryAfter: 5 * time.Second}), true); !errors.As(err, &retry) || retry.After != 5*time.Second {
 		t.Errorf("RateLimitedError → %v", err)
 	}
@@ -192,15 +194,15 @@ func TestMapError(t *testing.T) {
 	}
 	for _, code := range []string{"channel_not_found", "account_inactive", "user_disabled", "is_archived", "not_in_channel", "cannot_dm_bot"} {
 		err := a.mapError(fmt.Errorf("chat.postMessage: %w", slackapi.SlackErrorResponse{Err: code}), true)
-		if !errors.Is(err, bot.ErrUnreachable) || !strings.Contains(err.Error(), code) {
+		if !errors.Is(err, outbox.ErrUnreachable) || !strings.Contains(err.Error(), code) {
 			t.Errorf("%s in a DM → %v", code, err)
 		}
-		if err := a.mapError(slackapi.SlackErrorResponse{Err: code}, false); errors.Is(err, bot.ErrUnreachable) {
+		if err := a.mapError(slackapi.SlackErrorResponse{Err: code}, false); errors.Is(err, outbox.ErrUnreachable) {
 			t.Errorf("%s in a thread marks the seller unreachable", code)
 		}
 	}
 	for _, err := range []error{slackapi.StatusCodeError{Code: 500}, slackapi.SlackErrorResponse{Err: "invalid_blocks"}, context.DeadlineExceeded} {
-		if got := a.mapError(err, true); errors.As(got, &retry) || errors.Is(got, bot.ErrUnreachable) {
+		if got := a.mapError(err, true); errors.As(got, &retry) || errors.Is(got, outbox.ErrUnreachable) {
 			t.Errorf("%v → %v", err, got)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/onboardbot/onboardbot/adapters/textcut"
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/outbox"
 )
 
 // Slack's limits on one message.
@@ -25,8 +26,8 @@ const (
 
 // The adapter is the dispatcher's sender, and edits admins' progress messages.
 var (
-	_ bot.Sender = (*Adapter)(nil)
-	_ bot.Editor = (*Adapter)(nil)
+	_ outbox.Sender = (*Adapter)(nil)
+	_ bot.Editor    = (*Adapter)(nil)
 )
 
 // unreachable are the chat.postMessage errors that mean the seller cannot
@@ -50,21 +51,17 @@ var unreachable = map[string]bool{
 // chat is "<channel>/<thread_ts>": Block Kit sections with the choices as
 // buttons under the last one, split into several messages when longer than
 // Slack allows. It waits for the overall and per-channel rate limits
-// (announcements after replies). A 429 is returned as *bot.RetryAfterError
-// and a gone recipient as bot.ErrUnreachable; the messages of a split reply
+// (announcements after replies). A 429 is returned as *outbox.RetryAfterError
+// and a gone recipient as outbox.ErrUnreachable; the messages of a split reply
 // already delivered are not sent again on the retry. The ref is the last
 // message's ts.
 func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
 	channel, thread := splitChat(r.ChatID)
 	if channel == "" {
-		return "", fmt.Errorf("%w: chat id %q is not a Slack channel", bot.ErrUnreachable, r.ChatID)
+		return "", fmt.Errorf("%w: chat id %q is not a Slack channel", outbox.ErrUnreachable, r.ChatID)
 	}
 	msgs := render(r)
-	a.mu.Lock()
-	start := a.progress[r.ID]
-	a.mu.Unlock()
-	var ref string
-	for i := start; i < len(msgs); i++ {
+	return a.parts.Send(r.ID, len(msgs), func(i int) (string, error) {
 		if err := a.pace.Wait(ctx, channel, r.Kind == bot.KindAnnouncement); err != nil {
 			return "", err
 		}
@@ -79,19 +76,10 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
 		}
 		_, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
 		if err != nil {
-			a.mu.Lock()
-			if i > 0 {
-				a.progress[r.ID] = i
-			}
-			a.mu.Unlock()
 			return "", a.mapError(fmt.Errorf("chat.postMessage: %w", err), thread == "")
 		}
-		ref = ts
-	}
-	a.mu.Lock()
-	delete(a.progress, r.ID)
-	a.mu.Unlock()
-	return ref, nil
+		return ts, nil
+	})
 }
 
 // Edit replaces a message the bot sent (an admin's progress message) with
@@ -122,15 +110,15 @@ func (a *Adapter) mapError(err error, direct bool) error {
 	var answer slackapi.SlackErrorResponse
 	switch {
 	case errors.As(err, &limited):
-		return &bot.RetryAfterError{After: max(limited.RetryAfter, time.Second), Err: err}
+		return &outbox.RetryAfterError{After: max(limited.RetryAfter, time.Second), Err: err}
 	case errors.As(err, &status) && status.Code == 429:
-		return &bot.RetryAfterError{After: a.cfg.RetryAfter, Err: err}
+		return &outbox.RetryAfterError{After: a.cfg.RetryAfter, Err: err}
 	case errors.As(err, &answer) && (answer.Err == "ratelimited" || answer.Err == "rate_limited"):
-		return &bot.RetryAfterError{After: a.cfg.RetryAfter, Err: err}
+		return &outbox.RetryAfterError{After: a.cfg.RetryAfter, Err: err}
 	case errors.As(err, &answer) && unreachable[answer.Err] && direct:
-		return fmt.Errorf("%w: %w", bot.ErrUnreachable, err)
+		return fmt.Errorf("%w: %w", outbox.ErrUnreachable, err)
 	case errors.As(err, &answer) && unreachable[answer.Err]:
-		return fmt.Errorf("%w: %w", bot.ErrPermanent, err) // the thread is gone, the seller is not
+		return fmt.Errorf("%w: %w", outbox.ErrPermanent, err) // the thread is gone, the seller is not
 	}
 	return err
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/onboardbot/onboardbot/adapters/apiclient"
 	"github.com/onboardbot/onboardbot/adapters/pace"
+	"github.com/onboardbot/onboardbot/adapters/platform"
 	"github.com/onboardbot/onboardbot/bot"
 )
 
@@ -29,13 +30,6 @@ const Platform = "slack"
 
 // DefaultAPIURL is Slack's Web API.
 const DefaultAPIURL = "https://slack.com/api/"
-
-// Core is what the adapter needs from the bot's core.
-type Core interface {
-	Handle(ctx context.Context, in bot.Inbound) ([]bot.Reply, error)
-	Skip(ctx context.Context, platform, updateID string) error
-	Commands() []bot.CommandInfo
-}
 
 // Config is the adapter's configuration.
 type Config struct {
@@ -59,15 +53,12 @@ type Config struct {
 	// HTTPClient is used for every Web API call (default: 30s timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
-	// Notify is called after an update was committed, so the dispatcher
-	// sends the replies at once.
-	Notify func(chats ...string)
 }
 
 // Adapter is one Slack app in one workspace.
 type Adapter struct {
 	api    *slackapi.Client
-	core   Core
+	core   platform.Core
 	outbox bot.Outbox
 	cfg    Config
 	log    *slog.Logger
@@ -75,13 +66,11 @@ type Adapter struct {
 	botUser string // the bot's own user id, from auth.test
 
 	pace  *pace.Pacer
-	locks [64]sync.Mutex // per-user ordering, striped by user id
+	locks platform.Locks // one user's updates in order
+	parts platform.Parts // split replies partly sent
 
 	locales *cache // user id -> Slack locale ("" when unknown)
 	dms     *cache // user id -> the DM channel with the bot
-
-	mu       sync.Mutex
-	progress map[int64]int // outbox id -> messages of a split reply already sent
 }
 
 const (
@@ -93,7 +82,7 @@ const (
 )
 
 // New connects to the Web API (auth.test checks the token) and returns the adapter.
-func New(ctx context.Context, cfg Config, core Core, outbox bot.Outbox) (*Adapter, error) {
+func New(ctx context.Context, cfg Config, core platform.Core, outbox bot.Outbox) (*Adapter, error) {
 	if cfg.BotToken == "" {
 		return nil, errors.New("slack: empty bot token")
 	}
@@ -118,9 +107,6 @@ func New(ctx context.Context, cfg Config, core Core, outbox bot.Outbox) (*Adapte
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Notify == nil {
-		cfg.Notify = func(...string) {}
-	}
 	opts := []slackapi.Option{
 		slackapi.OptionAPIURL(cfg.APIURL),
 		slackapi.OptionHTTPClient(cfg.HTTPClient),
@@ -136,11 +122,10 @@ func New(ctx context.Context, cfg Config, core Core, outbox bot.Outbox) (*Adapte
 	}
 	a := &Adapter{
 		api: api, core: core, outbox: outbox, cfg: cfg, log: cfg.Logger,
-		botUser:  auth.UserID,
-		pace:     pace.New(cfg.Rate, cfg.ChatRate),
-		locales:  newCache(cacheSize),
-		dms:      newCache(cacheSize),
-		progress: map[int64]int{},
+		botUser: auth.UserID,
+		pace:    pace.New(cfg.Rate, cfg.ChatRate),
+		locales: newCache(cacheSize),
+		dms:     newCache(cacheSize),
 	}
 	a.log.Info("slack: connected", "team", auth.TeamID, "bot_user", auth.UserID)
 	return a, nil
@@ -151,15 +136,30 @@ func (a *Adapter) BotUserID() string { return a.botUser }
 
 // lock serialises the handling of one user's updates.
 func (a *Adapter) lock(user string) func() {
-	m := &a.locks[stripe(user, len(a.locks))]
-	m.Lock()
-	return m.Unlock
+	return a.locks.Lock(user)
 }
 
-func stripe(key string, n int) int {
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	return int(h.Sum32() % uint32(n))
+// Name is the platform's name.
+func (a *Adapter) Name() string { return Platform }
+
+// Mount adds the Events API routes when a signing secret is set; otherwise
+// updates come over Socket Mode (Run).
+func (a *Adapter) Mount(mux *http.ServeMux) string {
+	if a.cfg.AppToken != "" {
+		return "socket mode"
+	}
+	mux.Handle("POST /slack/events", a.EventsHandler())
+	mux.Handle("POST /slack/interactive", a.InteractiveHandler())
+	mux.Handle("POST /slack/commands", a.CommandsHandler())
+	return "events API at POST /slack/events, /slack/interactive, /slack/commands"
+}
+
+// Run runs Socket Mode until ctx is done; over HTTP it has nothing to do.
+func (a *Adapter) Run(ctx context.Context) error {
+	if a.cfg.AppToken == "" {
+		return nil
+	}
+	return a.RunSocketMode(ctx)
 }
 
 // langHint is the user's Slack locale ("zh-CN", "en-US"), asked once in a
@@ -249,4 +249,11 @@ type logOutput struct{ l *slog.Logger }
 func (o logOutput) Output(_ int, s string) error {
 	o.l.Debug("slack client", "msg", strings.TrimSpace(s))
 	return nil
+}
+
+// stripe maps a key to one of n shards.
+func stripe(key string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(n))
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/slack"
 	"github.com/onboardbot/onboardbot/adapters/slack/slacktest"
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/outbox"
 	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/data/sqlite"
 )
@@ -47,12 +48,11 @@ func start(t *testing.T, srv *slacktest.Server, db, mode string) *env {
 		t.Fatal(err)
 	}
 	catalog := datatest.Rules(t)
-	core := bot.New(store, catalog)
-	var disp *bot.Dispatcher
+	hub := outbox.NewHub()
+	core := bot.New(store, catalog, bot.WithNotifier(hub))
 	cfg := slack.Config{
 		BotToken: slacktest.BotToken, APIURL: srv.URL + "/", SigningSecret: slacktest.SigningSecret,
 		Rate: 1000, ChatRate: 1000, RetryAfter: retryAfter,
-		Notify: func(chats ...string) { disp.Notify(chats...) },
 	}
 	if mode == "socket" {
 		cfg.AppToken, cfg.SigningSecret = slacktest.AppToken, ""
@@ -61,7 +61,8 @@ func start(t *testing.T, srv *slacktest.Server, db, mode string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	disp = bot.NewDispatcher(store, slack.Platform, a, bot.WithPollInterval(20*time.Millisecond), bot.WithRetries(3, 10*time.Millisecond))
+	disp := outbox.NewDispatcher(store, slack.Platform, a, outbox.WithPollInterval(20*time.Millisecond), outbox.WithRetries(3, 10*time.Millisecond))
+	hub.Add(slack.Platform, disp)
 	e := &env{t: t, srv: srv, store: store, adapter: a, cancel: cancel}
 	e.wg.Add(1)
 	go func() { defer e.wg.Done(); _ = disp.Run(ctx) }()

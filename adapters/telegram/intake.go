@@ -218,7 +218,6 @@ func (a *Adapter) message(ctx context.Context, updateID string, m *models.Messag
 	if err != nil {
 		return err
 	}
-	a.cfg.Notify(bot.ChatsOf(replies)...)
 	if group && len(replies) > 0 {
 		a.groupNotice(ctx, m)
 	}
@@ -270,7 +269,6 @@ func (a *Adapter) callback(ctx context.Context, updateID string, q *models.Callb
 	if err != nil {
 		return err
 	}
-	a.cfg.Notify(bot.ChatsOf(replies)...)
 	// The acknowledgement and the edit are courtesies after the commit; a
 	// failure here loses nothing the seller needs.
 	notice := ""

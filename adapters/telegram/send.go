@@ -14,6 +14,7 @@ import (
 
 	"github.com/onboardbot/onboardbot/adapters/textcut"
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/outbox"
 )
 
 // maxText is Telegram's limit on one message, in UTF-16 code units.
@@ -22,20 +23,16 @@ const maxText = 4096
 // Send delivers one outbox message: split at line boundaries when longer
 // than Telegram allows, choices as an inline keyboard under the last part.
 // It waits for the overall and per-chat rate limits (announcements after
-// replies). A 429 is returned as *bot.RetryAfterError and a blocked bot as
-// bot.ErrUnreachable; the parts of a split reply already delivered are not
+// replies). A 429 is returned as *outbox.RetryAfterError and a blocked bot as
+// outbox.ErrUnreachable; the parts of a split reply already delivered are not
 // sent again on the retry. The ref is the last message's id.
 func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
 	chat, err := strconv.ParseInt(r.ChatID, 10, 64)
 	if err != nil {
-		return "", fmt.Errorf("%w: chat id %q is not a Telegram chat", bot.ErrUnreachable, r.ChatID)
+		return "", fmt.Errorf("%w: chat id %q is not a Telegram chat", outbox.ErrUnreachable, r.ChatID)
 	}
 	parts := Split(r.Text, maxText)
-	a.mu.Lock()
-	start := a.progress[r.ID]
-	a.mu.Unlock()
-	var ref string
-	for i := start; i < len(parts); i++ {
+	return a.parts.Send(r.ID, len(parts), func(i int) (string, error) {
 		if err := a.pace.Wait(ctx, r.ChatID, r.Kind == bot.KindAnnouncement); err != nil {
 			return "", err
 		}
@@ -45,17 +42,10 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
 		}
 		m, err := a.api.SendMessage(ctx, p)
 		if err != nil {
-			a.mu.Lock()
-			a.progress[r.ID] = i
-			a.mu.Unlock()
 			return "", mapError(err)
 		}
-		ref = strconv.Itoa(m.ID)
-	}
-	a.mu.Lock()
-	delete(a.progress, r.ID)
-	a.mu.Unlock()
-	return ref, nil
+		return strconv.Itoa(m.ID), nil
+	})
 }
 
 // Edit replaces the text of a message the bot sent (and drops its keyboard).
@@ -87,11 +77,11 @@ func mapError(err error) error {
 	var tooMany *tg.TooManyRequestsError
 	switch {
 	case errors.As(err, &tooMany):
-		return &bot.RetryAfterError{After: time.Duration(max(tooMany.RetryAfter, 1)) * time.Second, Err: err}
+		return &outbox.RetryAfterError{After: time.Duration(max(tooMany.RetryAfter, 1)) * time.Second, Err: err}
 	case errors.Is(err, tg.ErrorForbidden):
-		return fmt.Errorf("%w: %v", bot.ErrUnreachable, err)
+		return fmt.Errorf("%w: %v", outbox.ErrUnreachable, err)
 	case errors.Is(err, tg.ErrorBadRequest) && strings.Contains(strings.ToLower(err.Error()), "chat not found"):
-		return fmt.Errorf("%w: %v", bot.ErrUnreachable, err)
+		return fmt.Errorf("%w: %v", outbox.ErrUnreachable, err)
 	}
 	return err
 }

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	tg "github.com/go-telegram/bot"
@@ -20,6 +19,7 @@ import (
 
 	"github.com/onboardbot/onboardbot/adapters/apiclient"
 	"github.com/onboardbot/onboardbot/adapters/pace"
+	"github.com/onboardbot/onboardbot/adapters/platform"
 	"github.com/onboardbot/onboardbot/bot"
 )
 
@@ -28,13 +28,6 @@ const Platform = "telegram"
 
 // DefaultServerURL is Telegram's Bot API server.
 const DefaultServerURL = "https://api.telegram.org"
-
-// Core is what the adapter needs from the bot's core.
-type Core interface {
-	Handle(ctx context.Context, in bot.Inbound) ([]bot.Reply, error)
-	Skip(ctx context.Context, platform, updateID string) error
-	Commands() []bot.CommandInfo
-}
 
 // Config is the adapter's configuration.
 type Config struct {
@@ -53,29 +46,24 @@ type Config struct {
 	// timeouts fitting the poll timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
-	// Notify is called after an update was committed, so the dispatcher
-	// sends the replies at once.
-	Notify func(chats ...string)
 }
 
 // Adapter is one Telegram bot.
 type Adapter struct {
 	api      *tg.Bot
-	core     Core
+	core     platform.Core
 	outbox   bot.Outbox
 	cfg      Config
 	username string
 	log      *slog.Logger
 
 	pace  *pace.Pacer
-	locks [64]sync.Mutex // per-chat ordering, striped by chat id
-
-	mu       sync.Mutex
-	progress map[int64]int // outbox id -> parts of a split reply already sent
+	locks platform.Locks // one chat's updates in order
+	parts platform.Parts // split replies partly sent
 }
 
 // New connects to the Bot API (getMe checks the token) and returns the adapter.
-func New(ctx context.Context, cfg Config, core Core, outbox bot.Outbox) (*Adapter, error) {
+func New(ctx context.Context, cfg Config, core platform.Core, outbox bot.Outbox) (*Adapter, error) {
 	if cfg.Token == "" {
 		return nil, errors.New("telegram: empty bot token")
 	}
@@ -98,9 +86,6 @@ func New(ctx context.Context, cfg Config, core Core, outbox bot.Outbox) (*Adapte
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	if cfg.Notify == nil {
-		cfg.Notify = func(...string) {}
-	}
 	api, err := tg.New(cfg.Token,
 		tg.WithServerURL(cfg.ServerURL),
 		tg.WithHTTPClient(cfg.PollTimeout, cfg.HTTPClient),
@@ -116,8 +101,7 @@ func New(ctx context.Context, cfg Config, core Core, outbox bot.Outbox) (*Adapte
 	}
 	a := &Adapter{
 		api: api, core: core, outbox: outbox, cfg: cfg, username: me.Username, log: cfg.Logger,
-		pace:     pace.New(cfg.Rate, cfg.ChatRate),
-		progress: map[int64]int{},
+		pace: pace.New(cfg.Rate, cfg.ChatRate),
 	}
 	return a, nil
 }
@@ -144,10 +128,28 @@ func (a *Adapter) RegisterCommands(ctx context.Context) error {
 }
 
 // lock serialises the handling of one chat's updates.
-func (a *Adapter) lock(chat int64) func() {
-	m := &a.locks[uint64(chat)%uint64(len(a.locks))]
-	m.Lock()
-	return m.Unlock
+func (a *Adapter) lock(chat int64) func() { return a.locks.Lock(id(chat)) }
+
+// Name is the platform's name.
+func (a *Adapter) Name() string { return Platform }
+
+// Mount adds the webhook route when a webhook secret is set; otherwise
+// updates come by long polling (Run).
+func (a *Adapter) Mount(mux *http.ServeMux) string {
+	if a.cfg.WebhookSecret == "" {
+		return "long polling as @" + a.username
+	}
+	mux.Handle("POST /telegram/webhook", a.WebhookHandler())
+	return "webhook at POST /telegram/webhook as @" + a.username
+}
+
+// Run polls for updates until ctx is done; with a webhook it has nothing
+// to do.
+func (a *Adapter) Run(ctx context.Context) error {
+	if a.cfg.WebhookSecret != "" {
+		return nil
+	}
+	return a.Poll(ctx)
 }
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }

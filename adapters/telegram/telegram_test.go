@@ -18,6 +18,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/outbox"
 	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/data/sqlite"
 )
@@ -62,16 +63,16 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 		t.Fatal(err)
 	}
 	catalog := datatest.Rules(t)
-	core := bot.New(store, catalog, bot.WithAdmins(o.admins))
-	var disp *bot.Dispatcher
+	hub := outbox.NewHub()
+	core := bot.New(store, catalog, bot.WithAdmins(o.admins), bot.WithNotifier(hub))
 	a, err := telegram.New(ctx, telegram.Config{
 		Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: secret, Rate: o.rate, ChatRate: 1000, PollTimeout: 5 * time.Second,
-		Notify: func(chats ...string) { disp.Notify(chats...) },
 	}, core, store)
 	if err != nil {
 		t.Fatal(err)
 	}
-	disp = bot.NewDispatcher(store, telegram.Platform, a, bot.WithPollInterval(20*time.Millisecond), bot.WithRetries(3, 10*time.Millisecond))
+	disp := outbox.NewDispatcher(store, telegram.Platform, a, outbox.WithPollInterval(20*time.Millisecond), outbox.WithRetries(3, 10*time.Millisecond))
+	hub.Add(telegram.Platform, disp)
 	e := &env{t: t, srv: srv, store: store, adapter: a, core: core, cancel: cancel}
 	e.wg.Add(1)
 	go func() { defer e.wg.Done(); _ = disp.Run(ctx) }()
@@ -79,7 +80,7 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()
-			_ = core.RunProgress(ctx, map[string]bot.Editor{telegram.Platform: a}, 50*time.Millisecond, func() { disp.Notify() })
+			_ = core.RunProgress(ctx, map[string]bot.Editor{telegram.Platform: a}, 50*time.Millisecond)
 		}()
 	}
 	if mode == "poll" {

@@ -1,4 +1,9 @@
-package bot
+// Package outbox delivers what the core queued: one dispatcher per platform
+// sends that platform's outbox (a worker per chat, sellers' replies ahead of
+// announcements, a message marked sent only once the platform took it), and
+// a Hub routes the core's notifications to the dispatcher of the platform
+// they concern.
+package outbox
 
 import (
 	"context"
@@ -7,6 +12,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/onboardbot/onboardbot/bot"
 )
 
 // ErrUnreachable is returned by a Sender when the platform refuses to deliver
@@ -37,13 +44,7 @@ func (e *RetryAfterError) Unwrap() error { return e.Err }
 // reports a 429 as *RetryAfterError and a recipient who blocked the bot as
 // ErrUnreachable.
 type Sender interface {
-	Send(ctx context.Context, r Reply) (ref string, err error)
-}
-
-// Editor is implemented by senders that can change the text of a message
-// they sent (an admin's progress message), removing its buttons.
-type Editor interface {
-	Edit(ctx context.Context, chatID, ref, text string) error
+	Send(ctx context.Context, r bot.Reply) (ref string, err error)
 }
 
 // Dispatcher sends a platform's outbox: one worker per chat, so a chat's
@@ -54,11 +55,11 @@ type Editor interface {
 // accepted it, so a crash can repeat at most the messages in flight, never
 // lose one.
 type Dispatcher struct {
-	outbox   Outbox
+	outbox   bot.Outbox
 	platform string
 	sender   Sender
 	log      *slog.Logger
-	obs      Observer
+	obs      bot.Observer
 	now      func() time.Time
 
 	workers     int
@@ -97,7 +98,7 @@ func WithRetries(attempts int, backoff time.Duration) DispatcherOption {
 func WithDispatchLogger(l *slog.Logger) DispatcherOption { return func(d *Dispatcher) { d.log = l } }
 
 // NewDispatcher returns a dispatcher for one platform's outbox.
-func NewDispatcher(outbox Outbox, platform string, sender Sender, opts ...DispatcherOption) *Dispatcher {
+func NewDispatcher(outbox bot.Outbox, platform string, sender Sender, opts ...DispatcherOption) *Dispatcher {
 	d := &Dispatcher{
 		outbox: outbox, platform: platform, sender: sender,
 		log: slog.New(slog.DiscardHandler), obs: noObserver{}, now: time.Now,
@@ -126,15 +127,6 @@ func (d *Dispatcher) Notify(chats ...string) {
 	case d.wake <- struct{}{}:
 	default:
 	}
-}
-
-// ChatsOf lists the chats replies go to, for Notify.
-func ChatsOf(replies []Reply) []string {
-	out := make([]string, 0, len(replies))
-	for _, r := range replies {
-		out = append(out, r.ChatID)
-	}
-	return out
 }
 
 // lane is what a worker was started for.
@@ -209,7 +201,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 	// fill lists chats with messages of a kind into q; it reports whether
 	// the outbox may hold more than it listed.
-	fill := func(kind Kind, q *chatQueue) bool {
+	fill := func(kind bot.Kind, q *chatQueue) bool {
 		chats, err := d.outbox.DueChats(ctx, d.platform, kind, scanBatch)
 		if err != nil && ctx.Err() == nil {
 			d.log.Error("dispatch: list chats", "platform", d.platform, "kind", kind, "err", err)
@@ -223,7 +215,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 	// startFrom gives free workers of a lane to the chats waiting in q,
 	// listing more from the outbox when q runs dry and more may be there.
-	startFrom := func(l lane, workers int, kind Kind, q *chatQueue, scan *bool) {
+	startFrom := func(l lane, workers int, kind bot.Kind, q *chatQueue, scan *bool) {
 		for busy[l] < workers {
 			chat, ok := q.pop()
 			if !ok {
@@ -264,10 +256,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		}
 		if scanReplies && replies.len() > 0 {
 			// Chats already waiting go first; the scan adds those behind them.
-			scanReplies = fill(KindReply, &replies)
+			scanReplies = fill(bot.KindReply, &replies)
 		}
-		startFrom(replyLane, d.workers, KindReply, &replies, &scanReplies)
-		startFrom(announcementLane, d.annWorkers, KindAnnouncement, &announcements, &scanAnnouncements)
+		startFrom(replyLane, d.workers, bot.KindReply, &replies, &scanReplies)
+		startFrom(announcementLane, d.annWorkers, bot.KindAnnouncement, &announcements, &scanAnnouncements)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -309,7 +301,7 @@ func (d *Dispatcher) drain(ctx context.Context, chat string) {
 
 // deliver sends one message until it is accepted, set aside, or the
 // recipient is unreachable. It reports whether the chat can go on.
-func (d *Dispatcher) deliver(ctx context.Context, r Reply) bool {
+func (d *Dispatcher) deliver(ctx context.Context, r bot.Reply) bool {
 	backoff := d.backoff
 	for attempt := 1; ; attempt++ {
 		if ctx.Err() != nil {
@@ -375,3 +367,11 @@ func sleep(ctx context.Context, d time.Duration) bool {
 		return true
 	}
 }
+
+type noObserver struct{}
+
+func (noObserver) Handled(string, string, time.Duration) {}
+func (noObserver) Sent(string, bot.Kind, string)         {}
+
+// WithObserver sets the dispatcher's observer (metrics).
+func WithObserver(o bot.Observer) DispatcherOption { return func(d *Dispatcher) { d.obs = o } }

@@ -1,4 +1,4 @@
-package bot_test
+package outbox_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/outbox"
+	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/data/sqlite"
 )
 
@@ -46,10 +48,10 @@ func (s *slowSender) Send(ctx context.Context, r bot.Reply) (string, error) {
 // delivered once and in order, and the chats named by Notify wait in the
 // dispatcher rather than making it list the outbox again for each one.
 func TestDispatcherBacklogDeliversInOrderWithoutRescanning(t *testing.T) {
-	h := newHarness(t)
-	ob := &countingOutbox{Store: h.store}
+	store := datatest.Store(t)
+	ob := &countingOutbox{Store: store}
 	sender := &slowSender{sent: map[string][]string{}}
-	d := bot.NewDispatcher(ob, "test", sender, bot.WithWorkers(2, 1), bot.WithPollInterval(time.Hour))
+	d := outbox.NewDispatcher(ob, "test", sender, outbox.WithWorkers(2, 1), outbox.WithPollInterval(time.Hour))
 	ctx, cancel := context.WithCancel(context.Background())
 	stopped := make(chan struct{})
 	go func() { d.Run(ctx); close(stopped) }()
@@ -59,9 +61,9 @@ func TestDispatcherBacklogDeliversInOrderWithoutRescanning(t *testing.T) {
 	for round := range perChat {
 		for c := range chats {
 			chat := fmt.Sprintf("chat%d", c)
-			err := h.store.Update(ctx, func(tx bot.Tx) error {
+			err := store.Update(ctx, func(tx bot.Tx) error {
 				r := bot.Reply{Platform: "test", ChatID: chat, Kind: bot.KindReply, Text: fmt.Sprint(round)}
-				return tx.Enqueue(ctx, &r, today)
+				return tx.Enqueue(ctx, &r, time.Now())
 			})
 			if err != nil {
 				t.Fatal(err)
