@@ -87,6 +87,20 @@ func TestFlows(t *testing.T) {
 			inputs: []string{"pt-pma", "yes", "ready", "overseas-3pl", "beauty\uff0cfood"},
 			stage:  flows.StageChecklist,
 			items:  []string{"bpom-cosmetics", "bpom-food", "halal-food", "overseas-3pl"}, notItems: []string{"sni-toys", "own-warehouse"}},
+		{name: "shopee indonesia with a PT PMA selling cosmetics", market: "shopee-id",
+			inputs:   []string{"pt-pma", "yes", "ready", "overseas-3pl", "beauty"},
+			stage:    flows.StageChecklist,
+			items:    []string{"indonesian-entity", "company-documents", "pph22-withholding", "bpom-cosmetics", "halal-2026", "overseas-3pl"},
+			notItems: []string{"ktp-seller", "pph22-small-seller", "sni-toys", "own-warehouse"}},
+		{name: "shopee indonesia without an indonesian company", market: "shopee-id",
+			inputs: []string{"cn-company"}, stage: flows.StageIneligible, verdictQ: "entity", remedy: "PT PMA"},
+		{name: "lazada indonesia individual with a KTP selling toys and electronics", market: "lazada-id",
+			inputs:   []string{"ktp-individual", "yes", "own-warehouse", "toys, electronics"},
+			stage:    flows.StageChecklist,
+			items:    []string{"ktp-seller", "bank-account", "pph22-small-seller", "sni-toys", "sdppi-radio", "own-warehouse"},
+			notItems: []string{"indonesian-entity", "company-documents", "bpom-cosmetics", "halal-2026"}},
+		{name: "lazada indonesia without local stock", market: "lazada-id",
+			inputs: []string{"pt-pma", "no"}, stage: flows.StageIneligible, verdictQ: "local-stock", remedy: "Indonesia"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
