@@ -82,6 +82,17 @@ func TestMarketsCommand(t *testing.T) {
 			t.Errorf("markets output lacks %q:\n%s", want, out)
 		}
 	}
+	// The ten markets: the eight first written and the seed's Indonesian
+	// local shops on Shopee and Lazada.
+	ids := []string{"amazon-de", "amazon-us", "lazada-id", "lazada-th", "shopee-id", "shopee-my", "shopee-ph", "tiktok-id", "tiktok-uk", "tiktok-us"}
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != len(ids)+1 {
+		t.Errorf("markets lists %d lines, want a header and %d markets:\n%s", len(lines), len(ids), out)
+	}
+	for _, id := range ids {
+		if !strings.Contains(out, id+" ") {
+			t.Errorf("markets output lacks %s:\n%s", id, out)
+		}
+	}
 
 	dir := t.TempDir()
 	src, err := os.ReadFile("data/markets/tiktok-uk.yaml")
