@@ -693,7 +693,7 @@ func TestCrashRecovery(t *testing.T) {
 			if o.Stage != s.want {
 				t.Errorf("seller %d: stored stage %s, want %s", s.user, o.Stage, s.want)
 			}
-			hist, err := tx.History(context.Background(), seller.ID, crashMarket)
+			hist, err := store.History(context.Background(), seller.ID, crashMarket)
 			if err != nil {
 				t.Errorf("seller %d: history: %v", s.user, err)
 				continue

@@ -46,7 +46,7 @@ func seedSellers(tb testing.TB, db string, n int) {
 				return err
 			}
 			o := bot.Onboarding{SellerID: s.ID, Market: uk.ID, RulesVersion: uk.Version, Stage: flows.StageChecklist, State: state, StartedAt: now, UpdatedAt: now}
-			if err := tx.SaveOnboarding(ctx, o); err != nil {
+			if err := tx.SaveOnboarding(ctx, o, bot.Project(uk, o, now)); err != nil {
 				return err
 			}
 		}

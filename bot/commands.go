@@ -267,7 +267,7 @@ func (cv *conversation) onboard(args []string) error {
 }
 
 func (cv *conversation) status(args []string) error {
-	all, err := cv.tx.Onboardings(cv.ctx, cv.seller.ID)
+	all, err := cv.core.store.Onboardings(cv.ctx, cv.seller.ID)
 	if err != nil {
 		return fmt.Errorf("list onboardings: %w", err)
 	}
@@ -579,7 +579,7 @@ func (cv *conversation) historyCmd(args []string) error {
 	if m == nil {
 		return nil
 	}
-	hs, err := cv.tx.History(cv.ctx, cv.seller.ID, m.ID)
+	hs, err := cv.core.store.History(cv.ctx, cv.seller.ID, m.ID)
 	if err != nil {
 		return fmt.Errorf("load history: %w", err)
 	}

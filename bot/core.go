@@ -282,7 +282,7 @@ func (cv *conversation) onboarding(id string) (*flows.Market, *Onboarding, error
 func (cv *conversation) save(m *flows.Market, o *Onboarding) error {
 	o.Stage = flows.Current(m, o.State, cv.now).Stage
 	o.UpdatedAt = cv.now
-	if err := cv.tx.SaveOnboarding(cv.ctx, *o); err != nil {
+	if err := cv.tx.SaveOnboarding(cv.ctx, *o, Project(m, *o, cv.now)); err != nil {
 		return fmt.Errorf("save onboarding %s: %w", o.Market, err)
 	}
 	return nil

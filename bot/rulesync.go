@@ -118,6 +118,14 @@ func (c *Core) syncMarket(ctx context.Context, tx Tx, m *flows.Market) (RuleChan
 	old := map[string]*flows.Market{}
 	for _, s := range behind {
 		o := s.Onboarding
+		if o.RulesVersion == m.Version {
+			// On the current rules but without its projection (a database
+			// from before projections): write it, nothing changed for them.
+			if err := tx.SaveOnboarding(ctx, o, Project(m, o, now)); err != nil {
+				return ch, fmt.Errorf("save seller %d: %w", s.Seller.ID, err)
+			}
+			continue
+		}
 		prev, seen := old[o.RulesVersion]
 		if !seen {
 			prev, err = loadRuleSet(ctx, tx, m.ID, o.RulesVersion)
@@ -136,7 +144,7 @@ func (c *Core) syncMarket(ctx context.Context, tx Tx, m *flows.Market) (RuleChan
 		o.RulesVersion = m.Version
 		o.Stage = flows.Current(m, o.State, now).Stage
 		o.UpdatedAt = now
-		if err := tx.SaveOnboarding(ctx, o); err != nil {
+		if err := tx.SaveOnboarding(ctx, o, Project(m, o, now)); err != nil {
 			return ch, fmt.Errorf("save seller %d: %w", s.Seller.ID, err)
 		}
 		if diff.empty() {

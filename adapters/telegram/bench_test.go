@@ -127,7 +127,8 @@ func seedSellers(b *testing.B, e *env, first int64, n int) {
 				return err
 			}
 			o := bot.Onboarding{SellerID: s.ID, Market: "tiktok-uk", RulesVersion: "2025.08.1", Stage: flows.StageChecklist, State: state, StartedAt: now, UpdatedAt: now}
-			if err := tx.SaveOnboarding(context.Background(), o); err != nil {
+			p := bot.Projection{SellerID: s.ID, Market: o.Market, Stage: o.Stage, LastActivity: now}
+			if err := tx.SaveOnboarding(context.Background(), o, p); err != nil {
 				return err
 			}
 		}

@@ -55,7 +55,9 @@ func (t *storeTx) Subscribers(ctx context.Context, markets []string) ([]bot.Subs
 
 func (t *storeTx) Behind(ctx context.Context, market, version string) ([]bot.Subscriber, error) {
 	return t.subscribers(ctx, `SELECT `+subscriberColumns+` FROM onboardings o JOIN sellers s ON s.id = o.seller_id
-		WHERE o.market = ? AND o.rules_version <> ? ORDER BY s.id`, market, version)
+		WHERE o.market = ? AND (o.rules_version <> ? OR NOT EXISTS
+		  (SELECT 1 FROM progress p WHERE p.seller_id = o.seller_id AND p.market = o.market))
+		ORDER BY s.id`, market, version)
 }
 
 func (t *storeTx) SetMuted(ctx context.Context, sellerID int64, market string, muted bool) error {
@@ -68,15 +70,23 @@ func (t *storeTx) CreateAnnouncement(ctx context.Context, a *bot.Announcement) e
 	if a.AdminSeller != 0 {
 		admin = a.AdminSeller
 	}
-	return t.get(ctx, &a.ID,
+	err := t.get(ctx, &a.ID,
 		`INSERT INTO announcements (markets, category, stage, open_item, text_zh, text_en, created_by, admin_seller, recipients, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		strings.Join(a.Markets, ","), a.Category, string(a.Stage), a.OpenItem, a.Text.ZH, a.Text.EN, a.CreatedBy, admin, a.Recipients, a.CreatedAt.UTC())
+		 VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		a.Category, string(a.Stage), a.OpenItem, a.Text.ZH, a.Text.EN, a.CreatedBy, admin, a.Recipients, a.CreatedAt.UTC())
+	if err != nil {
+		return err
+	}
+	for i, m := range a.Markets {
+		if _, err := t.exec(ctx, `INSERT INTO announcement_markets (announcement_id, position, market) VALUES (?, ?, ?)`, a.ID, i, m); err != nil {
+			return fmt.Errorf("announcement market: %w", err)
+		}
+	}
+	return nil
 }
 
 type announcementRow struct {
 	ID          int64         `db:"id"`
-	Markets     string        `db:"markets"`
 	Category    string        `db:"category"`
 	Stage       string        `db:"stage"`
 	OpenItem    string        `db:"open_item"`
@@ -90,12 +100,12 @@ type announcementRow struct {
 }
 
 func (r announcementRow) announcement() bot.Announcement {
-	return bot.Announcement{ID: r.ID, Markets: strings.Split(r.Markets, ","), Category: r.Category, Stage: flows.Stage(r.Stage),
+	return bot.Announcement{ID: r.ID, Category: r.Category, Stage: flows.Stage(r.Stage),
 		OpenItem: r.OpenItem, Text: flows.Text{ZH: r.TextZH, EN: r.TextEN}, CreatedBy: r.CreatedBy, AdminSeller: r.AdminSeller.Int64,
 		Recipients: r.Recipients, CreatedAt: r.CreatedAt, FinishedAt: r.FinishedAt.Time}
 }
 
-const announcementColumns = `id, markets, category, stage, open_item, text_zh, text_en, created_by, admin_seller, recipients, created_at, finished_at`
+const announcementColumns = `id, category, stage, open_item, text_zh, text_en, created_by, admin_seller, recipients, created_at, finished_at`
 
 func (t *storeTx) announcements(ctx context.Context, query string, args ...any) ([]bot.Announcement, error) {
 	var rows []announcementRow
@@ -105,6 +115,10 @@ func (t *storeTx) announcements(ctx context.Context, query string, args ...any) 
 	out := make([]bot.Announcement, len(rows))
 	for i, r := range rows {
 		out[i] = r.announcement()
+		if err := t.sel(ctx, &out[i].Markets,
+			`SELECT market FROM announcement_markets WHERE announcement_id = ? ORDER BY position`, r.ID); err != nil {
+			return nil, fmt.Errorf("announcement %d markets: %w", r.ID, err)
+		}
 	}
 	return out, nil
 }

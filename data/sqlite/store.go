@@ -389,8 +389,17 @@ func (s *Store) Pending(ctx context.Context, platform, chatID string) ([]bot.Rep
 
 // Outgoing finds one queued message by id.
 func (s *Store) Outgoing(ctx context.Context, id int64) (bot.Reply, error) {
+	return outgoing(ctx, s.rget, id)
+}
+
+// Outgoing finds one queued message by id, inside the transaction.
+func (t *storeTx) Outgoing(ctx context.Context, id int64) (bot.Reply, error) {
+	return outgoing(ctx, t.get, id)
+}
+
+func outgoing(ctx context.Context, get selector, id int64) (bot.Reply, error) {
 	var r outboxRow
-	err := s.rget(ctx, &r,
+	err := get(ctx, &r,
 		`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Reply{}, bot.ErrNotFound
@@ -649,8 +658,20 @@ func (t *storeTx) Onboarding(ctx context.Context, sellerID int64, market string)
 }
 
 func (t *storeTx) Onboardings(ctx context.Context, sellerID int64) ([]bot.Onboarding, error) {
+	return onboardings(ctx, t.sel, sellerID)
+}
+
+// Onboardings lists a seller's onboardings from committed data (the read side).
+func (s *Store) Onboardings(ctx context.Context, sellerID int64) ([]bot.Onboarding, error) {
+	return onboardings(ctx, s.rsel, sellerID)
+}
+
+// selector runs a query into a slice: a transaction's or the read pool's.
+type selector func(ctx context.Context, dest any, query string, args ...any) error
+
+func onboardings(ctx context.Context, sel selector, sellerID int64) ([]bot.Onboarding, error) {
 	var rows []onboardingRow
-	err := t.sel(ctx, &rows,
+	err := sel(ctx, &rows,
 		`SELECT `+onboardingColumns+` FROM onboardings WHERE seller_id = ? ORDER BY started_at, market`, sellerID)
 	if err != nil {
 		return nil, err
@@ -666,7 +687,7 @@ func (t *storeTx) Onboardings(ctx context.Context, sellerID int64) ([]bot.Onboar
 	return out, nil
 }
 
-func (t *storeTx) SaveOnboarding(ctx context.Context, o bot.Onboarding) error {
+func (t *storeTx) SaveOnboarding(ctx context.Context, o bot.Onboarding, p bot.Projection) error {
 	state, err := json.Marshal(o.State)
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
@@ -676,7 +697,10 @@ func (t *storeTx) SaveOnboarding(ctx context.Context, o bot.Onboarding) error {
 		  rules_version = excluded.rules_version, stage = excluded.stage,
 		  state = excluded.state, updated_at = excluded.updated_at, muted = excluded.muted`,
 		o.SellerID, o.Market, o.RulesVersion, string(o.Stage), string(state), o.StartedAt.UTC(), o.UpdatedAt.UTC(), o.Muted)
-	return err
+	if err != nil {
+		return err
+	}
+	return t.saveProjection(ctx, p)
 }
 
 func (t *storeTx) AppendHistory(ctx context.Context, h bot.HistoryEntry) error {
@@ -685,7 +709,8 @@ func (t *storeTx) AppendHistory(ctx context.Context, h bot.HistoryEntry) error {
 	return err
 }
 
-func (t *storeTx) History(ctx context.Context, sellerID int64, market string) ([]bot.HistoryEntry, error) {
+// History lists a seller's history in a market from committed data (the read side).
+func (s *Store) History(ctx context.Context, sellerID int64, market string) ([]bot.HistoryEntry, error) {
 	var rows []struct {
 		SellerID int64     `db:"seller_id"`
 		Market   string    `db:"market"`
@@ -694,7 +719,7 @@ func (t *storeTx) History(ctx context.Context, sellerID int64, market string) ([
 		Value    string    `db:"value"`
 		At       time.Time `db:"at"`
 	}
-	err := t.sel(ctx, &rows,
+	err := s.rsel(ctx, &rows,
 		`SELECT seller_id, market, action, question, value, at FROM answer_history
 		 WHERE seller_id = ? AND market = ? ORDER BY id`, sellerID, market)
 	if err != nil {

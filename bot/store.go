@@ -1,0 +1,146 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by store lookups that find nothing.
+var ErrNotFound = errors.New("not found")
+
+// Store keeps sellers, their progress and the outbox. It is the contract a
+// store implements (data/sqlite; data/storetest is the suite every store
+// must pass): a write side (Update, whose transaction offers the concerns
+// below), the delivery side (Outbox), and a read side (Reader) for what
+// only looks.
+type Store interface {
+	// Update runs fn in one write transaction, committed when fn returns nil.
+	// fn may run more than once (its transaction is retried when another it
+	// shared a commit with failed): it must set what it captures, not add to it.
+	Update(ctx context.Context, fn func(Tx) error) error
+	Outbox
+	Reader
+}
+
+// Tx is what the core does inside one write transaction, by concern.
+type Tx interface {
+	Claims
+	Sellers
+	Onboardings
+	Queue
+	Announcements
+	RuleSets
+}
+
+// Claims records inbound deliveries, so a redelivery changes nothing.
+type Claims interface {
+	// Claim records an inbound delivery as handled. It reports false when
+	// the delivery was already handled.
+	Claim(ctx context.Context, platform, updateID string, at time.Time) (bool, error)
+}
+
+// Sellers keeps who talks to the bot.
+type Sellers interface {
+	// Seller finds a seller by platform identity; ErrNotFound if new.
+	Seller(ctx context.Context, platform, userID string) (Seller, error)
+	// CreateSeller adds a seller and sets its ID.
+	CreateSeller(ctx context.Context, s *Seller) error
+	SaveSeller(ctx context.Context, s Seller) error
+	// SellersByKey finds sellers by "platform:user id" keys (admins).
+	SellersByKey(ctx context.Context, keys []string) ([]Seller, error)
+}
+
+// Onboardings keeps sellers' progress per market, its queryable projection
+// and the append-only history of what they answered.
+type Onboardings interface {
+	// Onboarding finds a seller's progress in a market; ErrNotFound if not started.
+	Onboarding(ctx context.Context, sellerID int64, market string) (Onboarding, error)
+	// Onboardings lists every market a seller has started, oldest first,
+	// for a change to one of them.
+	Onboardings(ctx context.Context, sellerID int64) ([]Onboarding, error)
+	// SaveOnboarding stores progress together with its projection (the
+	// rows reports read), which must be Project of the same onboarding.
+	SaveOnboarding(ctx context.Context, o Onboarding, p Projection) error
+	AppendHistory(ctx context.Context, h HistoryEntry) error
+	// Subscribers lists the sellers onboarding any of the markets who have
+	// not muted it.
+	Subscribers(ctx context.Context, markets []string) ([]Subscriber, error)
+	// Behind lists every seller onboarding a market whose progress was
+	// checked against another rule version than version, or whose
+	// projection was never written (a database from before projections).
+	Behind(ctx context.Context, market, version string) ([]Subscriber, error)
+	SetMuted(ctx context.Context, sellerID int64, market string, muted bool) error
+}
+
+// Queue is the write side of the outbox.
+type Queue interface {
+	// Enqueue adds a message to the outbox and sets its ID. An announcement
+	// already queued to the seller is not queued again (ID stays 0).
+	Enqueue(ctx context.Context, r *Reply, at time.Time) error
+	// Outgoing finds a queued message by id, sent or not; ErrNotFound if none.
+	Outgoing(ctx context.Context, id int64) (Reply, error)
+}
+
+// Announcements keeps admins' announcements, their drafts and their delivery.
+type Announcements interface {
+	// CreateAnnouncement stores an announcement and sets its ID.
+	CreateAnnouncement(ctx context.Context, a *Announcement) error
+	Announcements(ctx context.Context, limit int) ([]Announcement, error)
+	// ActiveAnnouncements lists announcements still being delivered.
+	ActiveAnnouncements(ctx context.Context) ([]Announcement, error)
+	FinishAnnouncement(ctx context.Context, id int64, at time.Time) error
+	Stats(ctx context.Context, id int64) (DeliveryStats, error)
+	// StatusMessage finds an announcement's progress message; ErrNotFound if none.
+	StatusMessage(ctx context.Context, id int64) (Reply, error)
+	// Draft loads an admin's draft; ErrNotFound if none.
+	Draft(ctx context.Context, sellerID int64) (Draft, error)
+	SaveDraft(ctx context.Context, sellerID int64, d Draft, at time.Time) error
+	DeleteDraft(ctx context.Context, sellerID int64) error
+}
+
+// RuleSets keeps every market rule version the bot has run, so a seller's
+// checklist can be compared between the version they were checked against
+// and the current one.
+type RuleSets interface {
+	// RuleSet loads a stored market rule version as JSON; ErrNotFound if none.
+	RuleSet(ctx context.Context, market, version string) ([]byte, error)
+	SaveRuleSet(ctx context.Context, market, version string, rules []byte, at time.Time) error
+}
+
+// Reader is the read side: what /status, /history and reports read, from
+// committed data and outside the write path, so looking never holds up a
+// seller's answer.
+type Reader interface {
+	// Onboardings lists every market a seller has started, oldest first.
+	Onboardings(ctx context.Context, sellerID int64) ([]Onboarding, error)
+	// History lists a seller's history in a market, oldest first.
+	History(ctx context.Context, sellerID int64, market string) ([]HistoryEntry, error)
+	// Projections lists the projection of every onboarding of a market
+	// (every market when market is empty), by seller.
+	Projections(ctx context.Context, market string) ([]Projection, error)
+}
+
+// Outbox is the delivery side of the store: what is still to send, and
+// what became of it.
+type Outbox interface {
+	// DueChats lists chats on a platform with undelivered messages of a kind
+	// to reachable sellers, oldest first.
+	DueChats(ctx context.Context, platform string, kind Kind, limit int) ([]string, error)
+	// Pending lists a chat's undelivered messages: replies first, then
+	// announcements, each oldest first.
+	Pending(ctx context.Context, platform, chatID string) ([]Reply, error)
+	// Outgoing finds a queued message by id, sent or not; ErrNotFound if none.
+	Outgoing(ctx context.Context, id int64) (Reply, error)
+	// MarkSent records that messages were delivered.
+	MarkSent(ctx context.Context, ids []int64, at time.Time) error
+	// MarkSentRef records that one message was delivered as the platform's
+	// message ref.
+	MarkSentRef(ctx context.Context, id int64, ref string, at time.Time) error
+	// MarkFailed sets a message aside that cannot be delivered, with the reason.
+	MarkFailed(ctx context.Context, id int64, reason string, at time.Time) error
+	// MarkUnreachable records that the recipient of r cannot be reached on
+	// its platform (they blocked the bot): the seller is marked and their
+	// undelivered messages are set aside.
+	MarkUnreachable(ctx context.Context, r Reply, reason string, at time.Time) error
+}
