@@ -185,7 +185,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		fmt.Fprintln(w, "ok")
 	})
 
-	adapters, err := m.adapters(ctx, cfg, core, store, log)
+	adapters, err := m.adapters(ctx, cfg, core, log)
 	if err != nil {
 		return err
 	}
@@ -265,13 +265,13 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 }
 
 // adapters connects to every platform whose credentials are set.
-func (m *Main) adapters(ctx context.Context, cfg serveConfig, core *bot.Core, store *sqlite.Store, log *slog.Logger) ([]platform.Adapter, error) {
+func (m *Main) adapters(ctx context.Context, cfg serveConfig, core *bot.Core, log *slog.Logger) ([]platform.Adapter, error) {
 	var out []platform.Adapter
 	if cfg.tgToken != "" {
 		a, err := telegram.New(ctx, telegram.Config{
 			Token: cfg.tgToken, ServerURL: cfg.tgURL, WebhookSecret: cfg.tgSecret, Rate: cfg.tgRate,
 			Logger: log.With("platform", telegram.Platform),
-		}, core, store)
+		}, core)
 		if err != nil {
 			return nil, err
 		}
@@ -284,7 +284,7 @@ func (m *Main) adapters(ctx context.Context, cfg serveConfig, core *bot.Core, st
 		a, err := slack.New(ctx, slack.Config{
 			BotToken: cfg.slackToken, APIURL: cfg.slackURL, SigningSecret: cfg.slackSecret, AppToken: cfg.slackApp,
 			Rate: cfg.slackRate, Logger: log.With("platform", slack.Platform),
-		}, core, store)
+		}, core)
 		if err != nil {
 			return nil, err
 		}

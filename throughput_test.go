@@ -126,7 +126,7 @@ func telegramBot(b *testing.B) *loadBot {
 	hub := outbox.NewHub()
 	store, core := loadCore(b, hub)
 	ctx, cancel := context.WithCancel(context.Background())
-	a, err := telegram.New(ctx, telegram.Config{Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: "s", Rate: 1e6, ChatRate: 1e6}, core, store)
+	a, err := telegram.New(ctx, telegram.Config{Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: "s", Rate: 1e6, ChatRate: 1e6}, core)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -158,7 +158,7 @@ func slackBot(b *testing.B) *loadBot {
 	store, core := loadCore(b, hub)
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := slack.New(ctx, slack.Config{BotToken: slacktest.BotToken, APIURL: srv.URL + "/", SigningSecret: slacktest.SigningSecret,
-		Rate: 1e6, ChatRate: 1e6}, core, store)
+		Rate: 1e6, ChatRate: 1e6}, core)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,9 +18,6 @@ import (
 // it fits one message on every platform with its header.
 const MaxAnnouncementRunes = 3000
 
-// draftMarket marks the buttons of an admin's announcement draft.
-const draftMarket = "_announce"
-
 // Draft steps.
 const (
 	stepMarkets  = "markets"
@@ -257,7 +254,7 @@ func textProblem(t flows.Text) flows.Text {
 func (cv *conversation) draftPrompt(d Draft) {
 	lang := cv.lang()
 	choice := func(label, value string) {
-		cv.choices = append(cv.choices, Choice{Label: label, Ref: ChoiceRef{Market: draftMarket, Question: d.Step, Choice: value}})
+		cv.choices = append(cv.choices, Choice{Label: label, Ref: ChoiceRef{Kind: RefDraft, Question: d.Step, Choice: value}})
 	}
 	cv.choices = nil
 	var b strings.Builder

@@ -60,7 +60,7 @@ func TestAdminAnnouncesFromChat(t *testing.T) {
 	mustContain(t, r, "Which market", "tiktok-uk")
 	mustContain(t, h.send("boss", "mars"), "Unknown market: mars")
 	// The market by button.
-	r = h.deliver(bot.Inbound{Platform: "test", UserID: "boss", ChatID: "chat-boss", Choice: &bot.ChoiceRef{Market: "_announce", Question: "markets", Choice: "tiktok-uk"}})
+	r = h.deliver(bot.Inbound{Platform: "test", UserID: "boss", ChatID: "chat-boss", Choice: &bot.ChoiceRef{Kind: bot.RefDraft, Question: "markets", Choice: "tiktok-uk"}})
 	mustContain(t, r, "product category", "0)")
 	mustContain(t, h.send("boss", "9"), "category number")
 	mustContain(t, h.send("boss", "0"), "Narrow by progress")

@@ -23,6 +23,9 @@ type Inbound struct {
 	// LangHint is the platform's language for the user ("zh-hans", "en-GB"),
 	// used until the seller picks one with /lang.
 	LangHint string
+	// Button is set when the seller clicked a button; the core resolves it
+	// into Choice inside its transaction.
+	Button *Button
 	// Choice is set when the seller picked a choice by button rather than by
 	// typing; it names the question the button belonged to, so a click on an
 	// old question is not taken as an answer to the current one.
@@ -36,12 +39,23 @@ type Inbound struct {
 	Public bool
 }
 
-// ChoiceRef names one choice of one question of one market.
+// ChoiceRef names one choice of one question: of a market's onboarding, or
+// (Kind RefDraft) of a step of an admin's announcement draft.
 type ChoiceRef struct {
-	Market   string `json:"m"`
-	Question string `json:"q"`
-	Choice   string `json:"c"`
+	Kind     RefKind `json:"k,omitempty"`
+	Market   string  `json:"m,omitempty"`
+	Question string  `json:"q"`
+	Choice   string  `json:"c"`
 }
+
+// RefKind says what a choice answers.
+type RefKind string
+
+// Choice kinds: an onboarding question (the default) or a draft step.
+const (
+	RefAnswer RefKind = ""
+	RefDraft  RefKind = "draft"
+)
 
 // Choice is one choice offered with a reply, for buttons or a numbered list.
 type Choice struct {
@@ -84,6 +98,9 @@ type Reply struct {
 	StatusOf int64 `json:"-"`
 	// Ref is the platform's id of the message once sent (for edits).
 	Ref string `json:"-"`
+	// Clicked is set on the answer to a button click that was taken: what
+	// the click resolved to. It is not stored.
+	Clicked *Clicked `json:"-"`
 	// Undeliverable, when set at queueing, stores the message as already
 	// failed with this reason (a seller known to be unreachable), so it is
 	// counted but never sent.

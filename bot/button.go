@@ -14,11 +14,30 @@ import (
 // since it is resolved against the outbox.
 func ButtonID(replyID int64, index int) string { return fmt.Sprintf("c:%d:%d", replyID, index) }
 
+// Button is a click on one of the bot's buttons as an adapter hands it
+// over: the button's data, not yet resolved (the core resolves it inside
+// the transaction that handles the click), and where the click came from.
+type Button struct {
+	Data string
+	// InChat reports whether a message stored for chatID is one the
+	// clicker could see where they clicked (their own chat).
+	InChat func(chatID string) bool
+}
+
+// Clicked is what a click resolved to: the stored message and the chosen
+// label, so an adapter can mark the question answered.
+type Clicked struct {
+	Message Reply
+	Label   string
+}
+
 // ResolveButton finds the reply and the choice index a button stands for.
 // The reply must have been sent on platform to a chat inChat accepts;
 // anything else (malformed data, another chat's message) gives a nil reply
 // and no error. Errors are the store's.
-func ResolveButton(ctx context.Context, outbox Outbox, data, platform string, inChat func(chatID string) bool) (*Reply, int, error) {
+func ResolveButton(ctx context.Context, outbox interface {
+	Outgoing(ctx context.Context, id int64) (Reply, error)
+}, data, platform string, inChat func(chatID string) bool) (*Reply, int, error) {
 	parts := strings.Split(data, ":")
 	if len(parts) != 3 || parts[0] != "c" {
 		return nil, 0, nil

@@ -47,3 +47,24 @@ func TestButtonsResolveAgainstTheOutbox(t *testing.T) {
 		t.Error("button data over Telegram's 64 bytes")
 	}
 }
+
+// A click is resolved by the core, in the transaction that takes the
+// answer: a button of the seller's own question answers it and says what
+// was clicked; the same button clicked from another chat is refused.
+func TestCoreResolvesClicksInItsTransaction(t *testing.T) {
+	h := newHarness(t)
+	q := h.send("ann", "/onboard tiktok-uk")
+	other := h.deliver(bot.Inbound{Platform: "test", UserID: "ann", ChatID: "chat-ann",
+		Button: &bot.Button{Data: bot.ButtonID(q.ID, 0), InChat: func(c string) bool { return c == "elsewhere" }}})
+	if other.Notice == "" || other.Clicked != nil {
+		t.Errorf("a click on a message of another chat was taken: %+v", other)
+	}
+	r := h.deliver(bot.Inbound{Platform: "test", UserID: "ann", ChatID: "chat-ann",
+		Button: &bot.Button{Data: bot.ButtonID(q.ID, 0), InChat: func(c string) bool { return c == "chat-ann" }}})
+	if r.Notice != "" || r.Clicked == nil || r.Clicked.Message.ID != q.ID || r.Clicked.Label != q.Choices[0].Label {
+		t.Fatalf("click not taken: notice %q, clicked %+v", r.Notice, r.Clicked)
+	}
+	if _, o := h.state("ann", "tiktok-uk"); len(o.State.Answers) != 1 || o.State.Answers[0].Values[0] != "cn-company" {
+		t.Errorf("answers after the click: %+v", o.State.Answers)
+	}
+}

@@ -75,6 +75,7 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 	duplicate := false
 	err := c.store.Update(ctx, func(tx Tx) error {
 		out, duplicate = nil, false
+		var clicked *Clicked
 		if in.UpdateID != "" {
 			fresh, err := tx.Claim(ctx, in.Platform, in.UpdateID, now)
 			if err != nil {
@@ -84,6 +85,19 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 				duplicate = true
 				return nil
 			}
+		}
+		if in.Button != nil {
+			// Resolved here, in the transaction that takes the answer, so
+			// the message clicked is read where the answer is written.
+			r, i, err := ResolveButton(ctx, tx, in.Button.Data, in.Platform, in.Button.InChat)
+			if err != nil {
+				return fmt.Errorf("resolve button: %w", err)
+			}
+			ref := ChoiceRef{} // unknown data: answered as a button that is not current
+			if r != nil {
+				ref, clicked = r.Choices[i].Ref, &Clicked{Message: *r, Label: r.Choices[i].Label}
+			}
+			in.Choice = &ref
 		}
 		seller, stored, err := c.seller(ctx, tx, in, now)
 		if err != nil {
@@ -105,6 +119,9 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		}
 		if err := tx.Enqueue(ctx, &r, now); err != nil {
 			return fmt.Errorf("queue reply: %w", err)
+		}
+		if r.Notice == "" {
+			r.Clicked = clicked
 		}
 		out = []Reply{r}
 		return nil
@@ -209,7 +226,7 @@ func (cv *conversation) handle(in Inbound) error {
 		cv.sayf("我只能读文字消息和按钮。请用文字回答，或输入 /help 查看命令。", "I can only read text messages and buttons. Please answer in text, or type /help for the commands.")
 		return nil
 	}
-	if in.Choice != nil && in.Choice.Market == draftMarket {
+	if in.Choice != nil && in.Choice.Kind == RefDraft {
 		if ok, err := cv.draftInput(in.Choice.Choice); ok || err != nil {
 			return err
 		}

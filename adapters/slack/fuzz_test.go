@@ -89,7 +89,7 @@ func newFuzzEnv(f *testing.F) *fuzzEnv {
 	f.Cleanup(func() { store.Close() })
 	catalog := datatest.Rules(f)
 	a, err := slack.New(ctx, slack.Config{BotToken: slacktest.BotToken, APIURL: srv.URL + "/",
-		SigningSecret: slacktest.SigningSecret}, bot.New(store, catalog), store)
+		SigningSecret: slacktest.SigningSecret}, bot.New(store, catalog))
 	if err != nil {
 		f.Fatal(err)
 	}

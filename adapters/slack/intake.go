@@ -298,20 +298,17 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 		}
 		chat = dm
 	}
-	ref, label, stored, err := a.resolve(ctx, act.ActionID, channel)
-	if err != nil {
-		return err
-	}
-	if ref == nil {
-		ref = &bot.ChoiceRef{} // unknown data: the core answers that the button is not current
-	}
 	in := bot.Inbound{
 		Platform: Platform,
 		UserID:   user,
 		ChatID:   chat,
 		UpdateID: updateID,
 		LangHint: a.langHint(ctx, user),
-		Choice:   ref,
+		// Only the bot's own messages in the channel clicked in count.
+		Button: &bot.Button{Data: act.ActionID, InChat: func(c string) bool {
+			stored, _ := splitChat(c)
+			return stored == channel
+		}},
 	}
 	replies, err := a.core.Handle(ctx, in)
 	if err != nil {
@@ -326,9 +323,10 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 			_, err := a.api.PostEphemeralContext(ctx, channel, user, slackapi.MsgOptionText(escape(notice), false))
 			return err
 		})
-	case stored != nil && msgTS != "":
-		msgs := render(*stored)
-		m := single(msgs[len(msgs)-1].raw + "\n\n✅ " + label)
+	case replies[0].Clicked != nil && msgTS != "":
+		clicked := replies[0].Clicked
+		msgs := render(clicked.Message)
+		m := single(msgs[len(msgs)-1].raw + "\n\n✅ " + clicked.Label)
 		a.courtesy("chat.update", func(ctx context.Context) error {
 			_, _, _, err := a.api.UpdateMessageContext(ctx, channel, msgTS,
 				slackapi.MsgOptionText(m.text, false), slackapi.MsgOptionBlocks(m.blocks...))
@@ -348,20 +346,6 @@ func (a *Adapter) courtesy(what string, call func(ctx context.Context) error) {
 			a.log.Warn("slack: "+what, "err", err)
 		}
 	}()
-}
-
-// resolve finds the choice an action_id stands for, its label and the
-// stored message. It returns a nil choice for data that is malformed or
-// names a message that was not sent to this channel on Slack.
-func (a *Adapter) resolve(ctx context.Context, actionID, channel string) (*bot.ChoiceRef, string, *bot.Reply, error) {
-	r, i, err := bot.ResolveButton(ctx, a.outbox, actionID, Platform, func(c string) bool {
-		stored, _ := splitChat(c)
-		return stored == channel
-	})
-	if err != nil || r == nil {
-		return nil, "", nil, err
-	}
-	return &r.Choices[i].Ref, r.Choices[i].Label, r, nil
 }
 
 // slashAnswer is the immediate answer to a slash command.

@@ -22,7 +22,6 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/apiclient"
 	"github.com/onboardbot/onboardbot/adapters/pace"
 	"github.com/onboardbot/onboardbot/adapters/platform"
-	"github.com/onboardbot/onboardbot/bot"
 )
 
 // Platform is the name Slack sellers and messages are stored under.
@@ -57,11 +56,10 @@ type Config struct {
 
 // Adapter is one Slack app in one workspace.
 type Adapter struct {
-	api    *slackapi.Client
-	core   platform.Core
-	outbox bot.Outbox
-	cfg    Config
-	log    *slog.Logger
+	api  *slackapi.Client
+	core platform.Core
+	cfg  Config
+	log  *slog.Logger
 
 	botUser string // the bot's own user id, from auth.test
 
@@ -82,7 +80,7 @@ const (
 )
 
 // New connects to the Web API (auth.test checks the token) and returns the adapter.
-func New(ctx context.Context, cfg Config, core platform.Core, outbox bot.Outbox) (*Adapter, error) {
+func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) {
 	if cfg.BotToken == "" {
 		return nil, errors.New("slack: empty bot token")
 	}
@@ -121,7 +119,7 @@ func New(ctx context.Context, cfg Config, core platform.Core, outbox bot.Outbox)
 		return nil, fmt.Errorf("slack: auth.test (is SLACK_BOT_TOKEN right?): %w", err)
 	}
 	a := &Adapter{
-		api: api, core: core, outbox: outbox, cfg: cfg, log: cfg.Logger,
+		api: api, core: core, cfg: cfg, log: cfg.Logger,
 		botUser: auth.UserID,
 		pace:    pace.New(cfg.Rate, cfg.ChatRate),
 		locales: newCache(cacheSize),

@@ -57,7 +57,7 @@ func start(t *testing.T, srv *slacktest.Server, db, mode string) *env {
 	if mode == "socket" {
 		cfg.AppToken, cfg.SigningSecret = slacktest.AppToken, ""
 	}
-	a, err := slack.New(ctx, cfg, core, store)
+	a, err := slack.New(ctx, cfg, core)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -799,13 +799,12 @@ func TestLongRepliesAreSplitAndResumed(t *testing.T) {
 func TestNewChecksTheToken(t *testing.T) {
 	srv := slacktest.New()
 	defer srv.Close()
-	store := datatest.Store(t)
-	_, err := slack.New(context.Background(), slack.Config{BotToken: "xoxb-wrong-secret-token", APIURL: srv.URL}, nil, store)
+	_, err := slack.New(context.Background(), slack.Config{BotToken: "xoxb-wrong-secret-token", APIURL: srv.URL}, nil)
 	if err == nil || !strings.Contains(err.Error(), "invalid_auth") || strings.Contains(err.Error(), "wrong-secret") {
 		t.Errorf("New with a wrong token: %v", err)
 	}
 	// Without the trailing slash, the API URL still works.
-	a, err := slack.New(context.Background(), slack.Config{BotToken: slacktest.BotToken, APIURL: srv.URL}, nil, store)
+	a, err := slack.New(context.Background(), slack.Config{BotToken: slacktest.BotToken, APIURL: srv.URL}, nil)
 	if err != nil || a.BotUserID() != slacktest.BotUserID {
 		t.Errorf("New: %v", err)
 	}

@@ -80,7 +80,7 @@ func newFuzzEnv(f testing.TB) *fuzzEnv {
 	a, err := telegram.New(ctx, telegram.Config{
 		Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: secret, Rate: 1000, ChatRate: 1000, PollTimeout: 5 * time.Second,
 		Logger: slog.New(slog.NewTextHandler(&fz.errs, &slog.HandlerOptions{Level: slog.LevelError})),
-	}, core, store)
+	}, core)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -260,11 +260,8 @@ func (a *Adapter) callback(ctx context.Context, updateID string, q *models.Callb
 	// Buttons only come in private chats, whose id is the user's: the
 	// button must belong to a message in the clicker's own chat.
 	msg := q.Message.Message
-	ref, label := a.resolve(ctx, q, in.ChatID)
-	if ref == nil {
-		ref = &bot.ChoiceRef{} // unknown data: the core answers that the button is not current
-	}
-	in.Choice = ref
+	chat := in.ChatID
+	in.Button = &bot.Button{Data: q.Data, InChat: func(c string) bool { return c == chat }}
 	replies, err := a.core.Handle(ctx, in)
 	if err != nil {
 		return err
@@ -278,23 +275,13 @@ func (a *Adapter) callback(ctx context.Context, updateID string, q *models.Callb
 	if _, err := a.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: q.ID, Text: notice}); err != nil {
 		a.log.Warn("telegram: answerCallbackQuery", "err", err)
 	}
-	if len(replies) > 0 && notice == "" && msg != nil && label != "" {
-		edited := truncate(msg.Text+"\n\n✅ "+label, maxText)
+	if len(replies) > 0 && replies[0].Clicked != nil && msg != nil {
+		edited := truncate(msg.Text+"\n\n✅ "+replies[0].Clicked.Label, maxText)
 		if _, err := a.api.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: msg.Chat.ID, MessageID: msg.ID, Text: edited}); err != nil {
 			a.log.Warn("telegram: edit answered question", "err", err)
 		}
 	}
 	return nil
-}
-
-// resolve finds the choice a button stands for, and the button's label. It
-// returns nil for data that is malformed or names another chat's message.
-func (a *Adapter) resolve(ctx context.Context, q *models.CallbackQuery, chat string) (*bot.ChoiceRef, string) {
-	r, i, err := bot.ResolveButton(ctx, a.outbox, q.Data, Platform, func(c string) bool { return c == chat })
-	if err != nil || r == nil {
-		return nil, "" // a store error is answered like an unknown button: the seller can press again
-	}
-	return &r.Choices[i].Ref, r.Choices[i].Label
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

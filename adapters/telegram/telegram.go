@@ -20,7 +20,6 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/apiclient"
 	"github.com/onboardbot/onboardbot/adapters/pace"
 	"github.com/onboardbot/onboardbot/adapters/platform"
-	"github.com/onboardbot/onboardbot/bot"
 )
 
 // Platform is the name Telegram sellers and messages are stored under.
@@ -52,7 +51,6 @@ type Config struct {
 type Adapter struct {
 	api      *tg.Bot
 	core     platform.Core
-	outbox   bot.Outbox
 	cfg      Config
 	username string
 	log      *slog.Logger
@@ -63,7 +61,7 @@ type Adapter struct {
 }
 
 // New connects to the Bot API (getMe checks the token) and returns the adapter.
-func New(ctx context.Context, cfg Config, core platform.Core, outbox bot.Outbox) (*Adapter, error) {
+func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) {
 	if cfg.Token == "" {
 		return nil, errors.New("telegram: empty bot token")
 	}
@@ -100,7 +98,7 @@ func New(ctx context.Context, cfg Config, core platform.Core, outbox bot.Outbox)
 		return nil, fmt.Errorf("telegram: getMe (is TELEGRAM_BOT_TOKEN right?): %w", err)
 	}
 	a := &Adapter{
-		api: api, core: core, outbox: outbox, cfg: cfg, username: me.Username, log: cfg.Logger,
+		api: api, core: core, cfg: cfg, username: me.Username, log: cfg.Logger,
 		pace: pace.New(cfg.Rate, cfg.ChatRate),
 	}
 	return a, nil

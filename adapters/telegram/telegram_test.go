@@ -67,7 +67,7 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 	core := bot.New(store, catalog, bot.WithAdmins(o.admins), bot.WithNotifier(hub))
 	a, err := telegram.New(ctx, telegram.Config{
 		Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: secret, Rate: o.rate, ChatRate: 1000, PollTimeout: 5 * time.Second,
-	}, core, store)
+	}, core)
 	if err != nil {
 		t.Fatal(err)
 	}
