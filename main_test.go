@@ -77,7 +77,7 @@ func TestMarketsCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"tiktok-uk", "tiktok-id", "VERSION", "2025.08.1"} {
+	for _, want := range []string{"tiktok-uk", "tiktok-id", "VERSION", "2026.11.1"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("markets output lacks %q:\n%s", want, out)
 		}

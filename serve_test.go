@@ -274,7 +274,7 @@ func TestServeReloadsRulesOnHangup(t *testing.T) {
 	admin = srv.CountTo(900)
 
 	// A good file with a new version and a new toy item.
-	next := strings.Replace(string(src), `version: "2025.08.1"`, `version: "2026.12.1"`, 1)
+	next := strings.Replace(string(src), `version: "2026.11.1"`, `version: "2026.12.1"`, 1)
 	next = strings.Replace(next, "\n  - id: electronics-marking\n", `
   - id: toy-magnets
     group: certification

@@ -102,8 +102,8 @@ func TestUKCosmeticsSellerGetsResponsiblePersonAndSCPN(t *testing.T) {
 	if o.Stage != flows.StageChecklist || len(o.State.Answers) != 8 {
 		t.Errorf("saved stage %s with %d answers", o.Stage, len(o.State.Answers))
 	}
-	mustContain(t, h.send("ann", "status"), "TikTok Shop UK", "0 of 8 done")
-	mustContain(t, h.send("ann", "/done scpn REF-9 2027-06-30"), "Done", "REF-9", "1 of 8 done")
+	mustContain(t, h.send("ann", "status"), "TikTok Shop UK", "0 of 12 done")
+	mustContain(t, h.send("ann", "/done scpn REF-9 2027-06-30"), "Done", "REF-9", "1 of 12 done")
 	mustContain(t, h.send("ann", "history"), "entity → A company registered", "scpn: done no. REF-9")
 }
 
@@ -200,7 +200,7 @@ func TestBadInputGetsAClearAnswerAndChangesNothing(t *testing.T) {
 					t.Error("another seller's state changed")
 				}
 				// The next valid input works.
-				mustContain(t, h.send("dee", "0"), map[string]string{"zh": "受益所有人", "en": "beneficial owners"}[lang])
+				mustContain(t, h.send("dee", "0"), map[string]string{"zh": "最终受益人", "en": "beneficial owners"}[lang])
 			})
 		}
 	}

@@ -65,7 +65,7 @@ func ruleSeeds(tb testing.TB) [][]byte {
 		strings.ReplaceAll(uk, "\n", "\r\n"),
 		strings.ReplaceAll(uk, "\n", "\r"),
 		"\ufeff" + uk,
-		strings.Replace(uk, "version: \"2025.08.1\"", "version: &v \"2025.08.1\"\nplatform: *v", 1),
+		strings.Replace(uk, "version: \"2026.11.1\"", "version: &v \"2026.11.1\"\nplatform: *v", 1),
 		uk + "\n---\n" + uk,
 		strings.Replace(uk, "    max: 1000\n", "    max: -1\n", 1),
 		strings.Replace(uk, "    max: 1000\n", "    max: .nan\n", 1),
