@@ -106,3 +106,54 @@ func TestAmazonDEVATIDReplacesThe22fCertificate(t *testing.T) {
 		t.Errorf("the withdrawn §22f item is still on the checklist:\n%s", list.Text)
 	}
 }
+
+// A new rule version that only rewords an item in Chinese, or re-dates the
+// check of its source, does not reopen it; a change of what it says in
+// English does.
+func TestRewordingDoesNotReopenADoneItem(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	if _, err := h.core.SyncRules(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.onboardUK("ann", "en", "beauty")
+	mustContain(t, h.send("ann", "/done scpn REF-1"), "SCPN")
+	src, err := os.ReadFile("../data/markets/tiktok-uk.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := func(version string, edits ...string) []string {
+		t.Helper()
+		next := strings.Replace(string(src), `version: "2026.11.1"`, `version: "`+version+`"`, 1)
+		for i := 0; i < len(edits); i += 2 {
+			if !strings.Contains(next, edits[i]) {
+				t.Fatalf("the rule file no longer has %q", edits[i])
+			}
+			next = strings.Replace(next, edits[i], edits[i+1], 1)
+		}
+		catalog, err := markets.LoadRules(fstest.MapFS{"tiktok-uk.yaml": {Data: []byte(next)}}, "rules")
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := len(h.pending("ann"))
+		h.core.SetCatalog(catalog)
+		if _, err := h.core.SyncRules(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var told []string
+		for _, r := range h.pending("ann")[before:] {
+			told = append(told, r.Text)
+		}
+		return told
+	}
+	if told := release("2026.11.2", "zh: 完成 SCPN 化妆品通报", "zh: 做好 SCPN 化妆品通报", "checked: 2026-11-29\n\n", "checked: 2026-12-01\n\n"); len(told) != 0 {
+		t.Errorf("a rewording was announced: %q", told)
+	}
+	if _, o := h.state("ann", "tiktok-uk"); o.State.Items["scpn"].Status != flows.ItemDone {
+		t.Errorf("a rewording reopened scpn: %+v", o.State.Items["scpn"])
+	}
+	told := release("2026.12.1", "en: Notify each cosmetic on SCPN", "en: Notify each cosmetic and each shade on SCPN")
+	if len(told) != 1 || !strings.Contains(told[0], "scpn") || !strings.Contains(told[0], "open again") {
+		t.Errorf("a changed requirement was not announced: %q", told)
+	}
+}

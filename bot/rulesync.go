@@ -228,13 +228,26 @@ func diffForSeller(old, cur *flows.Market, s flows.State, now time.Time) sellerD
 	return d
 }
 
-// sameRule reports whether two versions of an item say the same thing:
+// sameRule reports whether two versions of an item require the same thing:
 // every field a rule file sets (compared as JSON, which leaves out what
-// the program derives, such as compiled patterns).
+// the program derives, such as compiled patterns), except what only
+// rewords or re-dates the check: the Chinese texts (the English says the
+// same in both languages' files) and the date a source was last checked.
+// A seller is not asked to redo an item because its wording improved.
 func sameRule(a, b *flows.Item) bool {
-	ja, err1 := json.Marshal(a)
-	jb, err2 := json.Marshal(b)
+	ja, err1 := json.Marshal(requirement(*a))
+	jb, err2 := json.Marshal(requirement(*b))
 	return err1 == nil && err2 == nil && string(ja) == string(jb)
+}
+
+func requirement(it flows.Item) flows.Item {
+	it.Title.ZH, it.Detail.ZH, it.Checked = "", "", ""
+	if it.Evidence != nil {
+		ev := *it.Evidence
+		ev.Expect.ZH = ""
+		it.Evidence = &ev
+	}
+	return it
 }
 
 // message tells a seller what a rule change means for them, with sources.
