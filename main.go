@@ -24,6 +24,7 @@ import (
 
 	"github.com/onboardbot/onboardbot/adapters/console"
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/admin"
 	"github.com/onboardbot/onboardbot/data/markets"
 	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
@@ -175,7 +176,8 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(logger), bot.WithAdmins(admins))
+	adm := admin.New(store, admins, admin.WithClock(m.Now), admin.WithLogger(logger))
+	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(logger), bot.WithAdmins(adm))
 	if _, err := core.SyncRules(ctx); err != nil {
 		return fmt.Errorf("bring sellers to the current rules: %w", err)
 	}
@@ -218,7 +220,7 @@ func (m *Main) announce(ctx context.Context, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("announce: unexpected argument %q (quote the text: --text \"...\")", fs.Arg(0))
 	}
-	t, problem := bot.ParseAnnouncementText(*text)
+	t, problem := admin.ParseAnnouncementText(*text)
 	if !problem.IsZero() {
 		return fmt.Errorf("announce: %s", problem.EN)
 	}
@@ -234,8 +236,7 @@ func (m *Main) announce(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	core := bot.New(store, catalog, bot.WithClock(m.Now))
-	res, err := core.Announce(ctx, bot.Announcement{Markets: markets, Category: *category, Stage: flows.Stage(*stage), OpenItem: *item, Text: t, CreatedBy: "shell"})
+	res, err := admin.New(store, nil, admin.WithClock(m.Now)).Announce(ctx, catalog, bot.Announcement{Markets: markets, Category: *category, Stage: flows.Stage(*stage), OpenItem: *item, Text: t, CreatedBy: "shell"})
 	if err != nil {
 		return fmt.Errorf("announce: %w", err)
 	}

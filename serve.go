@@ -21,6 +21,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/slack"
 	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/admin"
 	"github.com/onboardbot/onboardbot/bot/outbox"
 	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
@@ -172,7 +173,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	defer store.Close()
 	obs := metrics.New(store, log)
 	hub := outbox.NewHub()
-	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(log), bot.WithAdmins(cfg.admins),
+	adm := admin.New(store, cfg.admins, admin.WithClock(m.Now), admin.WithLogger(log), admin.WithNotifier(hub))
+	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(log), bot.WithAdmins(adm),
 		bot.WithObserver(obs), bot.WithNotifier(hub))
 	if _, err := core.SyncRules(ctx); err != nil {
 		return fmt.Errorf("serve: bring sellers to the current rules: %w", err)
@@ -213,7 +215,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		run(a.Name()+" intake", a.Run)
 	}
 	run("announcement progress", func(ctx context.Context) error {
-		return core.RunProgress(ctx, editors, 3*time.Second)
+		return adm.RunProgress(ctx, editors, 3*time.Second)
 	})
 	run("rule reload", func(ctx context.Context) error {
 		m.reloadOnHangup(ctx, core, log)

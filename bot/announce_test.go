@@ -45,7 +45,7 @@ func (h *harness) announcements(user string) []bot.Reply {
 }
 
 func TestAdminAnnouncesFromChat(t *testing.T) {
-	h := newHarness(t, bot.WithAdmins([]string{"test:boss"}))
+	h := newHarness(t, "test:boss")
 	h.onboardUK("ann", "en", "beauty")
 	h.onboardUK("bo", "zh", "toys")
 	h.send("cy", "/onboard tiktok-id")
@@ -95,14 +95,14 @@ func TestAdminAnnouncesFromChat(t *testing.T) {
 }
 
 func TestMuteAndFilters(t *testing.T) {
-	h := newHarness(t, bot.WithAdmins([]string{"test:boss"}))
+	h := newHarness(t, "test:boss")
 	h.onboardUK("ann", "en", "beauty")
 	h.onboardUK("bo", "en", "toys")
 	h.send("cy", "/onboard tiktok-uk") // still at eligibility
 	mustContain(t, h.send("bo", "/mute tiktok-uk"), "No more announcements")
 	mustContain(t, h.send("cy", "/mute tiktok-id"), "not started")
 
-	res, err := h.core.Announce(context.Background(), bot.Announcement{Markets: []string{"tiktok-uk"}, Text: flows.Text{EN: "hello"}, CreatedBy: "shell"})
+	res, err := h.announce(bot.Announcement{Markets: []string{"tiktok-uk"}, Text: flows.Text{EN: "hello"}, CreatedBy: "shell"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestMuteAndFilters(t *testing.T) {
 			before[u] = len(h.announcements(u))
 		}
 		tt.a.Markets, tt.a.Text, tt.a.CreatedBy = []string{"tiktok-uk"}, flows.Text{EN: fmt.Sprint("filter ", i)}, "shell"
-		if _, err := h.core.Announce(context.Background(), tt.a); err != nil {
+		if _, err := h.announce(tt.a); err != nil {
 			t.Fatal(err)
 		}
 		var got []string
@@ -138,7 +138,7 @@ func TestMuteAndFilters(t *testing.T) {
 			t.Errorf("filter %+v reached %v, want %v", tt.a, got, tt.want)
 		}
 	}
-	if _, err := h.core.Announce(context.Background(), bot.Announcement{Markets: []string{"tiktok-uk"}, Category: "cars", Text: flows.Text{EN: "x"}}); err == nil {
+	if _, err := h.announce(bot.Announcement{Markets: []string{"tiktok-uk"}, Category: "cars", Text: flows.Text{EN: "x"}}); err == nil {
 		t.Error("unknown category accepted")
 	}
 }
@@ -147,7 +147,7 @@ func TestMuteAndFilters(t *testing.T) {
 // with a new toy certificate and a changed cosmetics item, and checks who
 // hears about it.
 func TestRuleChangeReachesExactlyTheAffectedSellers(t *testing.T) {
-	h := newHarness(t, bot.WithAdmins([]string{"test:boss"}))
+	h := newHarness(t, "test:boss")
 	ctx := context.Background()
 	if _, err := h.core.SyncRules(ctx); err != nil { // the rules the sellers start on are recorded
 		t.Fatal(err)

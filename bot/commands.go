@@ -8,57 +8,51 @@ import (
 	"github.com/onboardbot/onboardbot/flows"
 )
 
-// command is one thing a seller can ask for, typed with or without the
-// leading slash.
-type command struct {
-	admin   bool // only for ONBOARD_ADMINS; refused and logged for anyone else
-	name    string
-	aliases []string // other names sellers type, Chinese among them
-	usage   string   // arguments, shown in /help
-	help    flows.Text
-	run     func(cv *conversation, args []string) error
+// Command is one thing a seller can ask for, typed with or without the
+// leading slash. bot/admin adds the admins' commands.
+type Command struct {
+	Admin   bool // only for admins; refused and logged for anyone else
+	Name    string
+	Aliases []string // other names sellers type, Chinese among them
+	Usage   string   // arguments, shown in /help
+	Help    flows.Text
+	Run     func(cv *Conversation, args []string) error
 }
 
-func commandTable() []command {
-	return []command{
-		{name: "start", aliases: []string{"开始"}, run: (*conversation).start,
-			help: flows.Text{ZH: "欢迎信息和你目前的进度", EN: "welcome, and where you are"}},
-		{name: "help", aliases: []string{"帮助", "?", "?"}, run: (*conversation).help,
-			help: flows.Text{ZH: "查看所有命令", EN: "list the commands"}},
-		{name: "markets", aliases: []string{"市场"}, run: (*conversation).markets,
-			help: flows.Text{ZH: "可以入驻的市场", EN: "the markets I can guide you into"}},
-		{name: "onboard", aliases: []string{"入驻"}, usage: "<market>", run: (*conversation).onboard,
-			help: flows.Text{ZH: "开始或继续一个市场的入驻", EN: "start or continue onboarding a market"}},
-		{name: "status", aliases: []string{"进度", "状态"}, run: (*conversation).status,
-			help: flows.Text{ZH: "你开始过的每个市场的进度", EN: "your progress in every market you started"}},
-		{name: "checklist", aliases: []string{"清单"}, usage: "[market]", run: (*conversation).checklistCmd,
-			help: flows.Text{ZH: "查看资质证书清单", EN: "show the certification checklist"}},
-		{name: "done", aliases: []string{"完成"}, usage: "<item> [number] [expiry YYYY-MM-DD]", run: markRunner(flows.ItemDone),
-			help: flows.Text{ZH: "把清单项标记为已完成，可附证书编号和有效期", EN: "mark a checklist item done, with an optional certificate number and expiry date"}},
-		{name: "na", aliases: []string{"不适用"}, usage: "<item>", run: markRunner(flows.ItemNA),
-			help: flows.Text{ZH: "把清单项标记为不适用", EN: "mark a checklist item not applicable"}},
-		{name: "todo", aliases: []string{"待办"}, usage: "<item>", run: markRunner(flows.ItemTodo),
-			help: flows.Text{ZH: "把清单项改回待办", EN: "reopen a checklist item"}},
-		{name: "why", aliases: []string{"为什么"}, usage: "<item>", run: (*conversation).why,
-			help: flows.Text{ZH: "查看某个清单项的规则、来源和生效日期", EN: "show a checklist item's rule, source and date"}},
-		{name: "back", aliases: []string{"返回", "上一步"}, run: (*conversation).back,
-			help: flows.Text{ZH: "返回上一题，修改回答", EN: "go back one question and change the answer"}},
-		{name: "restart", aliases: []string{"重新开始"}, usage: "<market>", run: (*conversation).restart,
-			help: flows.Text{ZH: "清空一个市场的回答，从头开始", EN: "clear a market's answers and start over"}},
-		{name: "history", aliases: []string{"记录"}, usage: "[market]", run: (*conversation).historyCmd,
-			help: flows.Text{ZH: "查看你的回答记录和时间", EN: "what you answered, and when"}},
-		{name: "lang", aliases: []string{"language", "语言"}, usage: "zh|en", run: (*conversation).setLang,
-			help: flows.Text{ZH: "切换语言（中文 zh / English en）", EN: "switch language (中文 zh / English en)"}},
-		{name: "mute", aliases: []string{"静音"}, usage: "<market>", run: muteRunner(true),
-			help: flows.Text{ZH: "不再接收某个市场的公告", EN: "stop a market's announcements"}},
-		{name: "unmute", aliases: []string{"取消静音"}, usage: "<market>", run: muteRunner(false),
-			help: flows.Text{ZH: "恢复接收某个市场的公告", EN: "get a market's announcements again"}},
-		{admin: true, name: "announce", aliases: []string{"公告"}, run: (*conversation).announce,
-			help: flows.Text{ZH: "（管理员）给卖家发公告", EN: "(admins) send an announcement to sellers"}},
-		{admin: true, name: "announcements", run: (*conversation).announcementsCmd,
-			help: flows.Text{ZH: "（管理员）最近的公告和发送情况", EN: "(admins) recent announcements and their delivery"}},
-		{admin: true, name: "cancel", aliases: []string{"取消"}, run: (*conversation).cancel,
-			help: flows.Text{ZH: "（管理员）取消正在写的公告", EN: "(admins) drop the announcement being written"}},
+func commandTable() []Command {
+	return []Command{
+		{Name: "start", Aliases: []string{"开始"}, Run: (*Conversation).start,
+			Help: flows.Text{ZH: "欢迎信息和你目前的进度", EN: "welcome, and where you are"}},
+		{Name: "help", Aliases: []string{"帮助", "?", "?"}, Run: (*Conversation).help,
+			Help: flows.Text{ZH: "查看所有命令", EN: "list the commands"}},
+		{Name: "markets", Aliases: []string{"市场"}, Run: (*Conversation).markets,
+			Help: flows.Text{ZH: "可以入驻的市场", EN: "the markets I can guide you into"}},
+		{Name: "onboard", Aliases: []string{"入驻"}, Usage: "<market>", Run: (*Conversation).onboard,
+			Help: flows.Text{ZH: "开始或继续一个市场的入驻", EN: "start or continue onboarding a market"}},
+		{Name: "status", Aliases: []string{"进度", "状态"}, Run: (*Conversation).status,
+			Help: flows.Text{ZH: "你开始过的每个市场的进度", EN: "your progress in every market you started"}},
+		{Name: "checklist", Aliases: []string{"清单"}, Usage: "[market]", Run: (*Conversation).checklistCmd,
+			Help: flows.Text{ZH: "查看资质证书清单", EN: "show the certification checklist"}},
+		{Name: "done", Aliases: []string{"完成"}, Usage: "<item> [number] [expiry YYYY-MM-DD]", Run: markRunner(flows.ItemDone),
+			Help: flows.Text{ZH: "把清单项标记为已完成，可附证书编号和有效期", EN: "mark a checklist item done, with an optional certificate number and expiry date"}},
+		{Name: "na", Aliases: []string{"不适用"}, Usage: "<item>", Run: markRunner(flows.ItemNA),
+			Help: flows.Text{ZH: "把清单项标记为不适用", EN: "mark a checklist item not applicable"}},
+		{Name: "todo", Aliases: []string{"待办"}, Usage: "<item>", Run: markRunner(flows.ItemTodo),
+			Help: flows.Text{ZH: "把清单项改回待办", EN: "reopen a checklist item"}},
+		{Name: "why", Aliases: []string{"为什么"}, Usage: "<item>", Run: (*Conversation).why,
+			Help: flows.Text{ZH: "查看某个清单项的规则、来源和生效日期", EN: "show a checklist item's rule, source and date"}},
+		{Name: "back", Aliases: []string{"返回", "上一步"}, Run: (*Conversation).back,
+			Help: flows.Text{ZH: "返回上一题，修改回答", EN: "go back one question and change the answer"}},
+		{Name: "restart", Aliases: []string{"重新开始"}, Usage: "<market>", Run: (*Conversation).restart,
+			Help: flows.Text{ZH: "清空一个市场的回答，从头开始", EN: "clear a market's answers and start over"}},
+		{Name: "history", Aliases: []string{"记录"}, Usage: "[market]", Run: (*Conversation).historyCmd,
+			Help: flows.Text{ZH: "查看你的回答记录和时间", EN: "what you answered, and when"}},
+		{Name: "lang", Aliases: []string{"language", "语言"}, Usage: "zh|en", Run: (*Conversation).setLang,
+			Help: flows.Text{ZH: "切换语言（中文 zh / English en）", EN: "switch language (中文 zh / English en)"}},
+		{Name: "mute", Aliases: []string{"静音"}, Usage: "<market>", Run: muteRunner(true),
+			Help: flows.Text{ZH: "不再接收某个市场的公告", EN: "stop a market's announcements"}},
+		{Name: "unmute", Aliases: []string{"取消静音"}, Usage: "<market>", Run: muteRunner(false),
+			Help: flows.Text{ZH: "恢复接收某个市场的公告", EN: "get a market's announcements again"}},
 	}
 }
 
@@ -75,14 +69,14 @@ type CommandInfo struct {
 func (c *Core) Commands() []CommandInfo {
 	out := make([]CommandInfo, len(c.commands))
 	for i, cmd := range c.commands {
-		out[i] = CommandInfo{Name: cmd.name, Aliases: cmd.aliases, Usage: cmd.usage, Help: cmd.help, Admin: cmd.admin}
+		out[i] = CommandInfo{Name: cmd.Name, Aliases: cmd.Aliases, Usage: cmd.Usage, Help: cmd.Help, Admin: cmd.Admin}
 	}
 	return out
 }
 
 // parseCommand recognises "/status", "status", "/status@MyBot" and the
 // aliases. Plain text is a command only when its first word is one.
-func (c *Core) parseCommand(text string) (command, []string, bool) {
+func (c *Core) parseCommand(text string) (Command, []string, bool) {
 	fields := strings.Fields(text)
 	name := fields[0]
 	slash := strings.HasPrefix(name, "/")
@@ -92,11 +86,11 @@ func (c *Core) parseCommand(text string) (command, []string, bool) {
 	}
 	name = strings.ToLower(name)
 	for _, cmd := range c.commands {
-		if name == cmd.name || containsFold(cmd.aliases, name) {
+		if name == cmd.Name || containsFold(cmd.Aliases, name) {
 			return cmd, fields[1:], true
 		}
 	}
-	return command{}, nil, false
+	return Command{}, nil, false
 }
 
 func containsFold(list []string, s string) bool {
@@ -108,7 +102,7 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
-func (cv *conversation) start(args []string) error {
+func (cv *Conversation) start(args []string) error {
 	m, o, err := cv.currentMarket()
 	if err != nil {
 		return err
@@ -125,32 +119,32 @@ func (cv *conversation) start(args []string) error {
 	return nil
 }
 
-func (cv *conversation) help(args []string) error {
+func (cv *Conversation) help(args []string) error {
 	var b strings.Builder
 	b.WriteString(flows.Text{ZH: "命令（斜杠可以省略）:", EN: "Commands (the slash is optional):"}.In(cv.lang()))
 	for _, cmd := range cv.core.commands {
-		if cmd.admin && !cv.core.isAdmin(cv.seller) {
+		if cmd.Admin && !cv.core.isAdmin(cv.seller) {
 			continue
 		}
-		fmt.Fprintf(&b, "\n/%s", cmd.name)
-		if cmd.usage != "" {
-			b.WriteString(" " + cmd.usage)
+		fmt.Fprintf(&b, "\n/%s", cmd.Name)
+		if cmd.Usage != "" {
+			b.WriteString(" " + cmd.Usage)
 		}
-		b.WriteString(" · " + cmd.help.In(cv.lang()))
+		b.WriteString(" · " + cmd.Help.In(cv.lang()))
 	}
 	cv.parts = append(cv.parts, b.String())
 	cv.sayf("正在答题时，直接回复选项编号或文字即可。", "While a question is open, just reply with the option's number or your answer.")
 	return nil
 }
 
-func (cv *conversation) markets(args []string) error {
+func (cv *Conversation) markets(args []string) error {
 	cv.marketList()
 	return nil
 }
 
 // marketList shows the markets grouped by platform, then which platforms
 // each region has, and how to start.
-func (cv *conversation) marketList() {
+func (cv *Conversation) marketList() {
 	cv.parts = append(cv.parts, cv.core.views(cv.catalog).marketList.In(cv.lang()))
 	first := cv.catalog.Markets()[0].ID
 	cv.sayf("输入 /onboard <市场编号> 开始，例如 /onboard %s", "Type /onboard <market id> to start, for example /onboard %s", first)
@@ -207,7 +201,7 @@ func renderMarketList(catalog *flows.Catalog, lang flows.Lang) string {
 // namedOnboarding resolves a market argument (see marketArg) and loads the
 // seller's onboarding there (nil if not started). The market is nil when
 // the seller was told what is wrong with the argument.
-func (cv *conversation) namedOnboarding(args []string, usage string) (*flows.Market, *Onboarding, error) {
+func (cv *Conversation) namedOnboarding(args []string, usage string) (*flows.Market, *Onboarding, error) {
 	m := cv.marketArg(args, usage)
 	if m == nil {
 		return nil, nil, nil
@@ -218,7 +212,7 @@ func (cv *conversation) namedOnboarding(args []string, usage string) (*flows.Mar
 
 // marketArg resolves a market id argument, defaulting to the current market.
 // It tells the seller what went wrong and returns nil when it cannot.
-func (cv *conversation) marketArg(args []string, usage string) *flows.Market {
+func (cv *Conversation) marketArg(args []string, usage string) *flows.Market {
 	id := cv.seller.Market
 	if len(args) > 0 {
 		id = strings.ToLower(args[0])
@@ -237,7 +231,7 @@ func (cv *conversation) marketArg(args []string, usage string) *flows.Market {
 	return m
 }
 
-func (cv *conversation) onboard(args []string) error {
+func (cv *Conversation) onboard(args []string) error {
 	if len(args) == 0 {
 		cv.sayf("要入驻哪个市场？", "Which market do you want to enter?")
 		cv.marketList()
@@ -266,7 +260,7 @@ func (cv *conversation) onboard(args []string) error {
 	return nil
 }
 
-func (cv *conversation) status(args []string) error {
+func (cv *Conversation) status(args []string) error {
 	all, err := cv.core.store.Onboardings(cv.ctx, cv.seller.ID)
 	if err != nil {
 		return fmt.Errorf("list onboardings: %w", err)
@@ -321,7 +315,7 @@ func counts(entries []flows.Entry) (done, na, total int) {
 	return done, na, len(entries)
 }
 
-func (cv *conversation) checklistCmd(args []string) error {
+func (cv *Conversation) checklistCmd(args []string) error {
 	m, o, err := cv.namedOnboarding(args, "/checklist tiktok-uk")
 	if m == nil || err != nil {
 		return err
@@ -341,7 +335,7 @@ func (cv *conversation) checklistCmd(args []string) error {
 }
 
 // checklist shows the seller's checklist for a market, grouped.
-func (cv *conversation) checklist(m *flows.Market, o *Onboarding) {
+func (cv *Conversation) checklist(m *flows.Market, o *Onboarding) {
 	lang := cv.lang()
 	entries := flows.Checklist(m, o.State, cv.now)
 	done, na, total := counts(entries)
@@ -410,7 +404,7 @@ func evidence(s flows.ItemState, lang flows.Lang) string {
 
 // findItem resolves an item id ("scpn" or "tiktok-uk:scpn") in the current
 // market first, then in the other markets the seller has started.
-func (cv *conversation) findItem(id string) (*flows.Market, *Onboarding, string, error) {
+func (cv *Conversation) findItem(id string) (*flows.Market, *Onboarding, string, error) {
 	lower := strings.ToLower(id)
 	market, item, explicit := strings.Cut(lower, ":")
 	if !explicit {
@@ -449,8 +443,8 @@ func (cv *conversation) findItem(id string) (*flows.Market, *Onboarding, string,
 	return nil, nil, "", nil
 }
 
-func markRunner(status flows.ItemStatus) func(cv *conversation, args []string) error {
-	return func(cv *conversation, args []string) error {
+func markRunner(status flows.ItemStatus) func(cv *Conversation, args []string) error {
+	return func(cv *Conversation, args []string) error {
 		if len(args) == 0 {
 			cv.sayf("请写上清单项编号，例如 /done scpn。用 /checklist 查看编号。", "Please name a checklist item, for example /done scpn. /checklist shows the ids.")
 			return nil
@@ -500,7 +494,7 @@ func markRunner(status flows.ItemStatus) func(cv *conversation, args []string) e
 	}
 }
 
-func (cv *conversation) why(args []string) error {
+func (cv *Conversation) why(args []string) error {
 	if len(args) == 0 {
 		cv.sayf("请写上清单项编号，例如 /why scpn。", "Please name a checklist item, for example /why scpn.")
 		return nil
@@ -516,7 +510,7 @@ func (cv *conversation) why(args []string) error {
 	return nil
 }
 
-func (cv *conversation) back(args []string) error {
+func (cv *Conversation) back(args []string) error {
 	m, o, err := cv.currentMarket()
 	if err != nil {
 		return err
@@ -545,7 +539,7 @@ func (cv *conversation) back(args []string) error {
 	return nil
 }
 
-func (cv *conversation) restart(args []string) error {
+func (cv *Conversation) restart(args []string) error {
 	if len(args) == 0 {
 		example := "/restart tiktok-uk"
 		if cv.seller.Market != "" {
@@ -574,7 +568,7 @@ func (cv *conversation) restart(args []string) error {
 	return nil
 }
 
-func (cv *conversation) historyCmd(args []string) error {
+func (cv *Conversation) historyCmd(args []string) error {
 	m := cv.marketArg(args, "/history tiktok-uk")
 	if m == nil {
 		return nil
@@ -628,7 +622,7 @@ func answerLabel(m *flows.Market, question, value string, lang flows.Lang) strin
 	return strings.Join(labels, ", ")
 }
 
-func (cv *conversation) setLang(args []string) error {
+func (cv *Conversation) setLang(args []string) error {
 	if len(args) == 0 || (args[0] != "zh" && args[0] != "en" && args[0] != "中文" && !strings.EqualFold(args[0], "english")) {
 		cv.sayf("用法：/lang zh（中文）或 /lang en(English)", "Usage: /lang zh（中文）or /lang en (English)")
 		return nil
@@ -645,4 +639,27 @@ func (cv *conversation) setLang(args []string) error {
 		cv.ask(m, step)
 	}
 	return nil
+}
+
+// mute and unmute change a seller's subscription to a market's announcements.
+func muteRunner(muted bool) func(cv *Conversation, args []string) error {
+	return func(cv *Conversation, args []string) error {
+		m, o, err := cv.namedOnboarding(args, "/mute tiktok-uk")
+		if m == nil || err != nil {
+			return err
+		}
+		if o == nil {
+			cv.sayf("你还没有开始 %s 的入驻，所以也没有订阅它的公告。", "You have not started %s, so you get no announcements for it.", m.Name)
+			return nil
+		}
+		if err := cv.tx.SetMuted(cv.ctx, cv.seller.ID, m.ID, muted); err != nil {
+			return fmt.Errorf("set muted: %w", err)
+		}
+		if muted {
+			cv.sayf("🔕 不再接收 %s 的公告。清单规则变化仍会通知你。恢复：/unmute %s", "🔕 No more announcements for %s. Rule changes to your checklist still reach you. To undo: /unmute %s", m.Name, m.ID)
+		} else {
+			cv.sayf("🔔 会继续接收 %s 的公告。", "🔔 You will get announcements for %s again.", m.Name)
+		}
+		return nil
+	}
 }

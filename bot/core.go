@@ -26,8 +26,8 @@ type Core struct {
 	rendered atomic.Pointer[catalogViews]
 	now      func() time.Time
 	log      *slog.Logger
-	commands []command
-	admins   map[string]bool
+	commands []Command
+	admins   Admins
 	obs      Observer
 	notify   Notifier
 }
@@ -43,24 +43,17 @@ func WithLogger(l *slog.Logger) Option { return func(c *Core) { c.log = l } }
 
 // New returns a Core over a store and the market rules.
 func New(store Store, catalog *flows.Catalog, opts ...Option) *Core {
-	c := &Core{store: store, now: time.Now, log: slog.New(slog.DiscardHandler), admins: map[string]bool{}, obs: noObserver{}, notify: noNotifier{}}
+	c := &Core{store: store, now: time.Now, log: slog.New(slog.DiscardHandler), admins: noAdmins{}, obs: noObserver{}, notify: noNotifier{}}
 	c.catalog.Store(catalog)
 	for _, o := range opts {
 		o(c)
 	}
-	c.commands = commandTable()
+	c.commands = append(commandTable(), c.admins.Commands()...)
 	return c
 }
 
-// WithAdmins sets who may use admin commands: "telegram:<user id>" and
-// "slack:<user id>" keys.
-func WithAdmins(keys []string) Option {
-	return func(c *Core) {
-		for _, k := range keys {
-			c.admins[k] = true
-		}
-	}
-}
+// isAdmin says whether s may use admin commands.
+func (c *Core) isAdmin(s *Seller) bool { return c.admins.IsAdmin(*s) }
 
 // Catalog returns the market rules the core runs on.
 func (c *Core) Catalog() *flows.Catalog { return c.catalog.Load() }
@@ -72,9 +65,9 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 	began := time.Now()
 	now := c.now().UTC()
 	var out []Reply
-	duplicate := false
+	duplicate, broadcast := false, false
 	err := c.store.Update(ctx, func(tx Tx) error {
-		out, duplicate = nil, false
+		out, duplicate, broadcast = nil, false, false
 		var clicked *Clicked
 		if in.UpdateID != "" {
 			fresh, err := tx.Claim(ctx, in.Platform, in.UpdateID, now)
@@ -103,7 +96,7 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		if err != nil {
 			return err
 		}
-		cv := &conversation{core: c, catalog: c.catalog.Load(), ctx: ctx, tx: tx, seller: &seller, now: now}
+		cv := &Conversation{core: c, catalog: c.catalog.Load(), ctx: ctx, tx: tx, seller: &seller, now: now}
 		if err := cv.handle(in); err != nil {
 			return err
 		}
@@ -123,7 +116,7 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		if r.Notice == "" {
 			r.Clicked = clicked
 		}
-		out = []Reply{r}
+		out, broadcast = []Reply{r}, cv.notifyAll
 		return nil
 	})
 	outcome := "ok"
@@ -139,6 +132,9 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 	}
 	for _, r := range out {
 		c.notify.Notify(r.Platform, r.ChatID)
+	}
+	if broadcast {
+		c.notify.Notify("")
 	}
 	return out, nil
 }
@@ -187,8 +183,8 @@ func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (s,
 	return s, stored, nil
 }
 
-// conversation is the handling of one inbound message.
-type conversation struct {
+// Conversation is the handling of one inbound message.
+type Conversation struct {
 	core     *Core
 	catalog  *flows.Catalog // the rules for this whole message, even if they are reloaded meanwhile
 	ctx      context.Context
@@ -200,23 +196,26 @@ type conversation struct {
 	multi    bool
 	notice   flows.Text
 	statusOf int64 // the reply is the progress message of this announcement
+	// notifyAll means other messages were queued too (an announcement):
+	// every dispatcher looks at its outbox after the commit.
+	notifyAll bool
 }
 
-func (cv *conversation) lang() flows.Lang { return cv.seller.Lang }
+func (cv *Conversation) lang() flows.Lang { return cv.seller.Lang }
 
 // say adds a paragraph to the reply.
-func (cv *conversation) say(t flows.Text) { cv.parts = append(cv.parts, t.In(cv.lang())) }
+func (cv *Conversation) say(t flows.Text) { cv.parts = append(cv.parts, t.In(cv.lang())) }
 
 // sayf adds a formatted paragraph in the seller's language.
-func (cv *conversation) sayf(zh, en string, args ...any) {
+func (cv *Conversation) sayf(zh, en string, args ...any) {
 	cv.say(flows.Textf(flows.Text{ZH: zh, EN: en}, args...))
 }
 
-func (cv *conversation) reply() Reply {
+func (cv *Conversation) reply() Reply {
 	return Reply{Text: strings.Join(cv.parts, "\n\n"), Choices: cv.choices, Multi: cv.multi, Notice: cv.notice.In(cv.lang()), StatusOf: cv.statusOf}
 }
 
-func (cv *conversation) handle(in Inbound) error {
+func (cv *Conversation) handle(in Inbound) error {
 	if in.Public {
 		cv.sayf("👋 我是跨境开店助手，带你一步步完成新市场的入驻（资质、仓储物流、资质证书清单）。入驻信息只在私信里聊：请给我发私信，输入 start 开始。",
 			"👋 I walk cross-border sellers through entering a new market: eligibility, warehousing and logistics, and the certificates they need. Onboarding is private, so let's talk in a direct message: open a DM with me and type start.")
@@ -227,7 +226,7 @@ func (cv *conversation) handle(in Inbound) error {
 		return nil
 	}
 	if in.Choice != nil && in.Choice.Kind == RefDraft {
-		if ok, err := cv.draftInput(in.Choice.Choice); ok || err != nil {
+		if ok, err := cv.core.admins.Input(cv, in.Choice.Choice, true); ok || err != nil {
 			return err
 		}
 		cv.notice = flows.Text{ZH: "这个按钮已经无效。", EN: "That button is no longer valid."}
@@ -253,13 +252,14 @@ func (cv *conversation) handle(in Inbound) error {
 		return nil
 	}
 	if cmd, args, ok := cv.core.parseCommand(text); ok {
-		if cmd.admin && !cv.core.isAdmin(cv.seller) {
-			cv.refuse(cmd.name)
+		if cmd.Admin && !cv.core.isAdmin(cv.seller) {
+			cv.core.log.Warn("admin command refused", "command", cmd.Name, "platform", cv.seller.Platform, "user", cv.seller.UserID)
+			cv.sayf("这个命令只有管理员可以用。", "Only admins can use that command.")
 			return nil
 		}
-		return cmd.run(cv, args)
+		return cmd.Run(cv, args)
 	}
-	if ok, err := cv.draftInput(text); ok || err != nil {
+	if ok, err := cv.core.admins.Input(cv, text, false); ok || err != nil {
 		return err
 	}
 	if strings.HasPrefix(text, "/") {
@@ -271,7 +271,7 @@ func (cv *conversation) handle(in Inbound) error {
 
 // market returns the market the seller is onboarding now, telling them what
 // to do when there is none.
-func (cv *conversation) currentMarket() (*flows.Market, *Onboarding, error) {
+func (cv *Conversation) currentMarket() (*flows.Market, *Onboarding, error) {
 	if cv.seller.Market == "" {
 		return nil, nil, nil
 	}
@@ -280,7 +280,7 @@ func (cv *conversation) currentMarket() (*flows.Market, *Onboarding, error) {
 
 // onboarding loads the seller's progress in a market; nil when the market
 // is unknown or not started.
-func (cv *conversation) onboarding(id string) (*flows.Market, *Onboarding, error) {
+func (cv *Conversation) onboarding(id string) (*flows.Market, *Onboarding, error) {
 	m, ok := cv.catalog.Market(id)
 	if !ok {
 		return nil, nil, nil
@@ -296,7 +296,7 @@ func (cv *conversation) onboarding(id string) (*flows.Market, *Onboarding, error
 }
 
 // save stores an onboarding with its stage worked out from the rules.
-func (cv *conversation) save(m *flows.Market, o *Onboarding) error {
+func (cv *Conversation) save(m *flows.Market, o *Onboarding) error {
 	o.Stage = flows.Current(m, o.State, cv.now).Stage
 	o.UpdatedAt = cv.now
 	if err := cv.tx.SaveOnboarding(cv.ctx, *o, Project(m, *o, cv.now)); err != nil {
@@ -305,7 +305,7 @@ func (cv *conversation) save(m *flows.Market, o *Onboarding) error {
 	return nil
 }
 
-func (cv *conversation) history(market string, a Action, question, value string) error {
+func (cv *Conversation) history(market string, a Action, question, value string) error {
 	h := HistoryEntry{SellerID: cv.seller.ID, Market: market, Action: a, Question: question, Value: value, At: cv.now}
 	if err := cv.tx.AppendHistory(cv.ctx, h); err != nil {
 		return fmt.Errorf("append history: %w", err)
@@ -315,7 +315,7 @@ func (cv *conversation) history(market string, a Action, question, value string)
 
 // answer takes free text, or a button's choice, as the answer to the
 // current question of the current market.
-func (cv *conversation) answer(input string, ref *ChoiceRef) error {
+func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 	m, o, err := cv.currentMarket()
 	if err != nil {
 		return err
@@ -379,7 +379,7 @@ func answerValue(a flows.Answer) string {
 
 // present shows where the seller stands: the question to answer, the
 // verdict, or the checklist.
-func (cv *conversation) present(m *flows.Market, o *Onboarding, step flows.Step) {
+func (cv *Conversation) present(m *flows.Market, o *Onboarding, step flows.Step) {
 	switch {
 	case step.Question != nil:
 		cv.ask(m, step)
@@ -391,7 +391,7 @@ func (cv *conversation) present(m *flows.Market, o *Onboarding, step flows.Step)
 }
 
 // ask shows a question with its choices.
-func (cv *conversation) ask(m *flows.Market, step flows.Step) {
+func (cv *Conversation) ask(m *flows.Market, step flows.Step) {
 	q := step.Question
 	lang := cv.lang()
 	var b strings.Builder
@@ -423,7 +423,7 @@ func (cv *conversation) ask(m *flows.Market, step flows.Step) {
 }
 
 // verdict explains why the seller is not eligible and what would change that.
-func (cv *conversation) verdict(m *flows.Market, f *flows.Finding) {
+func (cv *Conversation) verdict(m *flows.Market, f *flows.Finding) {
 	cv.sayf("❌ 目前还不能入驻 %s。", "❌ You cannot open a shop on %s yet.", m.Name)
 	cv.sayf("原因：%s", "Why: %s", f.Reason)
 	cv.sayf("依据的规则：“%s” 你的回答：%s", "The rule: \"%s\" You answered: %s", f.Question.Text, f.Answer)
@@ -434,7 +434,7 @@ func (cv *conversation) verdict(m *flows.Market, f *flows.Finding) {
 
 // source says where a rule comes from and since when, with the flags a
 // seller must see: not in force yet, or unconfirmed.
-func (cv *conversation) source(s flows.Sourced) string { return sourceText(s, cv.lang(), cv.now) }
+func (cv *Conversation) source(s flows.Sourced) string { return sourceText(s, cv.lang(), cv.now) }
 
 func sourceText(s flows.Sourced, lang flows.Lang, now time.Time) string {
 	t := flows.Textf(flows.Text{ZH: "来源：%s（%s 起生效）", EN: "Source: %s (in force since %s)"}, s.Source, s.Effective)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/admin"
 	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
@@ -18,14 +19,23 @@ type harness struct {
 	t     *testing.T
 	store *sqlite.Store
 	core  *bot.Core
+	admin *admin.Admin
 }
 
-func newHarness(t *testing.T, opts ...bot.Option) *harness {
+// newHarness is the core on a fresh store, with the admins' side for the
+// admins given as "platform:user id" keys.
+func newHarness(t *testing.T, admins ...string) *harness {
 	t.Helper()
 	store := datatest.Store(t)
 	catalog := datatest.Rules(t)
-	opts = append([]bot.Option{bot.WithClock(func() time.Time { return today })}, opts...)
-	return &harness{t: t, store: store, core: bot.New(store, catalog, opts...)}
+	clock := func() time.Time { return today }
+	a := admin.New(store, admins, admin.WithClock(clock))
+	return &harness{t: t, store: store, admin: a, core: bot.New(store, catalog, bot.WithClock(clock), bot.WithAdmins(a))}
+}
+
+// announce queues an announcement as the shell does.
+func (h *harness) announce(a bot.Announcement) (admin.AnnounceResult, error) {
+	return h.admin.Announce(context.Background(), h.core.Catalog(), a)
 }
 
 // send delivers a message from user and returns the reply.

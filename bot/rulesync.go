@@ -71,10 +71,7 @@ func (c *Core) SyncRules(ctx context.Context) ([]RuleChange, error) {
 
 // tellAdmins queues a message to every admin the bot knows.
 func (c *Core) tellAdmins(ctx context.Context, text func(flows.Lang) string) error {
-	keys := make([]string, 0, len(c.admins))
-	for k := range c.admins {
-		keys = append(keys, k)
-	}
+	keys := c.admins.Keys()
 	err := c.store.Update(ctx, func(tx Tx) error {
 		admins, err := tx.SellersByKey(ctx, keys)
 		if err != nil {

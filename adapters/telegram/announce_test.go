@@ -137,7 +137,7 @@ func TestBroadcastStaysWithinTheRateLimit(t *testing.T) {
 
 	srv.Limit(25) // Telegram answers 429 beyond 25 messages a second
 	e = start(t, srv, db, "webhook", options{rate: 20})
-	if _, err := e.core.Announce(context.Background(), bot.Announcement{Markets: []string{"tiktok-uk"}, Text: flows.Text{EN: "hello"}, CreatedBy: "shell"}); err != nil {
+	if _, err := e.admin.Announce(context.Background(), e.core.Catalog(), bot.Announcement{Markets: []string{"tiktok-uk"}, Text: flows.Text{EN: "hello"}, CreatedBy: "shell"}); err != nil {
 		t.Fatal(err)
 	}
 	if !srv.Wait(timeout, func() bool {
@@ -169,7 +169,7 @@ func TestBroadcastResumesAfterStopWithNoSellerSkipped(t *testing.T) {
 	sellers(t, e, first, n)
 	e.stop()
 	e = start(t, srv, db, "webhook", options{rate: 100})
-	if _, err := e.core.Announce(context.Background(), bot.Announcement{Markets: []string{"tiktok-uk"}, Text: flows.Text{EN: "broadcast"}, CreatedBy: "shell"}); err != nil {
+	if _, err := e.admin.Announce(context.Background(), e.core.Catalog(), bot.Announcement{Markets: []string{"tiktok-uk"}, Text: flows.Text{EN: "broadcast"}, CreatedBy: "shell"}); err != nil {
 		t.Fatal(err)
 	}
 	delivered := func() (got, dup int) {

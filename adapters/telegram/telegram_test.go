@@ -18,6 +18,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/admin"
 	"github.com/onboardbot/onboardbot/bot/outbox"
 	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/data/sqlite"
@@ -36,6 +37,7 @@ type env struct {
 	store   *sqlite.Store
 	adapter *telegram.Adapter
 	core    *bot.Core
+	admin   *admin.Admin
 	webhook *httptest.Server // nil when polling
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
@@ -64,7 +66,8 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 	}
 	catalog := datatest.Rules(t)
 	hub := outbox.NewHub()
-	core := bot.New(store, catalog, bot.WithAdmins(o.admins), bot.WithNotifier(hub))
+	adm := admin.New(store, o.admins, admin.WithNotifier(hub))
+	core := bot.New(store, catalog, bot.WithAdmins(adm), bot.WithNotifier(hub))
 	a, err := telegram.New(ctx, telegram.Config{
 		Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: secret, Rate: o.rate, ChatRate: 1000, PollTimeout: 5 * time.Second,
 	}, core)
@@ -73,14 +76,14 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 	}
 	disp := outbox.NewDispatcher(store, telegram.Platform, a, outbox.WithPollInterval(20*time.Millisecond), outbox.WithRetries(3, 10*time.Millisecond))
 	hub.Add(telegram.Platform, disp)
-	e := &env{t: t, srv: srv, store: store, adapter: a, core: core, cancel: cancel}
+	e := &env{t: t, srv: srv, store: store, adapter: a, core: core, admin: adm, cancel: cancel}
 	e.wg.Add(1)
 	go func() { defer e.wg.Done(); _ = disp.Run(ctx) }()
 	if o.progress {
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()
-			_ = core.RunProgress(ctx, map[string]bot.Editor{telegram.Platform: a}, 50*time.Millisecond)
+			_ = adm.RunProgress(ctx, map[string]bot.Editor{telegram.Platform: a}, 50*time.Millisecond)
 		}()
 	}
 	if mode == "poll" {

@@ -1,9 +1,10 @@
-package bot
+package admin
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strconv"
@@ -11,8 +12,74 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/flows"
 )
+
+// Admin is the admins' side of the bot (it implements bot.Admins): who
+// the admins are, their commands, the announcement wizard, recipient
+// selection and delivery progress.
+type Admin struct {
+	store  bot.Store
+	keys   map[string]bool
+	list   []string
+	now    func() time.Time
+	log    *slog.Logger
+	notify bot.Notifier
+}
+
+// Option configures an Admin.
+type Option func(*Admin)
+
+// WithClock sets the clock, so tests control dates.
+func WithClock(now func() time.Time) Option { return func(a *Admin) { a.now = now } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(a *Admin) { a.log = l } }
+
+// WithNotifier sets who is told when announcements are queued outside a
+// chat (the shell) or progress summaries are.
+func WithNotifier(n bot.Notifier) Option { return func(a *Admin) { a.notify = n } }
+
+// New returns the admins' side over a store, for the admins given as
+// "platform:user id" keys (ONBOARD_ADMINS).
+func New(store bot.Store, keys []string, opts ...Option) *Admin {
+	a := &Admin{store: store, keys: map[string]bool{}, now: time.Now, log: slog.New(slog.DiscardHandler)}
+	for _, k := range keys {
+		if !a.keys[k] {
+			a.keys[k] = true
+			a.list = append(a.list, k)
+		}
+	}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
+}
+
+// IsAdmin is the one place admin rights are decided.
+func (a *Admin) IsAdmin(s bot.Seller) bool { return a.keys[s.Key()] }
+
+// Keys lists the admins as "platform:user id".
+func (a *Admin) Keys() []string { return a.list }
+
+// Commands are the admins' commands.
+func (a *Admin) Commands() []bot.Command {
+	return []bot.Command{
+		{Admin: true, Name: "announce", Aliases: []string{"公告"}, Run: announce,
+			Help: flows.Text{ZH: "（管理员）给卖家发公告", EN: "(admins) send an announcement to sellers"}},
+		{Admin: true, Name: "announcements", Run: announcementsCmd,
+			Help: flows.Text{ZH: "（管理员）最近的公告和发送情况", EN: "(admins) recent announcements and their delivery"}},
+		{Admin: true, Name: "cancel", Aliases: []string{"取消"}, Run: cancel,
+			Help: flows.Text{ZH: "（管理员）取消正在写的公告", EN: "(admins) drop the announcement being written"}},
+	}
+}
+
+// Input takes an admin's text, or a draft button's choice, as input to
+// their draft; it reports false when they have none.
+func (a *Admin) Input(cv *bot.Conversation, input string, draft bool) (bool, error) {
+	return a.draftInput(cv, input)
+}
 
 // MaxAnnouncementRunes bounds an announcement's text in each language, so
 // it fits one message on every platform with its header.
@@ -27,47 +94,38 @@ const (
 	stepConfirm  = "confirm"
 )
 
-// isAdmin is the one place admin rights are decided.
-func (c *Core) isAdmin(s *Seller) bool { return c.admins[s.Key()] }
-
-// refuse answers a non-admin who tried an admin command, and logs it.
-func (cv *conversation) refuse(cmd string) {
-	cv.core.log.Warn("admin command refused", "command", cmd, "platform", cv.seller.Platform, "user", cv.seller.UserID)
-	cv.sayf("这个命令只有管理员可以用。", "Only admins can use that command.")
-}
-
 // announce starts an announcement draft.
-func (cv *conversation) announce(args []string) error {
-	d := Draft{Step: stepMarkets}
-	if err := cv.tx.SaveDraft(cv.ctx, cv.seller.ID, d, cv.now); err != nil {
+func announce(cv *bot.Conversation, args []string) error {
+	d := bot.Draft{Step: stepMarkets}
+	if err := cv.Tx().SaveDraft(cv.Ctx(), cv.Seller().ID, d, cv.Now()); err != nil {
 		return fmt.Errorf("save draft: %w", err)
 	}
-	cv.sayf("开始写公告（随时可以 /cancel 取消）。", "New announcement (/cancel at any time).")
-	cv.draftPrompt(d)
+	cv.Sayf("开始写公告（随时可以 /cancel 取消）。", "New announcement (/cancel at any time).")
+	draftPrompt(cv, d)
 	return nil
 }
 
 // cancel drops the admin's draft.
-func (cv *conversation) cancel(args []string) error {
-	if _, err := cv.tx.Draft(cv.ctx, cv.seller.ID); errors.Is(err, ErrNotFound) {
-		cv.sayf("没有需要取消的内容。", "There is nothing to cancel.")
+func cancel(cv *bot.Conversation, args []string) error {
+	if _, err := cv.Tx().Draft(cv.Ctx(), cv.Seller().ID); errors.Is(err, bot.ErrNotFound) {
+		cv.Sayf("没有需要取消的内容。", "There is nothing to cancel.")
 		return nil
 	}
-	if err := cv.tx.DeleteDraft(cv.ctx, cv.seller.ID); err != nil {
+	if err := cv.Tx().DeleteDraft(cv.Ctx(), cv.Seller().ID); err != nil {
 		return fmt.Errorf("delete draft: %w", err)
 	}
-	cv.sayf("公告草稿已取消，没有发送任何内容。", "Announcement draft cancelled; nothing was sent.")
+	cv.Sayf("公告草稿已取消，没有发送任何内容。", "Announcement draft cancelled; nothing was sent.")
 	return nil
 }
 
 // draftInput takes the admin's text (or button) as input to their draft. It
 // reports false when the admin has no draft.
-func (cv *conversation) draftInput(input string) (bool, error) {
-	if !cv.core.isAdmin(cv.seller) {
+func (adm *Admin) draftInput(cv *bot.Conversation, input string) (bool, error) {
+	if !adm.IsAdmin(cv.Seller()) {
 		return false, nil
 	}
-	d, err := cv.tx.Draft(cv.ctx, cv.seller.ID)
-	if errors.Is(err, ErrNotFound) {
+	d, err := cv.Tx().Draft(cv.Ctx(), cv.Seller().ID)
+	if errors.Is(err, bot.ErrNotFound) {
 		return false, nil
 	}
 	if err != nil {
@@ -78,15 +136,15 @@ func (cv *conversation) draftInput(input string) (bool, error) {
 	lower := strings.ToLower(input)
 	switch d.Step {
 	case stepMarkets:
-		ids, bad := cv.pickMarkets(input)
+		ids, bad := pickMarkets(cv, input)
 		if bad != "" || len(ids) == 0 {
-			cv.sayf("不认识的市场：%s", "Unknown market: %s", bad)
-			cv.draftPrompt(d)
+			cv.Sayf("不认识的市场：%s", "Unknown market: %s", bad)
+			draftPrompt(cv, d)
 			return true, nil
 		}
 		a.Markets, d.Step = ids, stepCategory
 	case stepCategory:
-		cats := cv.draftCategories(a.Markets)
+		cats := draftCategories(cv, a.Markets)
 		switch {
 		case lower == "all" || lower == "0" || input == "全部":
 			a.Category = ""
@@ -95,8 +153,8 @@ func (cv *conversation) draftInput(input string) (bool, error) {
 		default:
 			n, err := strconv.Atoi(input)
 			if err != nil || n < 1 || n > len(cats) {
-				cv.sayf("请回复类目编号，或 0 表示全部类目。", "Reply with a category number, or 0 for every category.")
-				cv.draftPrompt(d)
+				cv.Sayf("请回复类目编号，或 0 表示全部类目。", "Reply with a category number, or 0 for every category.")
+				draftPrompt(cv, d)
 				return true, nil
 			}
 			a.Category = cats[n-1]
@@ -106,17 +164,17 @@ func (cv *conversation) draftInput(input string) (bool, error) {
 		stages := filterStages()
 		if item, ok := strings.CutPrefix(lower, "item "); ok {
 			item = strings.TrimSpace(item)
-			if !cv.itemInMarkets(a.Markets, item) {
-				cv.sayf("所选市场里没有清单项“%s”。", "The chosen markets have no checklist item %q.", item)
-				cv.draftPrompt(d)
+			if !itemInMarkets(cv, a.Markets, item) {
+				cv.Sayf("所选市场里没有清单项“%s”。", "The chosen markets have no checklist item %q.", item)
+				draftPrompt(cv, d)
 				return true, nil
 			}
 			a.OpenItem, a.Stage = item, ""
 		} else {
 			n, err := strconv.Atoi(input)
 			if err != nil || n < 1 || n > len(stages)+1 {
-				cv.sayf("请回复编号，或 item <清单项编号>。", "Reply with a number, or item <checklist item id>.")
-				cv.draftPrompt(d)
+				cv.Sayf("请回复编号，或 item <清单项编号>。", "Reply with a number, or item <checklist item id>.")
+				draftPrompt(cv, d)
 				return true, nil
 			}
 			a.Stage, a.OpenItem = "", ""
@@ -128,30 +186,30 @@ func (cv *conversation) draftInput(input string) (bool, error) {
 	case stepText:
 		t, problem := ParseAnnouncementText(input)
 		if !problem.IsZero() {
-			cv.say(problem)
-			cv.draftPrompt(d)
+			cv.Say(problem)
+			draftPrompt(cv, d)
 			return true, nil
 		}
 		a.Text, d.Step = t, stepConfirm
 	case stepConfirm:
 		switch lower {
 		case "confirm", "yes", "确认", "发送":
-			return true, cv.confirm(d)
+			return true, confirm(cv, d)
 		case "cancel", "no", "取消":
-			return true, cv.cancel(nil)
+			return true, cancel(cv, nil)
 		}
-		cv.sayf("请回复 confirm 发送，或 cancel 取消。", "Reply confirm to send, or cancel to drop it.")
+		cv.Sayf("请回复 confirm 发送，或 cancel 取消。", "Reply confirm to send, or cancel to drop it.")
 	}
-	if err := cv.tx.SaveDraft(cv.ctx, cv.seller.ID, d, cv.now); err != nil {
+	if err := cv.Tx().SaveDraft(cv.Ctx(), cv.Seller().ID, d, cv.Now()); err != nil {
 		return true, fmt.Errorf("save draft: %w", err)
 	}
-	cv.draftPrompt(d)
+	draftPrompt(cv, d)
 	return true, nil
 }
 
 // pickMarkets reads "1,3", "tiktok-uk tiktok-id" or "all".
-func (cv *conversation) pickMarkets(input string) (ids []string, bad string) {
-	markets := cv.catalog.Markets()
+func pickMarkets(cv *bot.Conversation, input string) (ids []string, bad string) {
+	markets := cv.Catalog().Markets()
 	if strings.EqualFold(input, "all") || input == "全部" {
 		for _, m := range markets {
 			ids = append(ids, m.ID)
@@ -163,7 +221,7 @@ func (cv *conversation) pickMarkets(input string) (ids []string, bad string) {
 		if n, err := strconv.Atoi(tok); err == nil && n >= 1 && n <= len(markets) {
 			id = markets[n-1].ID
 		}
-		if _, ok := cv.catalog.Market(id); !ok {
+		if _, ok := cv.Catalog().Market(id); !ok {
 			return nil, tok
 		}
 		if !slices.Contains(ids, id) {
@@ -174,10 +232,10 @@ func (cv *conversation) pickMarkets(input string) (ids []string, bad string) {
 }
 
 // draftCategories lists the category ids of the chosen markets.
-func (cv *conversation) draftCategories(markets []string) []string {
+func draftCategories(cv *bot.Conversation, markets []string) []string {
 	var out []string
 	for _, id := range markets {
-		if m, ok := cv.catalog.Market(id); ok {
+		if m, ok := cv.Catalog().Market(id); ok {
 			for _, c := range m.Categories {
 				if !slices.Contains(out, c.ID) {
 					out = append(out, c.ID)
@@ -188,9 +246,9 @@ func (cv *conversation) draftCategories(markets []string) []string {
 	return out
 }
 
-func (cv *conversation) itemInMarkets(markets []string, item string) bool {
+func itemInMarkets(cv *bot.Conversation, markets []string, item string) bool {
 	for _, id := range markets {
-		if m, ok := cv.catalog.Market(id); ok {
+		if m, ok := cv.Catalog().Market(id); ok {
 			if _, ok := m.Item(item); ok {
 				return true
 			}
@@ -251,17 +309,17 @@ func textProblem(t flows.Text) flows.Text {
 }
 
 // draftPrompt asks for what the draft's step needs.
-func (cv *conversation) draftPrompt(d Draft) {
-	lang := cv.lang()
+func draftPrompt(cv *bot.Conversation, d bot.Draft) {
+	lang := cv.Lang()
+	var choices []bot.Choice
 	choice := func(label, value string) {
-		cv.choices = append(cv.choices, Choice{Label: label, Ref: ChoiceRef{Kind: RefDraft, Question: d.Step, Choice: value}})
+		choices = append(choices, bot.Choice{Label: label, Ref: bot.ChoiceRef{Kind: bot.RefDraft, Question: d.Step, Choice: value}})
 	}
-	cv.choices = nil
 	var b strings.Builder
 	switch d.Step {
 	case stepMarkets:
 		b.WriteString(flows.Text{ZH: "发给哪个市场的卖家？回复编号或市场编号，多个用逗号分开，all 表示全部：", EN: "Which market's sellers? Reply with numbers or market ids, several separated by commas, or all:"}.In(lang))
-		for i, m := range cv.catalog.Markets() {
+		for i, m := range cv.Catalog().Markets() {
 			fmt.Fprintf(&b, "\n%d) %s · %s", i+1, m.ID, m.Name.In(lang))
 			choice(m.Name.In(lang), m.ID)
 		}
@@ -269,7 +327,7 @@ func (cv *conversation) draftPrompt(d Draft) {
 		b.WriteString(flows.Text{ZH: "只发给卖某个类目的卖家吗？回复编号，0 表示全部类目：", EN: "Only sellers of one product category? Reply with its number, or 0 for every category:"}.In(lang))
 		b.WriteString("\n0) " + flows.Text{ZH: "全部类目", EN: "every category"}.In(lang))
 		choice(flows.Text{ZH: "全部类目", EN: "Every category"}.In(lang), "0")
-		for i, c := range cv.draftCategories(d.Announcement.Markets) {
+		for i, c := range draftCategories(cv, d.Announcement.Markets) {
 			fmt.Fprintf(&b, "\n%d) %s", i+1, c)
 			choice(c, c)
 		}
@@ -284,17 +342,18 @@ func (cv *conversation) draftPrompt(d Draft) {
 	case stepText:
 		b.WriteString(flows.Text{ZH: "请写公告内容。中英文分别写在以 zh：和 en：开头的行里；不加前缀的内容原样发给所有人。每种语言最多 3000 字。", EN: "Write the announcement. Put each language on lines starting zh: and en:; text without them goes to everyone as written. At most 3000 characters per language."}.In(lang))
 	case stepConfirm:
-		b.WriteString(cv.preview(d.Announcement))
+		b.WriteString(preview(cv, d.Announcement))
 		choice(flows.Text{ZH: "确认发送", EN: "Confirm and send"}.In(lang), "confirm")
 		choice(flows.Text{ZH: "取消", EN: "Cancel"}.In(lang), "cancel")
 	}
-	cv.parts = append(cv.parts, b.String())
+	cv.Write(b.String())
+	cv.Offer(choices)
 }
 
 // preview shows what will be sent to whom.
-func (cv *conversation) preview(a Announcement) string {
-	lang := cv.lang()
-	subs, err := cv.core.recipients(cv.ctx, cv.tx, cv.catalog, a)
+func preview(cv *bot.Conversation, a bot.Announcement) string {
+	lang := cv.Lang()
+	subs, err := recipients(cv.Ctx(), cv.Tx(), cv.Catalog(), a, cv.Now())
 	counts := map[string]int{}
 	if err == nil {
 		for _, s := range subs {
@@ -338,23 +397,24 @@ func (cv *conversation) preview(a Announcement) string {
 
 // confirm queues the draft's announcement and makes the reply the admin's
 // progress message.
-func (cv *conversation) confirm(d Draft) error {
+func confirm(cv *bot.Conversation, d bot.Draft) error {
 	a := d.Announcement
-	a.CreatedBy, a.AdminSeller = cv.seller.Key(), cv.seller.ID
-	counts, err := cv.core.queueAnnouncement(cv.ctx, cv.tx, cv.catalog, &a, cv.now)
+	a.CreatedBy, a.AdminSeller = cv.Seller().Key(), cv.Seller().ID
+	counts, err := queueAnnouncement(cv.Ctx(), cv.Tx(), cv.Catalog(), &a, cv.Now())
 	if err != nil {
 		return err
 	}
-	if err := cv.tx.DeleteDraft(cv.ctx, cv.seller.ID); err != nil {
+	if err := cv.Tx().DeleteDraft(cv.Ctx(), cv.Seller().ID); err != nil {
 		return fmt.Errorf("delete draft: %w", err)
 	}
-	cv.statusOf = a.ID
-	cv.parts = append(cv.parts, ProgressText(a, DeliveryStats{Pending: counts.queued, Unreachable: counts.unreachable}, cv.lang()))
+	cv.ReportOn(a.ID)
+	cv.Notify()
+	cv.Write(ProgressText(a, bot.DeliveryStats{Pending: counts.queued, Unreachable: counts.unreachable}, cv.Lang()))
 	return nil
 }
 
 // ProgressText is an admin's progress message for an announcement.
-func ProgressText(a Announcement, st DeliveryStats, lang flows.Lang) string {
+func ProgressText(a bot.Announcement, st bot.DeliveryStats, lang flows.Lang) string {
 	head := flows.Textf(flows.Text{ZH: "📢 公告 #%d(%s):%d 位收件人", EN: "📢 Announcement #%d (%s): %d recipients"}, a.ID, strings.Join(a.Markets, ", "), a.Recipients)
 	line := flows.Textf(flows.Text{ZH: "已发送 %d · 待发送 %d · 无法送达 %d", EN: "sent %d · pending %d · unreachable %d"}, st.Sent, st.Pending, st.Unreachable)
 	if st.Failed > 0 {
@@ -370,14 +430,13 @@ func ProgressText(a Announcement, st DeliveryStats, lang flows.Lang) string {
 type queued struct{ queued, unreachable int }
 
 // recipients lists the subscribers an announcement reaches, one per seller.
-func (c *Core) recipients(ctx context.Context, tx Tx, catalog *flows.Catalog, a Announcement) ([]Subscriber, error) {
+func recipients(ctx context.Context, tx bot.Tx, catalog *flows.Catalog, a bot.Announcement, now time.Time) ([]bot.Subscriber, error) {
 	subs, err := tx.Subscribers(ctx, a.Markets)
 	if err != nil {
 		return nil, fmt.Errorf("list subscribers: %w", err)
 	}
-	now := c.now()
 	seen := map[int64]bool{}
-	var out []Subscriber
+	var out []bot.Subscriber
 	for _, s := range subs {
 		m, ok := catalog.Market(s.Onboarding.Market)
 		if !ok || seen[s.Seller.ID] {
@@ -407,7 +466,7 @@ func (c *Core) recipients(ctx context.Context, tx Tx, catalog *flows.Catalog, a 
 
 // queueAnnouncement stores an announcement and one outbox row per
 // recipient, in the caller's transaction: all of it or none.
-func (c *Core) queueAnnouncement(ctx context.Context, tx Tx, catalog *flows.Catalog, a *Announcement, now time.Time) (queued, error) {
+func queueAnnouncement(ctx context.Context, tx bot.Tx, catalog *flows.Catalog, a *bot.Announcement, now time.Time) (queued, error) {
 	var q queued
 	if len(a.Markets) == 0 {
 		return q, errors.New("announcement without a market")
@@ -417,7 +476,7 @@ func (c *Core) queueAnnouncement(ctx context.Context, tx Tx, catalog *flows.Cata
 			return q, fmt.Errorf("unknown market %q", id)
 		}
 	}
-	subs, err := c.recipients(ctx, tx, catalog, *a)
+	subs, err := recipients(ctx, tx, catalog, *a, now)
 	if err != nil {
 		return q, err
 	}
@@ -437,8 +496,8 @@ func (c *Core) queueAnnouncement(ctx context.Context, tx Tx, catalog *flows.Cata
 			text = announcementText(catalog, *a, k.market, k.lang)
 			texts[k] = text
 		}
-		r := Reply{
-			Platform: s.Seller.Platform, ChatID: s.Seller.ChatID, SellerID: s.Seller.ID, Kind: KindAnnouncement,
+		r := bot.Reply{
+			Platform: s.Seller.Platform, ChatID: s.Seller.ChatID, SellerID: s.Seller.ID, Kind: bot.KindAnnouncement,
 			Announcement: a.ID, Text: text,
 		}
 		if s.Seller.Unreachable {
@@ -456,7 +515,7 @@ func (c *Core) queueAnnouncement(ctx context.Context, tx Tx, catalog *flows.Cata
 
 // announcementText is what one seller reads: which market it is about, the
 // text in their language, and how to mute it.
-func announcementText(catalog *flows.Catalog, a Announcement, market string, lang flows.Lang) string {
+func announcementText(catalog *flows.Catalog, a bot.Announcement, market string, lang flows.Lang) string {
 	name := market
 	if m, ok := catalog.Market(market); ok {
 		name = m.Name.In(lang)
@@ -468,32 +527,33 @@ func announcementText(catalog *flows.Catalog, a Announcement, market string, lan
 
 // AnnounceResult is what queueing an announcement did.
 type AnnounceResult struct {
-	Announcement Announcement
+	Announcement bot.Announcement
 	Queued       int
 	Unreachable  int
 }
 
-// Announce queues an announcement from outside a chat (the shell).
-func (c *Core) Announce(ctx context.Context, a Announcement) (AnnounceResult, error) {
+// Announce queues an announcement from outside a chat (the shell), under
+// the rules in catalog.
+func (c *Admin) Announce(ctx context.Context, catalog *flows.Catalog, a bot.Announcement) (AnnounceResult, error) {
 	var res AnnounceResult
-	if problem := validAnnouncement(c.catalog.Load(), a); problem != "" {
+	if problem := validAnnouncement(catalog, a); problem != "" {
 		return res, errors.New(problem)
 	}
-	err := c.store.Update(ctx, func(tx Tx) error {
-		q, err := c.queueAnnouncement(ctx, tx, c.catalog.Load(), &a, c.now().UTC())
+	err := c.store.Update(ctx, func(tx bot.Tx) error {
+		q, err := queueAnnouncement(ctx, tx, catalog, &a, c.now().UTC())
 		res = AnnounceResult{Announcement: a, Queued: q.queued, Unreachable: q.unreachable}
 		return err
 	})
 	if err != nil {
 		return AnnounceResult{}, fmt.Errorf("queue announcement: %w", err)
 	}
-	c.notify.Notify("")
+	c.notifyAll()
 	return res, nil
 }
 
 // validAnnouncement checks markets, category, item and text; it returns
 // what is wrong, or "".
-func validAnnouncement(catalog *flows.Catalog, a Announcement) string {
+func validAnnouncement(catalog *flows.Catalog, a bot.Announcement) string {
 	if len(a.Markets) == 0 {
 		return "give a market (--market ID)"
 	}
@@ -521,47 +581,128 @@ func validAnnouncement(catalog *flows.Catalog, a Announcement) string {
 }
 
 // announcementsCmd lists recent announcements with their counts.
-func (cv *conversation) announcementsCmd(args []string) error {
-	list, err := cv.tx.Announcements(cv.ctx, 10)
+func announcementsCmd(cv *bot.Conversation, args []string) error {
+	list, err := cv.Tx().Announcements(cv.Ctx(), 10)
 	if err != nil {
 		return fmt.Errorf("list announcements: %w", err)
 	}
 	if len(list) == 0 {
-		cv.sayf("还没有发过公告。用 /announce 发一条。", "No announcements yet. /announce writes one.")
+		cv.Sayf("还没有发过公告。用 /announce 发一条。", "No announcements yet. /announce writes one.")
 		return nil
 	}
 	var b strings.Builder
-	b.WriteString(flows.Text{ZH: "最近的公告：", EN: "Recent announcements:"}.In(cv.lang()))
+	b.WriteString(flows.Text{ZH: "最近的公告：", EN: "Recent announcements:"}.In(cv.Lang()))
 	for _, a := range list {
-		st, err := cv.tx.Stats(cv.ctx, a.ID)
+		st, err := cv.Tx().Stats(cv.Ctx(), a.ID)
 		if err != nil {
 			return fmt.Errorf("announcement %d: %w", a.ID, err)
 		}
-		fmt.Fprintf(&b, "\n\n%s · %s\n%s", a.CreatedAt.UTC().Format("2006-01-02 15:04"), a.CreatedBy, ProgressText(a, st, cv.lang()))
+		fmt.Fprintf(&b, "\n\n%s · %s\n%s", a.CreatedAt.UTC().Format("2006-01-02 15:04"), a.CreatedBy, ProgressText(a, st, cv.Lang()))
 	}
-	cv.parts = append(cv.parts, b.String())
+	cv.Write(b.String())
 	return nil
 }
 
-// mute and unmute change a seller's subscription to a market's announcements.
-func muteRunner(muted bool) func(cv *conversation, args []string) error {
-	return func(cv *conversation, args []string) error {
-		m, o, err := cv.namedOnboarding(args, "/mute tiktok-uk")
-		if m == nil || err != nil {
-			return err
+// RunProgress keeps admins informed while announcements are delivered:
+// every interval it edits each admin's progress message when the counts
+// changed, and when nothing is pending any more it marks the announcement
+// finished and queues a final summary to the admin.
+func (c *Admin) RunProgress(ctx context.Context, editors map[string]bot.Editor, every time.Duration) error {
+	last := map[int64]bot.DeliveryStats{}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := c.progressOnce(ctx, editors, last); err != nil && ctx.Err() == nil {
+			c.log.Error("announcement progress", "err", err)
 		}
-		if o == nil {
-			cv.sayf("你还没有开始 %s 的入驻，所以也没有订阅它的公告。", "You have not started %s, so you get no announcements for it.", m.Name)
+		select {
+		case <-ctx.Done():
 			return nil
+		case <-t.C:
 		}
-		if err := cv.tx.SetMuted(cv.ctx, cv.seller.ID, m.ID, muted); err != nil {
-			return fmt.Errorf("set muted: %w", err)
+	}
+}
+
+type progressEdit struct {
+	announcement bot.Announcement
+	stats        bot.DeliveryStats
+	status       bot.Reply
+	lang         flows.Lang
+}
+
+func (c *Admin) progressOnce(ctx context.Context, editors map[string]bot.Editor, last map[int64]bot.DeliveryStats) error {
+	var edits []progressEdit
+	queued := false
+	now := c.now().UTC()
+	err := c.store.Update(ctx, func(tx bot.Tx) error {
+		edits, queued = nil, false
+		active, err := tx.ActiveAnnouncements(ctx)
+		if err != nil {
+			return fmt.Errorf("active announcements: %w", err)
 		}
-		if muted {
-			cv.sayf("🔕 不再接收 %s 的公告。清单规则变化仍会通知你。恢复：/unmute %s", "🔕 No more announcements for %s. Rule changes to your checklist still reach you. To undo: /unmute %s", m.Name, m.ID)
-		} else {
-			cv.sayf("🔔 会继续接收 %s 的公告。", "🔔 You will get announcements for %s again.", m.Name)
+		for _, a := range active {
+			st, err := tx.Stats(ctx, a.ID)
+			if err != nil {
+				return fmt.Errorf("announcement %d: %w", a.ID, err)
+			}
+			status, err := tx.StatusMessage(ctx, a.ID)
+			if err != nil && !errors.Is(err, bot.ErrNotFound) {
+				return fmt.Errorf("announcement %d status: %w", a.ID, err)
+			}
+			lang := flows.EN
+			if admins, err := tx.SellersByKey(ctx, []string{a.CreatedBy}); err == nil && len(admins) == 1 {
+				lang = admins[0].Lang
+			}
+			if st.Pending == 0 {
+				if err := tx.FinishAnnouncement(ctx, a.ID, now); err != nil {
+					return fmt.Errorf("finish announcement %d: %w", a.ID, err)
+				}
+				a.FinishedAt = now
+				if status.ID != 0 {
+					summary := bot.Reply{Platform: status.Platform, ChatID: status.ChatID, SellerID: status.SellerID, Kind: bot.KindReply,
+						Text: ProgressText(a, st, lang)}
+					if err := tx.Enqueue(ctx, &summary, now); err != nil {
+						return fmt.Errorf("queue summary: %w", err)
+					}
+					queued = true
+				}
+			}
+			if status.Ref != "" {
+				edits = append(edits, progressEdit{announcement: a, stats: st, status: status, lang: lang})
+			}
 		}
 		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if queued {
+		c.notifyAll()
+	}
+	for _, e := range edits {
+		id := e.announcement.ID
+		if prev, ok := last[id]; ok && prev == e.stats && e.announcement.FinishedAt.IsZero() {
+			continue
+		}
+		ed, ok := editors[e.status.Platform]
+		if !ok {
+			continue
+		}
+		// An edit is a courtesy: the counts are in /announcements anyway.
+		if err := ed.Edit(ctx, e.status.ChatID, e.status.Ref, ProgressText(e.announcement, e.stats, e.lang)); err != nil {
+			c.log.Warn("edit announcement progress", "announcement", id, "err", err)
+			continue
+		}
+		last[id] = e.stats
+		if !e.announcement.FinishedAt.IsZero() {
+			delete(last, id)
+		}
+	}
+	return nil
+}
+
+func (c *Admin) notifyAll() {
+	if c.notify != nil {
+		c.notify.Notify("")
 	}
 }
