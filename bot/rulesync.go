@@ -246,34 +246,3 @@ func requirement(it flows.Item) flows.Item {
 	}
 	return it
 }
-
-// message tells a seller what a rule change means for them, with sources.
-func (d sellerDiff) message(m *flows.Market, version string, lang flows.Lang, now time.Time) string {
-	var b strings.Builder
-	b.WriteString(flows.Textf(flows.Text{ZH: "📋 %s 的规则更新了（%s 版），你的清单有这些变化：", EN: "📋 The rules for %s changed (version %s). For you this means:"}, m.Name, version).In(lang))
-	item := func(mark string, it *flows.Item, why flows.Text) {
-		fmt.Fprintf(&b, "\n\n%s %s · %s\n%s", mark, it.ID, it.Title.In(lang), it.Detail.In(lang))
-		if !why.IsZero() {
-			b.WriteString("\n" + why.In(lang))
-		}
-		b.WriteString("\n" + sourceText(it.Sourced, lang, now))
-	}
-	for _, it := range d.added {
-		item("➕", it, flows.Text{ZH: "新增要求。", EN: "New requirement."})
-	}
-	for _, it := range d.reopened {
-		item("🔄", it, flows.Text{ZH: "要求变了，已改回待办，请按新要求重新确认。", EN: "The requirement changed, so it is open again: check it against the new rule."})
-	}
-	for _, it := range d.changed {
-		item("✏️", it, flows.Text{ZH: "要求有变化。", EN: "The requirement changed."})
-	}
-	for _, it := range d.removed {
-		fmt.Fprintf(&b, "\n\n➖ %s · %s\n%s", it.ID, it.Title.In(lang), flows.Text{ZH: "不再需要。", EN: "No longer required."}.In(lang))
-	}
-	if q := d.newQuestion; q != nil {
-		fmt.Fprintf(&b, "\n\n❓ %s\n%s", flows.Textf(flows.Text{ZH: "有新问题需要回答：输入 /onboard %s", EN: "A new question needs your answer: /onboard %s"}, m.ID).In(lang), q.Text.In(lang))
-		b.WriteString("\n" + sourceText(q.Sourced, lang, now))
-	}
-	b.WriteString("\n\n" + flows.Textf(flows.Text{ZH: "查看清单：/checklist %s", EN: "Your checklist: /checklist %s"}, m.ID).In(lang))
-	return b.String()
-}

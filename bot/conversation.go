@@ -1,0 +1,254 @@
+package bot
+
+// The handling of one message: what it is, and taking it as an answer.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/onboardbot/onboardbot/flows"
+)
+
+// Conversation is the handling of one inbound message.
+type Conversation struct {
+	core     *Core
+	catalog  *flows.Catalog // the rules for this whole message, even if they are reloaded meanwhile
+	ctx      context.Context
+	tx       Tx
+	seller   *Seller
+	now      time.Time
+	parts    []string
+	choices  []Choice
+	multi    bool
+	notice   flows.Text
+	statusOf int64 // the reply is the progress message of this announcement
+	// notifyAll means other messages were queued too (an announcement):
+	// every dispatcher looks at its outbox after the commit.
+	notifyAll bool
+}
+
+func (cv *Conversation) lang() flows.Lang { return cv.seller.Lang }
+
+// say adds a paragraph to the reply.
+func (cv *Conversation) say(t flows.Text) { cv.parts = append(cv.parts, t.In(cv.lang())) }
+
+// sayf adds a formatted paragraph in the seller's language.
+func (cv *Conversation) sayf(zh, en string, args ...any) {
+	cv.say(flows.Textf(flows.Text{ZH: zh, EN: en}, args...))
+}
+
+func (cv *Conversation) reply() Reply {
+	return Reply{Text: strings.Join(cv.parts, "\n\n"), Choices: cv.choices, Multi: cv.multi, Notice: cv.notice.In(cv.lang()), StatusOf: cv.statusOf}
+}
+
+func (cv *Conversation) handle(in Inbound) error {
+	if in.Public {
+		cv.sayf("👋 我是跨境开店助手，带你一步步完成新市场的入驻（资质、仓储物流、资质证书清单）。入驻信息只在私信里聊：请给我发私信，输入 start 开始。",
+			"👋 I walk cross-border sellers through entering a new market: eligibility, warehousing and logistics, and the certificates they need. Onboarding is private, so let's talk in a direct message: open a DM with me and type start.")
+		return nil
+	}
+	if in.Unsupported {
+		cv.sayf("我只能读文字消息和按钮。请用文字回答，或输入 /help 查看命令。", "I can only read text messages and buttons. Please answer in text, or type /help for the commands.")
+		return nil
+	}
+	if in.Choice != nil && in.Choice.Kind == RefDraft {
+		if ok, err := cv.core.admins.Input(cv, in.Choice.Choice, true); ok || err != nil {
+			return err
+		}
+		cv.notice = flows.Text{ZH: "这个按钮已经无效。", EN: "That button is no longer valid."}
+		cv.sayf("这个公告草稿已经不在了。", "That announcement draft is gone.")
+		return nil
+	}
+	if in.Choice != nil {
+		return cv.answer(in.Choice.Choice, in.Choice)
+	}
+	text := in.Text
+	switch {
+	case !utf8.ValidString(text):
+		cv.sayf("这条消息里有无法识别的字符，请重新输入。", "I could not read that message (it has invalid characters). Please type it again.")
+		return nil
+	case len(text) > MaxTextBytes:
+		cv.sayf("消息太长了（最多 %d 字节）。请发短一点的回答，或用 /help 查看命令。",
+			"That message is too long (at most %d bytes). Please send a shorter answer, or /help for the commands.", MaxTextBytes)
+		return nil
+	}
+	text = strings.TrimSpace(text)
+	if text == "" {
+		cv.sayf("收到一条空消息。回答当前问题，或输入 /help 查看命令。", "That message was empty. Answer the current question, or type /help for the commands.")
+		return nil
+	}
+	if cmd, args, ok := cv.core.parseCommand(text); ok {
+		if cmd.Admin && !cv.core.isAdmin(cv.seller) {
+			cv.core.log.Warn("admin command refused", "command", cmd.Name, "platform", cv.seller.Platform, "user", cv.seller.UserID)
+			cv.sayf("这个命令只有管理员可以用。", "Only admins can use that command.")
+			return nil
+		}
+		return cmd.Run(cv, args)
+	}
+	if ok, err := cv.core.admins.Input(cv, text, false); ok || err != nil {
+		return err
+	}
+	if strings.HasPrefix(text, "/") {
+		cv.sayf("不认识这个命令：%s", "I don't know the command %s.", strings.Fields(text)[0])
+		return cv.help(nil)
+	}
+	return cv.answer(text, nil)
+}
+
+// market returns the market the seller is onboarding now, telling them what
+// to do when there is none.
+func (cv *Conversation) currentMarket() (*flows.Market, *Onboarding, error) {
+	if cv.seller.Market == "" {
+		return nil, nil, nil
+	}
+	return cv.onboarding(cv.seller.Market)
+}
+
+// onboarding loads the seller's progress in a market; nil when the market
+// is unknown or not started.
+func (cv *Conversation) onboarding(id string) (*flows.Market, *Onboarding, error) {
+	m, ok := cv.catalog.Market(id)
+	if !ok {
+		return nil, nil, nil
+	}
+	o, err := cv.tx.Onboarding(cv.ctx, cv.seller.ID, id)
+	if errors.Is(err, ErrNotFound) {
+		return m, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("load onboarding %s: %w", id, err)
+	}
+	return m, &o, nil
+}
+
+// namedOnboarding resolves a market argument (see marketArg) and loads the
+// seller's onboarding there (nil if not started). The market is nil when
+// the seller was told what is wrong with the argument.
+func (cv *Conversation) namedOnboarding(args []string, usage string) (*flows.Market, *Onboarding, error) {
+	m := cv.marketArg(args, usage)
+	if m == nil {
+		return nil, nil, nil
+	}
+	_, o, err := cv.onboarding(m.ID)
+	return m, o, err
+}
+
+// marketArg resolves a market id argument, defaulting to the current market.
+// It tells the seller what went wrong and returns nil when it cannot.
+func (cv *Conversation) marketArg(args []string, usage string) *flows.Market {
+	id := cv.seller.Market
+	if len(args) > 0 {
+		id = strings.ToLower(args[0])
+	}
+	if id == "" {
+		cv.sayf("请写上市场编号，例如：%s", "Please name a market, for example: %s", usage)
+		cv.marketList()
+		return nil
+	}
+	m, ok := cv.catalog.Market(id)
+	if !ok {
+		cv.sayf("没有这个市场：%s", "There is no market %q.", id)
+		cv.marketList()
+		return nil
+	}
+	return m
+}
+
+// save stores an onboarding with its stage worked out from the rules.
+func (cv *Conversation) save(m *flows.Market, o *Onboarding) error {
+	o.Stage = flows.Current(m, o.State, cv.now).Stage
+	o.UpdatedAt = cv.now
+	if err := cv.tx.SaveOnboarding(cv.ctx, *o, Project(m, *o, cv.now)); err != nil {
+		return fmt.Errorf("save onboarding %s: %w", o.Market, err)
+	}
+	return nil
+}
+
+func (cv *Conversation) history(market string, a Action, question, value string) error {
+	h := HistoryEntry{SellerID: cv.seller.ID, Market: market, Action: a, Question: question, Value: value, At: cv.now}
+	if err := cv.tx.AppendHistory(cv.ctx, h); err != nil {
+		return fmt.Errorf("append history: %w", err)
+	}
+	return nil
+}
+
+// answer takes free text, or a button's choice, as the answer to the
+// current question of the current market.
+func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
+	m, o, err := cv.currentMarket()
+	if err != nil {
+		return err
+	}
+	if o == nil {
+		if ref != nil {
+			cv.notice = flows.Text{ZH: "这个按钮已经无效。", EN: "That button is no longer valid."}
+		}
+		cv.seller.Market = ""
+		cv.sayf("我们还没开始哪个市场的入驻流程。先选一个市场：", "We have not started onboarding a market yet. Pick one to start:")
+		cv.marketList()
+		return nil
+	}
+	step := flows.Current(m, o.State, cv.now)
+	if ref != nil && (ref.Market != m.ID || step.Question == nil || ref.Question != step.Question.ID) {
+		cv.notice = flows.Text{ZH: "这个问题已经过去了，按钮无效。", EN: "That question is no longer current."}
+		cv.sayf("这个按钮属于一个已经过去的问题，没有记录。当前的问题是：", "That button belongs to a question that is no longer current, so it was not recorded. Here is where you are:")
+		cv.present(m, o, step)
+		return nil
+	}
+	if step.Question == nil {
+		if step.Verdict != nil {
+			cv.sayf("%s 的入驻流程已经停在资质审核这一步。", "Onboarding for %s has stopped at eligibility.", m.Name)
+		} else {
+			cv.sayf("%s 的问题都答完了。", "You have answered every question for %s.", m.Name)
+		}
+		cv.present(m, o, step)
+		return nil
+	}
+	next, rej := flows.Apply(m, o.State, input, cv.now)
+	if rej != nil {
+		cv.say(rej.Message)
+		cv.ask(m, step)
+		return nil
+	}
+	o.State = next
+	if err := cv.save(m, o); err != nil {
+		return err
+	}
+	last := next.Answers[len(next.Answers)-1]
+	if err := cv.history(m.ID, ActionAnswer, last.Question, answerValue(last)); err != nil {
+		return err
+	}
+	after := flows.Current(m, next, cv.now)
+	for _, w := range after.Warnings {
+		if w.Question.ID == last.Question {
+			cv.sayf("⚠️ 注意：%s", "⚠️ Note: %s", w.Reason)
+			cv.parts = append(cv.parts, cv.source(w.Question.Sourced))
+		}
+	}
+	cv.present(m, o, after)
+	return nil
+}
+
+func answerValue(a flows.Answer) string {
+	if len(a.Values) > 0 {
+		return strings.Join(a.Values, ",")
+	}
+	return a.Text
+}
+
+// present shows where the seller stands: the question to answer, the
+// verdict, or the checklist.
+func (cv *Conversation) present(m *flows.Market, o *Onboarding, step flows.Step) {
+	switch {
+	case step.Question != nil:
+		cv.ask(m, step)
+	case step.Verdict != nil:
+		cv.verdict(m, step.Verdict)
+	default:
+		cv.checklist(m, o)
+	}
+}
