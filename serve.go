@@ -23,6 +23,7 @@ import (
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/bot/admin"
 	"github.com/onboardbot/onboardbot/bot/outbox"
+	"github.com/onboardbot/onboardbot/bot/schedule"
 	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
 	"golang.org/x/sync/errgroup"
@@ -214,8 +215,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		run(a.Name()+" dispatcher", d.Run)
 		run(a.Name()+" intake", a.Run)
 	}
-	run("announcement progress", func(ctx context.Context) error {
-		return adm.RunProgress(ctx, editors, 3*time.Second)
+	run("scheduled jobs", func(ctx context.Context) error {
+		return schedule.Run(ctx, log, adm.ProgressJob(editors, 3*time.Second))
 	})
 	run("rule reload", func(ctx context.Context) error {
 		m.reloadOnHangup(ctx, core, log)

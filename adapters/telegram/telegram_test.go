@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/bot/admin"
 	"github.com/onboardbot/onboardbot/bot/outbox"
+	"github.com/onboardbot/onboardbot/bot/schedule"
 	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/data/sqlite"
 )
@@ -83,7 +85,7 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 		e.wg.Add(1)
 		go func() {
 			defer e.wg.Done()
-			_ = adm.RunProgress(ctx, map[string]bot.Editor{telegram.Platform: a}, 50*time.Millisecond)
+			_ = schedule.Run(ctx, slog.New(slog.DiscardHandler), adm.ProgressJob(map[string]bot.Editor{telegram.Platform: a}, 50*time.Millisecond))
 		}()
 	}
 	if mode == "poll" {

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/schedule"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -603,24 +604,15 @@ func announcementsCmd(cv *bot.Conversation, args []string) error {
 	return nil
 }
 
-// RunProgress keeps admins informed while announcements are delivered:
+// ProgressJob keeps admins informed while announcements are delivered:
 // every interval it edits each admin's progress message when the counts
 // changed, and when nothing is pending any more it marks the announcement
 // finished and queues a final summary to the admin.
-func (c *Admin) RunProgress(ctx context.Context, editors map[string]bot.Editor, every time.Duration) error {
-	last := map[int64]bot.DeliveryStats{}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if err := c.progressOnce(ctx, editors, last); err != nil && ctx.Err() == nil {
-			c.log.Error("announcement progress", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
+func (c *Admin) ProgressJob(editors map[string]bot.Editor, every time.Duration) schedule.Job {
+	last := map[int64]bot.DeliveryStats{} // only this job's goroutine touches it
+	return schedule.Job{Name: "announcement progress", Every: every, Run: func(ctx context.Context) error {
+		return c.progressOnce(ctx, editors, last)
+	}}
 }
 
 type progressEdit struct {
