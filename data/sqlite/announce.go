@@ -16,7 +16,7 @@ import (
 )
 
 const subscriberColumns = `s.id, s.platform, s.user_id, s.chat_id, s.lang, s.lang_set, s.market, s.unreachable_at, s.created_at,
-	o.seller_id, o.market, o.rules_version, o.stage, o.state, o.started_at, o.updated_at, o.muted`
+	o.seller_id, o.market, o.rules_version, o.stage, o.state, o.started_at, o.updated_at, o.muted, o.projection`
 
 func (t *storeTx) subscribers(_ context.Context, query string, args ...any) ([]bot.Subscriber, error) {
 	rows, err := t.tx.QueryxContext(context.Background(), t.tx.Rebind(query), args...) // see storeTx.exec
@@ -29,13 +29,14 @@ func (t *storeTx) subscribers(_ context.Context, query string, args ...any) ([]b
 		var s sellerRow
 		var o onboardingRow
 		if err := rows.Scan(&s.ID, &s.Platform, &s.UserID, &s.ChatID, &s.Lang, &s.LangSet, &s.Market, &s.Unreachable, &s.CreatedAt,
-			&o.SellerID, &o.Market, &o.RulesVersion, &o.Stage, &o.State, &o.StartedAt, &o.UpdatedAt, &o.Muted); err != nil {
+			&o.SellerID, &o.Market, &o.RulesVersion, &o.Stage, &o.State, &o.StartedAt, &o.UpdatedAt, &o.Muted, &o.Projection); err != nil {
 			return nil, err
 		}
 		ob, err := o.onboarding()
 		if err != nil {
 			return nil, err
 		}
+		t.sawProjection(o)
 		out = append(out, bot.Subscriber{Seller: s.seller(), Onboarding: ob})
 	}
 	return out, rows.Err()
@@ -55,8 +56,7 @@ func (t *storeTx) Subscribers(ctx context.Context, markets []string) ([]bot.Subs
 
 func (t *storeTx) Behind(ctx context.Context, market, version string) ([]bot.Subscriber, error) {
 	return t.subscribers(ctx, `SELECT `+subscriberColumns+` FROM onboardings o JOIN sellers s ON s.id = o.seller_id
-		WHERE o.market = ? AND (o.rules_version <> ? OR NOT EXISTS
-		  (SELECT 1 FROM progress p WHERE p.seller_id = o.seller_id AND p.market = o.market))
+		WHERE o.market = ? AND (o.rules_version <> ? OR o.projection = '')
 		ORDER BY s.id`, market, version)
 }
 

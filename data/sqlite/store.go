@@ -416,6 +416,9 @@ type storeTx struct {
 	store   *Store
 	bound   map[string]*sqlx.Stmt // statements bound to tx, by query: a group binds each once
 	sellers txSellers             // what it read and wrote of the seller cache
+	// projections holds the projection last read or written in this
+	// transaction, per seller and market, so a save knows what is stored.
+	projections map[projectionKey]string
 }
 
 // The store prepares each query once and reuses it: parsing SQL again for
@@ -631,6 +634,7 @@ type onboardingRow struct {
 	StartedAt    time.Time `db:"started_at"`
 	UpdatedAt    time.Time `db:"updated_at"`
 	Muted        bool      `db:"muted"`
+	Projection   string    `db:"projection"`
 }
 
 func (r onboardingRow) onboarding() (bot.Onboarding, error) {
@@ -642,34 +646,36 @@ func (r onboardingRow) onboarding() (bot.Onboarding, error) {
 	return o, nil
 }
 
-const onboardingColumns = `seller_id, market, rules_version, stage, state, started_at, updated_at, muted`
+const onboardingColumns = `seller_id, market, rules_version, stage, state, started_at, updated_at, muted, projection`
 
 func (t *storeTx) Onboarding(ctx context.Context, sellerID int64, market string) (bot.Onboarding, error) {
 	var r onboardingRow
 	err := t.get(ctx, &r,
 		`SELECT `+onboardingColumns+` FROM onboardings WHERE seller_id = ? AND market = ?`, sellerID, market)
 	if errors.Is(err, sql.ErrNoRows) {
+		t.sawProjection(onboardingRow{SellerID: sellerID, Market: market, Projection: noRows})
 		return bot.Onboarding{}, bot.ErrNotFound
 	}
 	if err != nil {
 		return bot.Onboarding{}, err
 	}
+	t.sawProjection(r)
 	return r.onboarding()
 }
 
 func (t *storeTx) Onboardings(ctx context.Context, sellerID int64) ([]bot.Onboarding, error) {
-	return onboardings(ctx, t.sel, sellerID)
+	return onboardings(ctx, t.sel, sellerID, t.sawProjection)
 }
 
 // Onboardings lists a seller's onboardings from committed data (the read side).
 func (s *Store) Onboardings(ctx context.Context, sellerID int64) ([]bot.Onboarding, error) {
-	return onboardings(ctx, s.rsel, sellerID)
+	return onboardings(ctx, s.rsel, sellerID, func(onboardingRow) {})
 }
 
 // selector runs a query into a slice: a transaction's or the read pool's.
 type selector func(ctx context.Context, dest any, query string, args ...any) error
 
-func onboardings(ctx context.Context, sel selector, sellerID int64) ([]bot.Onboarding, error) {
+func onboardings(ctx context.Context, sel selector, sellerID int64, saw func(onboardingRow)) ([]bot.Onboarding, error) {
 	var rows []onboardingRow
 	err := sel(ctx, &rows,
 		`SELECT `+onboardingColumns+` FROM onboardings WHERE seller_id = ? ORDER BY started_at, market`, sellerID)
@@ -682,6 +688,7 @@ func onboardings(ctx context.Context, sel selector, sellerID int64) ([]bot.Onboa
 		if err != nil {
 			return nil, err
 		}
+		saw(r)
 		out = append(out, o)
 	}
 	return out, nil
@@ -692,15 +699,20 @@ func (t *storeTx) SaveOnboarding(ctx context.Context, o bot.Onboarding, p bot.Pr
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
-	_, err = t.exec(ctx, `INSERT INTO onboardings (`+onboardingColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (seller_id, market) DO UPDATE SET
-		  rules_version = excluded.rules_version, stage = excluded.stage,
-		  state = excluded.state, updated_at = excluded.updated_at, muted = excluded.muted`,
-		o.SellerID, o.Market, o.RulesVersion, string(o.Stage), string(state), o.StartedAt.UTC(), o.UpdatedAt.UTC(), o.Muted)
+	// The rows first: they compare with the projection stored so far.
+	enc, err := t.saveProjection(ctx, p)
 	if err != nil {
 		return err
 	}
-	return t.saveProjection(ctx, p)
+	_, err = t.exec(ctx, `INSERT INTO onboardings (`+onboardingColumns+`, question, stop_question)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (seller_id, market) DO UPDATE SET
+		  rules_version = excluded.rules_version, stage = excluded.stage,
+		  state = excluded.state, updated_at = excluded.updated_at, muted = excluded.muted,
+		  question = excluded.question, stop_question = excluded.stop_question, projection = excluded.projection`,
+		o.SellerID, o.Market, o.RulesVersion, string(p.Stage), string(state), o.StartedAt.UTC(), o.UpdatedAt.UTC(), o.Muted, enc,
+		p.Question, p.StopQuestion)
+	return err
 }
 
 func (t *storeTx) AppendHistory(ctx context.Context, h bot.HistoryEntry) error {

@@ -1,41 +1,39 @@
 -- +goose Up
 -- Seller progress as rows reports can query, written by SaveOnboarding in
--- the transaction that writes the state it is derived from. An onboarding
--- without a row here (a database from before) is brought in by the next
--- rule sync at start-up, which lists it as behind.
-CREATE TABLE progress (
-    seller_id     INTEGER  NOT NULL,
-    market        TEXT     NOT NULL,
-    stage         TEXT     NOT NULL,
-    question      TEXT     NOT NULL DEFAULT '',  -- the open question, if any
-    stop_question TEXT     NOT NULL DEFAULT '',  -- the question whose answer stopped onboarding
-    last_activity DATETIME NOT NULL,
-    PRIMARY KEY (seller_id, market),
-    FOREIGN KEY (seller_id, market) REFERENCES onboardings (seller_id, market)
-) WITHOUT ROWID;
-CREATE INDEX progress_market_stage ON progress (market, stage);
+-- the statement and transaction that write the state it is derived from.
+-- The onboarding row carries the head (stage and updated_at were there):
+-- the open question, the question whose answer stopped onboarding, and
+-- the rows below as written (empty until they are), so a save compares
+-- with them and writes only what changed without reading the rows back.
+-- An onboarding not yet projected (a database from before) is brought in
+-- by the rule sync at start-up.
+ALTER TABLE onboardings ADD COLUMN question TEXT NOT NULL DEFAULT '';
+ALTER TABLE onboardings ADD COLUMN stop_question TEXT NOT NULL DEFAULT '';
+ALTER TABLE onboardings ADD COLUMN projection TEXT NOT NULL DEFAULT '';
 
--- The categories a seller picked, one row each.
+-- The categories a seller picked, one row each. Keyed by market first:
+-- reports ask per market, and the writer always knows the market too, so
+-- one b-tree serves both and each row costs one write.
 CREATE TABLE progress_categories (
-    seller_id INTEGER NOT NULL,
     market    TEXT    NOT NULL,
+    seller_id INTEGER NOT NULL,
     position  INTEGER NOT NULL,
     category  TEXT    NOT NULL,
-    PRIMARY KEY (seller_id, market, position)
+    PRIMARY KEY (market, seller_id, position)
 ) WITHOUT ROWID;
 
 -- Each checklist item that applies to a seller, as they stand with it.
 CREATE TABLE progress_items (
-    seller_id   INTEGER NOT NULL,
     market      TEXT    NOT NULL,
+    seller_id   INTEGER NOT NULL,
     position    INTEGER NOT NULL,  -- rule-file order
     item        TEXT    NOT NULL,
     status      TEXT    NOT NULL,  -- todo, done, na
     cert_number TEXT    NOT NULL DEFAULT '',
     expiry      TEXT    NOT NULL DEFAULT '',  -- YYYY-MM-DD
-    PRIMARY KEY (seller_id, market, position)
+    PRIMARY KEY (market, seller_id, position)
 ) WITHOUT ROWID;
-CREATE INDEX progress_items_by_item ON progress_items (market, item, status);
+-- Certificates by expiry date, for reminders: only the rows that have one.
 CREATE INDEX progress_items_expiry ON progress_items (expiry) WHERE expiry != '';
 
 -- An announcement's markets, one row each, in the order the admin gave
@@ -66,7 +64,8 @@ UPDATE announcements SET markets = coalesce((SELECT group_concat(market, ',') FR
 DROP INDEX announcement_markets_market;
 DROP TABLE announcement_markets;
 DROP INDEX progress_items_expiry;
-DROP INDEX progress_items_by_item;
 DROP TABLE progress_items;
 DROP TABLE progress_categories;
-DROP TABLE progress;
+ALTER TABLE onboardings DROP COLUMN projection;
+ALTER TABLE onboardings DROP COLUMN stop_question;
+ALTER TABLE onboardings DROP COLUMN question;
