@@ -55,9 +55,15 @@ func (t *storeTx) Subscribers(ctx context.Context, markets []string) ([]bot.Subs
 }
 
 func (t *storeTx) Behind(ctx context.Context, market, version string) ([]bot.Subscriber, error) {
+	// Two parts, so the common check (the version, near the start of a
+	// row) never reads the projection at a row's end, and the rare one
+	// (not projected yet) is answered by its partial index.
 	return t.subscribers(ctx, `SELECT `+subscriberColumns+` FROM onboardings o JOIN sellers s ON s.id = o.seller_id
-		WHERE o.market = ? AND (o.rules_version <> ? OR o.projection = '')
-		ORDER BY s.id`, market, version)
+		WHERE o.market = ? AND o.rules_version <> ?
+		UNION ALL
+		SELECT `+subscriberColumns+` FROM onboardings o JOIN sellers s ON s.id = o.seller_id
+		WHERE o.market = ? AND o.rules_version = ? AND o.projection = ''
+		ORDER BY 1`, market, version, market, version)
 }
 
 func (t *storeTx) SetMuted(ctx context.Context, sellerID int64, market string, muted bool) error {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -669,16 +670,24 @@ func (t *storeTx) Onboardings(ctx context.Context, sellerID int64) ([]bot.Onboar
 
 // Onboardings lists a seller's onboardings from committed data (the read side).
 func (s *Store) Onboardings(ctx context.Context, sellerID int64) ([]bot.Onboarding, error) {
-	return onboardings(ctx, s.rsel, sellerID, func(onboardingRow) {})
+	return onboardings(ctx, s.rsel, sellerID, nil)
 }
 
 // selector runs a query into a slice: a transaction's or the read pool's.
 type selector func(ctx context.Context, dest any, query string, args ...any) error
 
+// onboardings lists a seller's onboardings. saw, when set, is told of each
+// row with its projection; without it the projection, at the end of the
+// row, is not read.
 func onboardings(ctx context.Context, sel selector, sellerID int64, saw func(onboardingRow)) ([]bot.Onboarding, error) {
 	var rows []onboardingRow
+	columns := onboardingColumns
+	if saw == nil {
+		columns = strings.TrimSuffix(onboardingColumns, ", projection") + ", '' AS projection"
+		saw = func(onboardingRow) {}
+	}
 	err := sel(ctx, &rows,
-		`SELECT `+onboardingColumns+` FROM onboardings WHERE seller_id = ? ORDER BY started_at, market`, sellerID)
+		`SELECT `+columns+` FROM onboardings WHERE seller_id = ? ORDER BY started_at, market`, sellerID)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,9 @@
 ALTER TABLE onboardings ADD COLUMN question TEXT NOT NULL DEFAULT '';
 ALTER TABLE onboardings ADD COLUMN stop_question TEXT NOT NULL DEFAULT '';
 ALTER TABLE onboardings ADD COLUMN projection TEXT NOT NULL DEFAULT '';
+-- The onboardings not projected yet, for the start-up rule sync: rows leave
+-- it when first projected and never come back, so saves do not touch it.
+CREATE INDEX onboardings_unprojected ON onboardings (market) WHERE projection = '';
 
 -- The categories a seller picked, one row each. Keyed by market first:
 -- reports ask per market, and the writer always knows the market too, so
@@ -66,6 +69,7 @@ DROP TABLE announcement_markets;
 DROP INDEX progress_items_expiry;
 DROP TABLE progress_items;
 DROP TABLE progress_categories;
+DROP INDEX onboardings_unprojected;
 ALTER TABLE onboardings DROP COLUMN projection;
 ALTER TABLE onboardings DROP COLUMN stop_question;
 ALTER TABLE onboardings DROP COLUMN question;
