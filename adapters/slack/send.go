@@ -119,8 +119,25 @@ func (a *Adapter) mapError(err error, direct bool) error {
 		return fmt.Errorf("%w: %w", outbox.ErrUnreachable, err)
 	case errors.As(err, &answer) && unreachable[answer.Err]:
 		return fmt.Errorf("%w: %w", outbox.ErrPermanent, err) // the thread is gone, the seller is not
+	case errors.As(err, &answer) && !transient[answer.Err]:
+		// Slack refused the message itself (msg_too_long, invalid_blocks...):
+		// sending it again cannot help.
+		return fmt.Errorf("%w: %w", outbox.ErrPermanent, err)
 	}
+	// Network errors, timeouts, HTTP 5xx and Slack's own transient errors:
+	// the dispatcher retries.
 	return err
+}
+
+// transient are Slack's error answers that a later try can get past.
+var transient = map[string]bool{
+	"internal_error":      true,
+	"fatal_error":         true,
+	"service_unavailable": true,
+	"request_timeout":     true,
+	"team_added_to_org":   true,
+	"ratelimited":         true,
+	"rate_limited":        true,
 }
 
 // splitChat parses a chat id: a channel, or "<channel>/<thread_ts>".

@@ -61,7 +61,7 @@ func start(t *testing.T, srv *slacktest.Server, db, mode string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	disp := outbox.NewDispatcher(store, slack.Platform, a, outbox.WithPollInterval(20*time.Millisecond), outbox.WithRetries(3, 10*time.Millisecond))
+	disp := outbox.NewDispatcher(store, slack.Platform, a, outbox.WithPollInterval(20*time.Millisecond), outbox.WithBackoff(10*time.Millisecond, 50*time.Millisecond))
 	hub.Add(slack.Platform, disp)
 	e := &env{t: t, srv: srv, store: store, adapter: a, cancel: cancel}
 	e.wg.Add(1)

@@ -82,7 +82,12 @@ func mapError(err error) error {
 		return fmt.Errorf("%w: %v", outbox.ErrUnreachable, err)
 	case errors.Is(err, tg.ErrorBadRequest) && strings.Contains(strings.ToLower(err.Error()), "chat not found"):
 		return fmt.Errorf("%w: %v", outbox.ErrUnreachable, err)
+	case errors.Is(err, tg.ErrorBadRequest):
+		// The message itself is refused (too long after splitting, bad
+		// markup): sending it again cannot help.
+		return fmt.Errorf("%w: %v", outbox.ErrPermanent, err)
 	}
+	// Network errors, timeouts, 5xx and the like: the dispatcher retries.
 	return err
 }
 

@@ -76,7 +76,7 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 	if err != nil {
 		t.Fatal(err)
 	}
-	disp := outbox.NewDispatcher(store, telegram.Platform, a, outbox.WithPollInterval(20*time.Millisecond), outbox.WithRetries(3, 10*time.Millisecond))
+	disp := outbox.NewDispatcher(store, telegram.Platform, a, outbox.WithPollInterval(20*time.Millisecond), outbox.WithBackoff(10*time.Millisecond, 50*time.Millisecond))
 	hub.Add(telegram.Platform, disp)
 	e := &env{t: t, srv: srv, store: store, adapter: a, core: core, admin: adm, cancel: cancel}
 	e.wg.Add(1)

@@ -53,7 +53,9 @@ type Sender interface {
 // of their own with fewer workers, so a broadcast never keeps a seller who
 // is onboarding waiting. A message is marked sent only after the platform
 // accepted it, so a crash can repeat at most the messages in flight, never
-// lose one.
+// lose one. A platform outage delays messages (retried for retryFor, the
+// chat waiting without holding a worker); a store that cannot record a
+// send stops dispatching until it can, and the send is never repeated.
 type Dispatcher struct {
 	outbox   bot.Outbox
 	platform string
@@ -65,9 +67,12 @@ type Dispatcher struct {
 	workers     int
 	annWorkers  int
 	idle        time.Duration
-	maxAttempts int
-	backoff     time.Duration
+	backoff     time.Duration // the first wait after a transient failure
+	maxBackoff  time.Duration // the longest wait between tries
+	retryFor    time.Duration // how long a message failing for a transient reason is retried
 	sendTimeout time.Duration
+
+	faults *faults
 
 	wake   chan struct{}
 	mu     sync.Mutex
@@ -88,11 +93,16 @@ func WithWorkers(replies, announcements int) DispatcherOption {
 // Notify: messages queued by another process (onboardbot announce) arrive this way.
 func WithPollInterval(t time.Duration) DispatcherOption { return func(d *Dispatcher) { d.idle = t } }
 
-// WithRetries sets how often a failing message is retried, and the first
-// backoff (doubled each time), before it is set aside.
-func WithRetries(attempts int, backoff time.Duration) DispatcherOption {
-	return func(d *Dispatcher) { d.maxAttempts, d.backoff = attempts, backoff }
+// WithBackoff sets the wait after a message's first transient failure
+// (network error, timeout, 5xx) and the longest wait it doubles up to.
+func WithBackoff(first, limit time.Duration) DispatcherOption {
+	return func(d *Dispatcher) { d.backoff, d.maxBackoff = first, limit }
 }
+
+// WithRetryFor sets how long a message failing for a transient reason is
+// retried before it is set aside as failed (default 24 hours: a platform
+// outage delays messages, it does not drop them).
+func WithRetryFor(t time.Duration) DispatcherOption { return func(d *Dispatcher) { d.retryFor = t } }
 
 // WithDispatchLogger sets the logger.
 func WithDispatchLogger(l *slog.Logger) DispatcherOption { return func(d *Dispatcher) { d.log = l } }
@@ -102,8 +112,9 @@ func NewDispatcher(outbox bot.Outbox, platform string, sender Sender, opts ...Di
 	d := &Dispatcher{
 		outbox: outbox, platform: platform, sender: sender,
 		log: slog.New(slog.DiscardHandler), obs: noObserver{}, now: time.Now,
-		workers: 64, annWorkers: 16, idle: time.Second, maxAttempts: 6, backoff: time.Second, sendTimeout: 30 * time.Second,
-		wake: make(chan struct{}, 1), hinted: map[string]bool{},
+		workers: 64, annWorkers: 16, idle: time.Second, backoff: time.Second, maxBackoff: 5 * time.Minute,
+		retryFor: 24 * time.Hour, sendTimeout: 30 * time.Second,
+		wake: make(chan struct{}, 1), hinted: map[string]bool{}, faults: newFaults(),
 	}
 	for _, o := range opts {
 		o(d)
@@ -206,8 +217,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		if err != nil && ctx.Err() == nil {
 			d.log.Error("dispatch: list chats", "platform", d.platform, "kind", kind, "err", err)
 		}
+		now := d.now()
 		for _, chat := range chats {
-			if !inflight[chat] { // a chat being sent to is drained by its worker
+			// A chat being sent to is drained by its worker; a chat waiting
+			// for its next try comes back when its wait is over.
+			if !inflight[chat] && !d.faults.waitingUntil(chat, now) {
 				q.push(chat)
 			}
 		}
@@ -247,19 +261,32 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			scanReplies, scanAnnouncements, d.scan = true, true, false
 		}
 		d.mu.Unlock()
+		now := d.now()
 		for chat := range hints {
-			if inflight[chat] {
+			switch {
+			case inflight[chat]:
 				again[chat] = true
-			} else {
+			case d.faults.waitingUntil(chat, now):
+				// Its first message is failing: a new one waits behind it.
+			default:
 				replies.push(chat)
 			}
 		}
-		if scanReplies && replies.len() > 0 {
-			// Chats already waiting go first; the scan adds those behind them.
-			scanReplies = fill(bot.KindReply, &replies)
+		for _, chat := range d.faults.due(now) {
+			if !inflight[chat] {
+				replies.push(chat)
+			}
 		}
-		startFrom(replyLane, d.workers, bot.KindReply, &replies, &scanReplies)
-		startFrom(announcementLane, d.annWorkers, bot.KindAnnouncement, &announcements, &scanAnnouncements)
+		// While a send is owed its record, nothing more is sent: the store
+		// is what keeps a message from going twice.
+		if !d.faults.storeDown() || d.recordOwed(ctx) {
+			if scanReplies && replies.len() > 0 {
+				// Chats already waiting go first; the scan adds those behind them.
+				scanReplies = fill(bot.KindReply, &replies)
+			}
+			startFrom(replyLane, d.workers, bot.KindReply, &replies, &scanReplies)
+			startFrom(announcementLane, d.annWorkers, bot.KindAnnouncement, &announcements, &scanAnnouncements)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -268,7 +295,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			busy[f.lane]--
 			if again[f.chat] {
 				delete(again, f.chat)
-				replies.push(f.chat)
+				if !d.faults.waitingUntil(f.chat, d.now()) {
+					replies.push(f.chat)
+				}
 			}
 			if announcements.len() == 0 && f.lane == announcementLane {
 				scanAnnouncements = true // the batch is done: anything left?
@@ -299,11 +328,32 @@ func (d *Dispatcher) drain(ctx context.Context, chat string) {
 	}
 }
 
+// recordOwed records the sends the store could not record before; it
+// reports whether none is owed any more.
+func (d *Dispatcher) recordOwed(ctx context.Context) bool {
+	for id, s := range d.faults.owed() {
+		if err := d.outbox.MarkSentRef(context.WithoutCancel(ctx), id, s.ref, s.at); err != nil {
+			return false
+		}
+		d.faults.recorded(id)
+		d.log.Info("dispatch: a send is recorded at last", "platform", d.platform, "outbox", id)
+	}
+	return true
+}
+
 // deliver sends one message until it is accepted, set aside, or the
-// recipient is unreachable. It reports whether the chat can go on.
+// recipient is unreachable, or until a transient failure puts the chat off
+// to a later try. It reports whether the chat can go on now.
 func (d *Dispatcher) deliver(ctx context.Context, r bot.Reply) bool {
-	backoff := d.backoff
-	for attempt := 1; ; attempt++ {
+	if s, ok := d.faults.unrecordedRef(r.ID); ok {
+		// The platform has it; only our record is missing. Never send again.
+		if err := d.outbox.MarkSentRef(context.WithoutCancel(ctx), r.ID, s.ref, s.at); err != nil {
+			return false
+		}
+		d.faults.recorded(r.ID)
+		return true
+	}
+	for {
 		if ctx.Err() != nil {
 			return false
 		}
@@ -316,8 +366,14 @@ func (d *Dispatcher) deliver(ctx context.Context, r bot.Reply) bool {
 		switch {
 		case err == nil:
 			d.obs.Sent(d.platform, r.Kind, "ok")
-			if err := d.outbox.MarkSentRef(context.WithoutCancel(ctx), r.ID, ref, d.now()); err != nil {
-				d.log.Error("dispatch: mark sent", "platform", d.platform, "outbox", r.ID, "err", err)
+			d.faults.succeeded(r.ID)
+			at := d.now()
+			if err := d.outbox.MarkSentRef(context.WithoutCancel(ctx), r.ID, ref, at); err != nil {
+				// The message is out: remember it, so the store's failure
+				// never sends it again, and stop until the record is made.
+				d.faults.sentButUnrecorded(r.ID, ref, at, err)
+				d.log.Error("dispatch: sent, but the store could not record it; dispatching stops until it can",
+					"platform", d.platform, "outbox", r.ID, "err", err)
 				return false
 			}
 			return true
@@ -329,30 +385,41 @@ func (d *Dispatcher) deliver(ctx context.Context, r bot.Reply) bool {
 			if !sleep(ctx, retry.After) {
 				return false
 			}
-			attempt-- // the platform asked us to wait: that is not a failed attempt
 		case errors.Is(err, ErrUnreachable):
 			d.obs.Sent(d.platform, r.Kind, "unreachable")
+			d.faults.succeeded(r.ID)
 			d.log.Info("dispatch: recipient unreachable", "platform", d.platform, "seller", r.SellerID, "err", err)
 			if err := d.outbox.MarkUnreachable(context.WithoutCancel(ctx), r, err.Error(), d.now()); err != nil {
 				d.log.Error("dispatch: mark unreachable", "platform", d.platform, "err", err)
 			}
 			return false
-		case errors.Is(err, ErrPermanent) || attempt >= d.maxAttempts:
-			d.obs.Sent(d.platform, r.Kind, "failed")
-			d.log.Error("dispatch: giving up on message", "platform", d.platform, "outbox", r.ID, "attempts", attempt, "err", err)
-			if err := d.outbox.MarkFailed(context.WithoutCancel(ctx), r.ID, err.Error(), d.now()); err != nil {
-				d.log.Error("dispatch: mark failed", "platform", d.platform, "err", err)
-				return false
-			}
+		case errors.Is(err, ErrPermanent):
+			d.setAside(ctx, r, 1, err)
 			return true
 		default:
-			d.obs.Sent(d.platform, r.Kind, "retry")
-			d.log.Warn("dispatch: send failed, retrying", "platform", d.platform, "outbox", r.ID, "attempt", attempt, "err", err)
-			if !sleep(ctx, backoff) {
-				return false
+			now := d.now()
+			f := d.faults.failed(r.ID, now)
+			if now.Sub(f.since) >= d.retryFor {
+				d.setAside(ctx, r, f.attempts, err)
+				return true
 			}
-			backoff *= 2
+			wait := backoff(f.attempts, d.backoff, d.maxBackoff)
+			d.obs.Sent(d.platform, r.Kind, "retry")
+			d.log.Warn("dispatch: send failed, the chat tries again later", "platform", d.platform, "outbox", r.ID,
+				"attempt", f.attempts, "failing_since", f.since, "retry_in", wait, "err", err)
+			d.faults.wait(r.ChatID, now.Add(wait))
+			return false
 		}
+	}
+}
+
+// setAside marks a message failed for good.
+func (d *Dispatcher) setAside(ctx context.Context, r bot.Reply, attempts int, err error) {
+	d.obs.Sent(d.platform, r.Kind, "failed")
+	d.faults.succeeded(r.ID)
+	d.log.Error("dispatch: giving up on message", "platform", d.platform, "outbox", r.ID, "attempts", attempts, "err", err)
+	if err := d.outbox.MarkFailed(context.WithoutCancel(ctx), r.ID, err.Error(), d.now()); err != nil {
+		d.log.Error("dispatch: mark failed", "platform", d.platform, "err", err)
 	}
 }
 
