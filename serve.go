@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/onboardbot/onboardbot/adapters/health"
 	"github.com/onboardbot/onboardbot/adapters/metrics"
 	"github.com/onboardbot/onboardbot/adapters/platform"
 	"github.com/onboardbot/onboardbot/adapters/slack"
@@ -206,12 +207,17 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	// Each adapter: its routes or its intake loop, and a dispatcher for its
 	// outbox that the hub wakes when the core queues messages for it.
 	editors := map[string]bot.Editor{}
+	ready := &health.Checker{Store: store, Markets: func() int { return len(core.Catalog().Markets()) },
+		Delivery: map[string]func() outbox.Health{}}
+	mux.Handle("GET /readyz", ready.Handler())
 	var modes []any
 	for _, a := range adapters {
 		modes = append(modes, a.Name(), a.Mount(mux))
 		editors[a.Name()] = a
 		d := outbox.NewDispatcher(store, a.Name(), a, outbox.WithDispatchLogger(log.With("platform", a.Name())), outbox.WithObserver(obs))
 		hub.Add(a.Name(), d)
+		ready.Delivery[a.Name()] = d.Health
+		obs.WatchDelivery(a.Name(), d.Health)
 		run(a.Name()+" dispatcher", d.Run)
 		run(a.Name()+" intake", a.Run)
 	}

@@ -101,6 +101,15 @@ func TestServeTelegramWebhookAndPolling(t *testing.T) {
 		"TELEGRAM_API_URL": srv.URL, "TELEGRAM_WEBHOOK_SECRET": "webhook_secret", "ONBOARD_TELEGRAM_RATE": "100",
 	}
 	stop := startServe(t, env)
+	resp, err := http.Get("http://" + env["ONBOARD_ADDR"] + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ready, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(ready)) != "ready" {
+		t.Errorf("/readyz: %d %q", resp.StatusCode, ready)
+	}
 	u := tgtest.Text(7001, "en", "/onboard tiktok-uk")
 	u.ID = 1
 	body, _ := json.Marshal(u)

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/outbox"
 )
 
 // Source is what the store tells at each scrape.
@@ -136,4 +137,27 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 	} else if c.log != nil {
 		c.log.Warn("metrics: onboardings", "err", err)
 	}
+}
+
+// WatchDelivery adds the gauges of one platform's delivery: messages
+// waiting for another try after a transient failure, how long the oldest
+// of them has been failing, and sends the store could not record.
+func (m *Metrics) WatchDelivery(platform string, health func() outbox.Health) {
+	labels := prometheus.Labels{"platform": platform}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "onboardbot_delivery_retrying",
+			Help: "Messages waiting for another try after a transient failure (network, timeout, 5xx).", ConstLabels: labels},
+			func() float64 { return float64(health().Retrying) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "onboardbot_delivery_failing_seconds",
+			Help: "How long the longest-failing message has been failing (0 when none is): delivery is stalled when this grows.", ConstLabels: labels},
+			func() float64 {
+				if h := health(); !h.OldestFailure.IsZero() {
+					return time.Since(h.OldestFailure).Seconds()
+				}
+				return 0
+			}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "onboardbot_delivery_unrecorded",
+			Help: "Messages the platform took whose record as sent failed (the store cannot write): dispatching waits for the store.", ConstLabels: labels},
+			func() float64 { return float64(health().Unrecorded) }),
+	)
 }
