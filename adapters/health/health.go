@@ -17,7 +17,9 @@ import (
 // Checker holds what readiness is worked out from.
 type Checker struct {
 	// Store writes one row through the writer.
-	Store interface{ Ping(ctx context.Context) error }
+	Store interface {
+		Ping(ctx context.Context) error
+	}
 	// Markets counts the market rule sets in force.
 	Markets func() int
 	// Delivery tells how each platform's delivery stands.
