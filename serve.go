@@ -168,6 +168,11 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := sqlite.Lock(cfg.db)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer unlock()
 	store, err := sqlite.Open(ctx, cfg.db)
 	if err != nil {
 		return err

@@ -357,3 +357,39 @@ func TestServeSlackEventsAPI(t *testing.T) {
 		t.Errorf("exit %d; a secret in the log?\n%s", code, logs)
 	}
 }
+
+// A second serve on the same database file refuses to start, saying why;
+// chat, announce and markets work beside the running one.
+func TestSecondServeOnOneFileIsRefused(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	db := filepath.Join(t.TempDir(), "onboard.db")
+	env := map[string]string{
+		"ONBOARD_DB": db, "ONBOARD_ADDR": freeAddr(t), "TELEGRAM_BOT_TOKEN": tgtest.Token,
+		"TELEGRAM_API_URL": srv.URL, "TELEGRAM_WEBHOOK_SECRET": "webhook_secret",
+	}
+	stop := startServe(t, env)
+	second := map[string]string{}
+	for k, v := range env {
+		second[k] = v
+	}
+	second["ONBOARD_ADDR"] = freeAddr(t)
+	code, _, errOut := run(t, second, "", "serve")
+	if code == 0 || !strings.Contains(errOut, "another onboardbot serve is using") || !strings.Contains(errOut, db) {
+		t.Errorf("second serve: exit %d, stderr:\n%s", code, errOut)
+	}
+	if code, out, errOut := run(t, env, "/status\n", "chat", "--db", db, "--user", "beside"); code != 0 || errOut != "" || out == "" {
+		t.Errorf("chat beside serve: exit %d, stderr %q", code, errOut)
+	}
+	if code, out, errOut := run(t, env, "", "announce", "--market", "tiktok-uk", "--text", "hello"); code != 0 || !strings.Contains(out, "queued") {
+		t.Errorf("announce beside serve: exit %d, %s %s", code, out, errOut)
+	}
+	if code, _ := stop(); code != 0 {
+		t.Errorf("serve exit %d", code)
+	}
+	// Once the first has stopped, the lock is free again.
+	stop = startServe(t, second)
+	if code, _ := stop(); code != 0 {
+		t.Errorf("serve after the first stopped: exit %d", code)
+	}
+}
