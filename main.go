@@ -77,6 +77,8 @@ environment:
 
 // Run runs one command and returns the exit status.
 func (m *Main) Run(ctx context.Context, args []string) int {
+	// No token or secret from the environment is ever printed.
+	m.Stdout, m.Stderr = m.redacting(m.Stdout), m.redacting(m.Stderr)
 	cmd := "chat"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 )
 
 var today = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
@@ -194,5 +197,24 @@ func TestAnnounceFromTheShell(t *testing.T) {
 	code, out, _ = run(t, map[string]string{"ONBOARD_DB": db, "USER": "uk-toys"}, "", "chat")
 	if code != 0 || !strings.Contains(out, "TikTok Shop 英国跨境店 公告") || !strings.Contains(out, "新规则") || strings.Contains(out, "New rule") {
 		t.Errorf("the Chinese seller's announcement:\n%s", out)
+	}
+}
+
+// The last guard: whatever quotes a secret set in the environment, the
+// program's output does not show it.
+func TestOutputNeverShowsASecret(t *testing.T) {
+	env := map[string]string{"TELEGRAM_BOT_TOKEN": " " + tgtest.Token + "\n", "SLACK_SIGNING_SECRET": "0123456789abcdef0123", "SLACK_APP_TOKEN": "x"}
+	var out bytes.Buffer
+	m := &Main{Getenv: func(k string) string { return env[k] }}
+	w := m.redacting(&out)
+	line := fmt.Sprintf("getMe: Post \"https://api.telegram.org/bot%s/getMe\"; secret %s; x marks the spot\n", tgtest.Token, env["SLACK_SIGNING_SECRET"])
+	if n, err := w.Write([]byte(line)); n != len(line) || err != nil {
+		t.Fatalf("wrote %d of %d: %v", n, len(line), err)
+	}
+	if want := "getMe: Post \"https://api.telegram.org/bot[redacted]/getMe\"; secret [redacted]; x marks the spot\n"; out.String() != want {
+		t.Errorf("got  %q\nwant %q", out.String(), want)
+	}
+	if w := (&Main{Getenv: func(string) string { return "" }}).redacting(&out); w != &out {
+		t.Error("with no secret set, output is wrapped anyway")
 	}
 }
