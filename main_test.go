@@ -200,6 +200,50 @@ func TestAnnounceFromTheShell(t *testing.T) {
 	}
 }
 
+// TestConfigurationCheckedAtStart: databases that are not files are
+// refused by every command that opens them.
+func TestConfigurationCheckedAtStart(t *testing.T) {
+	commands := map[string][]string{
+		"chat":     {"chat"},
+		"announce": {"announce", "--market", "tiktok-uk", "--text", "x"},
+		"serve":    {"serve"},
+	}
+	tests := []struct {
+		name, admins, db string
+		commands         []string
+		want             []string
+	}{
+		{":memory:", "", ":memory:", []string{"chat", "announce", "serve"}, []string{"in-memory or temporary database"}},
+		{"file::memory:", "", "file::memory:?cache=shared", []string{"chat", "announce", "serve"}, []string{"in-memory or temporary database"}},
+		{"mode=memory", "", "file:onboard.db?mode=memory", []string{"chat", "announce", "serve"}, []string{"in-memory or temporary database"}},
+		{"mode=memory, escaped", "", "file:onboard.db?mode=%6Demory", []string{"serve"}, []string{"in-memory or temporary database"}},
+		{"a temporary database", "", "file:", []string{"chat", "serve"}, []string{"in-memory or temporary database"}},
+	}
+	for _, tt := range tests {
+		for _, cmd := range tt.commands {
+			t.Run(tt.name+"/"+cmd, func(t *testing.T) {
+				env := map[string]string{"ONBOARD_ADMINS": tt.admins, "ONBOARD_DB": tt.db, "USER": "alice",
+					"TELEGRAM_BOT_TOKEN": tgtest.Token, "TELEGRAM_API_URL": "http://" + freeAddr(t), "ONBOARD_ADDR": freeAddr(t)}
+				if tt.db == "" {
+					env["ONBOARD_DB"] = filepath.Join(t.TempDir(), "onboard.db")
+				}
+				code, out, errOut := run(t, env, "/start\n", commands[cmd]...)
+				if code == 0 {
+					t.Fatalf("accepted; stdout:\n%s", out)
+				}
+				if _, err := os.Stat(env["ONBOARD_DB"]); tt.db == "" && err == nil {
+					t.Error("the database was created before the configuration was checked")
+				}
+				for _, want := range tt.want {
+					if !strings.Contains(errOut, want) {
+						t.Errorf("stderr lacks %s:\n%s", want, errOut)
+					}
+				}
+			})
+		}
+	}
+}
+
 // The last guard: whatever quotes a secret set in the environment, the
 // program's output does not show it.
 func TestOutputNeverShowsASecret(t *testing.T) {
