@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -68,6 +70,64 @@ func (m *Main) rate(name, def string) (float64, error) {
 		return 0, fmt.Errorf("%s: %q is not a number of messages per second from %v to %v", name, s, minRate, maxRate)
 	}
 	return f, nil
+}
+
+var (
+	// telegramUserID is a Telegram user id as the adapter writes it:
+	// a positive decimal number (negative ids are groups and channels).
+	telegramUserID = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+	// slackUserID is a Slack user id: U or W, then capitals and digits.
+	slackUserID = regexp.MustCompile(`^[UW][A-Z0-9]{1,20}$`)
+)
+
+// parseAdmins checks ONBOARD_ADMINS: comma-separated platform:user keys,
+// each written exactly as the platform's adapter writes the user's id, so
+// an entry that would never match anyone is refused at start.
+func parseAdmins(list string) ([]string, error) {
+	var keys []string
+	var errs []error
+	for _, k := range strings.Split(list, ",") {
+		k = strings.TrimSpace(k)
+		if k == "" {
+			continue
+		}
+		if err := checkAdmin(k); err != nil {
+			errs = append(errs, fmt.Errorf("ONBOARD_ADMINS: %q %w", k, err))
+			continue
+		}
+		keys = append(keys, k)
+	}
+	return keys, errors.Join(errs...)
+}
+
+func checkAdmin(k string) error {
+	platform, user, _ := strings.Cut(k, ":")
+	hint := ""
+	switch {
+	case strings.ContainsAny(user, ";:, \t"):
+		hint = " (separate entries with commas, and write no spaces)"
+	case strings.HasPrefix(user, "@"):
+		hint = " (a @username is not an id)"
+	case strings.HasPrefix(user, "-"):
+		hint = " (negative ids are groups and channels, not people)"
+	}
+	switch platform {
+	case "telegram":
+		if _, err := strconv.ParseInt(user, 10, 64); err != nil || !telegramUserID.MatchString(user) {
+			return fmt.Errorf("is not telegram:<user id>: a Telegram user id is a positive number that @userinfobot tells, such as telegram:123456789%s", hint)
+		}
+	case "slack":
+		if !slackUserID.MatchString(user) {
+			return fmt.Errorf("is not slack:<user id>: a Slack user id is U or W then capitals and digits (the member id in the user's profile), such as slack:U01ABCDEF%s", hint)
+		}
+	case "console":
+		if user == "" || strings.ContainsFunc(user, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || r == ';' || r == ':' }) {
+			return fmt.Errorf("is not console:<name>: the name `chat --user` runs as, without spaces, ';' or ':'%s", hint)
+		}
+	default:
+		return errors.New("is not telegram:<user id>, slack:<user id> or console:<name>")
+	}
+	return nil
 }
 
 // redactor writes to w with every occurrence of a secret replaced, the

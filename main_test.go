@@ -200,8 +200,9 @@ func TestAnnounceFromTheShell(t *testing.T) {
 	}
 }
 
-// TestConfigurationCheckedAtStart: databases that are not files are
-// refused by every command that opens them.
+// TestConfigurationCheckedAtStart: admins that would never match anyone and
+// databases that are not files are refused by every command that reads
+// them, naming the bad entry, before anything is done.
 func TestConfigurationCheckedAtStart(t *testing.T) {
 	commands := map[string][]string{
 		"chat":     {"chat"},
@@ -213,6 +214,16 @@ func TestConfigurationCheckedAtStart(t *testing.T) {
 		commands         []string
 		want             []string
 	}{
+		{"a telegram @username", "telegram:@alice", "", []string{"chat", "serve"}, []string{`"telegram:@alice"`, "positive number", "@username is not an id"}},
+		{"a space after the colon", "telegram: 1000", "", []string{"chat", "serve"}, []string{`"telegram: 1000"`, "no spaces"}},
+		{"semicolons", "telegram:1000;slack:U0123ABC", "", []string{"chat", "serve"}, []string{`"telegram:1000;slack:U0123ABC"`, "commas"}},
+		{"a group id", "telegram:-1001234567", "", []string{"chat", "serve"}, []string{`"telegram:-1001234567"`, "groups and channels"}},
+		{"a number too large", "telegram:9999999999999999999", "", []string{"chat", "serve"}, []string{`"telegram:9999999999999999999"`}},
+		{"a slack name", "slack:U0123ABC,slack:alice", "", []string{"chat", "serve"}, []string{`"slack:alice"`, "U or W"}},
+		{"a lower-case slack id", "slack:u0123abc", "", []string{"chat", "serve"}, []string{`"slack:u0123abc"`}},
+		{"a capital platform", "Telegram:1000", "", []string{"chat", "serve"}, []string{`"Telegram:1000"`}},
+		{"an empty console name", "console:", "", []string{"chat", "serve"}, []string{`"console:"`}},
+		{"every bad entry named", "telegram:@a, slack:bob", "", []string{"chat"}, []string{`"telegram:@a"`, `"slack:bob"`}},
 		{":memory:", "", ":memory:", []string{"chat", "announce", "serve"}, []string{"in-memory or temporary database"}},
 		{"file::memory:", "", "file::memory:?cache=shared", []string{"chat", "announce", "serve"}, []string{"in-memory or temporary database"}},
 		{"mode=memory", "", "file:onboard.db?mode=memory", []string{"chat", "announce", "serve"}, []string{"in-memory or temporary database"}},
@@ -241,6 +252,13 @@ func TestConfigurationCheckedAtStart(t *testing.T) {
 				}
 			})
 		}
+	}
+
+	// Entries of every kind, spaced after the commas, are taken.
+	env := map[string]string{"ONBOARD_DB": filepath.Join(t.TempDir(), "onboard.db"), "USER": "alice",
+		"ONBOARD_ADMINS": "telegram:123456789, slack:U01ABCDEF,slack:W0XYZ ,console:alice,"}
+	if code, out, errOut := run(t, env, "/announce\n", "chat"); code != 0 || !strings.Contains(out, "tiktok-uk") {
+		t.Errorf("good admins: exit %d, %s\n%s", code, errOut, out)
 	}
 }
 
