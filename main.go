@@ -77,6 +77,8 @@ environment:
 
 // Run runs one command and returns the exit status.
 func (m *Main) Run(ctx context.Context, args []string) int {
+	// No token or secret from the environment is ever printed.
+	m.Stdout, m.Stderr = m.redacting(m.Stdout), m.redacting(m.Stderr)
 	cmd := "chat"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -162,6 +164,10 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 	if *lang == "" {
 		*lang = m.Getenv("LANG")
 	}
+	admins, err := m.admins()
+	if err != nil {
+		return err
+	}
 	catalog, err := m.rules()
 	if err != nil {
 		return err
@@ -171,10 +177,6 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	admins, err := m.admins()
-	if err != nil {
-		return err
-	}
 	logger := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	adm := admin.New(store, admins, admin.WithClock(m.Now), admin.WithLogger(logger))
 	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(logger), bot.WithAdmins(adm))
@@ -186,22 +188,9 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 	return a.Run(ctx)
 }
 
-// admins reads ONBOARD_ADMINS: comma-separated platform:user keys.
-func (m *Main) admins() ([]string, error) {
-	var keys []string
-	for _, k := range strings.Split(m.Getenv("ONBOARD_ADMINS"), ",") {
-		k = strings.TrimSpace(k)
-		if k == "" {
-			continue
-		}
-		platform, user, ok := strings.Cut(k, ":")
-		if !ok || user == "" || (platform != "telegram" && platform != "slack" && platform != "console") {
-			return nil, fmt.Errorf("ONBOARD_ADMINS: %q is not telegram:<user id>, slack:<user id> or console:<name>", k)
-		}
-		keys = append(keys, k)
-	}
-	return keys, nil
-}
+// admins reads ONBOARD_ADMINS: comma-separated platform:user keys, each
+// checked (parseAdmins).
+func (m *Main) admins() ([]string, error) { return parseAdmins(m.Getenv("ONBOARD_ADMINS")) }
 
 // announce queues an announcement from the shell; a running serve delivers it.
 func (m *Main) announce(ctx context.Context, args []string) error {

@@ -3,12 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 )
 
 var today = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
@@ -194,5 +197,86 @@ func TestAnnounceFromTheShell(t *testing.T) {
 	code, out, _ = run(t, map[string]string{"ONBOARD_DB": db, "USER": "uk-toys"}, "", "chat")
 	if code != 0 || !strings.Contains(out, "TikTok Shop 英国跨境店 公告") || !strings.Contains(out, "新规则") || strings.Contains(out, "New rule") {
 		t.Errorf("the Chinese seller's announcement:\n%s", out)
+	}
+}
+
+// TestConfigurationCheckedAtStart: admins that would never match anyone and
+// databases that are not files are refused by every command that reads
+// them, naming the bad entry, before anything is done.
+func TestConfigurationCheckedAtStart(t *testing.T) {
+	commands := map[string][]string{
+		"chat":     {"chat"},
+		"announce": {"announce", "--market", "tiktok-uk", "--text", "x"},
+		"serve":    {"serve"},
+	}
+	tests := []struct {
+		name, admins, db string
+		commands         []string
+		want             []string
+	}{
+		{"a telegram @username", "telegram:@alice", "", []string{"chat", "serve"}, []string{`"telegram:@alice"`, "positive number", "@username is not an id"}},
+		{"a space after the colon", "telegram: 1000", "", []string{"chat", "serve"}, []string{`"telegram: 1000"`, "no spaces"}},
+		{"semicolons", "telegram:1000;slack:U0123ABC", "", []string{"chat", "serve"}, []string{`"telegram:1000;slack:U0123ABC"`, "commas"}},
+		{"a group id", "telegram:-1001234567", "", []string{"chat", "serve"}, []string{`"telegram:-1001234567"`, "groups and channels"}},
+		{"a number too large", "telegram:9999999999999999999", "", []string{"chat", "serve"}, []string{`"telegram:9999999999999999999"`}},
+		{"a slack name", "slack:U0123ABC,slack:alice", "", []string{"chat", "serve"}, []string{`"slack:alice"`, "U or W"}},
+		{"a lower-case slack id", "slack:u0123abc", "", []string{"chat", "serve"}, []string{`"slack:u0123abc"`}},
+		{"a capital platform", "Telegram:1000", "", []string{"chat", "serve"}, []string{`"Telegram:1000"`}},
+		{"an empty console name", "console:", "", []string{"chat", "serve"}, []string{`"console:"`}},
+		{"every bad entry named", "telegram:@a, slack:bob", "", []string{"chat"}, []string{`"telegram:@a"`, `"slack:bob"`}},
+		{":memory:", "", ":memory:", []string{"chat", "announce", "serve"}, []string{"in-memory or temporary database"}},
+		{"file::memory:", "", "file::memory:?cache=shared", []string{"chat", "announce", "serve"}, []string{"in-memory or temporary database"}},
+		{"mode=memory", "", "file:onboard.db?mode=memory", []string{"chat", "announce", "serve"}, []string{"in-memory or temporary database"}},
+		{"mode=memory, escaped", "", "file:onboard.db?mode=%6Demory", []string{"serve"}, []string{"in-memory or temporary database"}},
+		{"a temporary database", "", "file:", []string{"chat", "serve"}, []string{"in-memory or temporary database"}},
+	}
+	for _, tt := range tests {
+		for _, cmd := range tt.commands {
+			t.Run(tt.name+"/"+cmd, func(t *testing.T) {
+				env := map[string]string{"ONBOARD_ADMINS": tt.admins, "ONBOARD_DB": tt.db, "USER": "alice",
+					"TELEGRAM_BOT_TOKEN": tgtest.Token, "TELEGRAM_API_URL": "http://" + freeAddr(t), "ONBOARD_ADDR": freeAddr(t)}
+				if tt.db == "" {
+					env["ONBOARD_DB"] = filepath.Join(t.TempDir(), "onboard.db")
+				}
+				code, out, errOut := run(t, env, "/start\n", commands[cmd]...)
+				if code == 0 {
+					t.Fatalf("accepted; stdout:\n%s", out)
+				}
+				if _, err := os.Stat(env["ONBOARD_DB"]); tt.db == "" && err == nil {
+					t.Error("the database was created before the configuration was checked")
+				}
+				for _, want := range tt.want {
+					if !strings.Contains(errOut, want) {
+						t.Errorf("stderr lacks %s:\n%s", want, errOut)
+					}
+				}
+			})
+		}
+	}
+
+	// Entries of every kind, spaced after the commas, are taken.
+	env := map[string]string{"ONBOARD_DB": filepath.Join(t.TempDir(), "onboard.db"), "USER": "alice",
+		"ONBOARD_ADMINS": "telegram:123456789, slack:U01ABCDEF,slack:W0XYZ ,console:alice,"}
+	if code, out, errOut := run(t, env, "/announce\n", "chat"); code != 0 || !strings.Contains(out, "tiktok-uk") {
+		t.Errorf("good admins: exit %d, %s\n%s", code, errOut, out)
+	}
+}
+
+// The last guard: whatever quotes a secret set in the environment, the
+// program's output does not show it.
+func TestOutputNeverShowsASecret(t *testing.T) {
+	env := map[string]string{"TELEGRAM_BOT_TOKEN": " " + tgtest.Token + "\n", "SLACK_SIGNING_SECRET": "0123456789abcdef0123", "SLACK_APP_TOKEN": "x"}
+	var out bytes.Buffer
+	m := &Main{Getenv: func(k string) string { return env[k] }}
+	w := m.redacting(&out)
+	line := fmt.Sprintf("getMe: Post \"https://api.telegram.org/bot%s/getMe\"; secret %s; x marks the spot\n", tgtest.Token, env["SLACK_SIGNING_SECRET"])
+	if n, err := w.Write([]byte(line)); n != len(line) || err != nil {
+		t.Fatalf("wrote %d of %d: %v", n, len(line), err)
+	}
+	if want := "getMe: Post \"https://api.telegram.org/bot[redacted]/getMe\"; secret [redacted]; x marks the spot\n"; out.String() != want {
+		t.Errorf("got  %q\nwant %q", out.String(), want)
+	}
+	if w := (&Main{Getenv: func(string) string { return "" }}).redacting(&out); w != &out {
+		t.Error("with no secret set, output is wrapped anyway")
 	}
 }

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -96,9 +99,10 @@ func TestServeTelegramWebhookAndPolling(t *testing.T) {
 	srv := tgtest.New()
 	defer srv.Close()
 	db := filepath.Join(t.TempDir(), "onboard.db")
+	// The token and secret as read from files, each ending in a line break.
 	env := map[string]string{
-		"ONBOARD_DB": db, "ONBOARD_ADDR": freeAddr(t), "TELEGRAM_BOT_TOKEN": tgtest.Token,
-		"TELEGRAM_API_URL": srv.URL, "TELEGRAM_WEBHOOK_SECRET": "webhook_secret", "ONBOARD_TELEGRAM_RATE": "100",
+		"ONBOARD_DB": db, "ONBOARD_ADDR": freeAddr(t), "TELEGRAM_BOT_TOKEN": tgtest.Token + "\n",
+		"TELEGRAM_API_URL": srv.URL, "TELEGRAM_WEBHOOK_SECRET": "webhook_secret\n", "ONBOARD_TELEGRAM_RATE": "100",
 	}
 	stop := startServe(t, env)
 	resp, err := http.Get("http://" + env["ONBOARD_ADDR"] + "/readyz")
@@ -186,6 +190,7 @@ func TestServeTelegramWebhookAndPolling(t *testing.T) {
 }
 
 func TestServeRefusesBadConfiguration(t *testing.T) {
+	const tgToken = tgtest.Token // a token of the right shape, so each case shows one problem
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -193,12 +198,22 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 	}{
 		{"nothing configured", map[string]string{}, "nothing to serve"},
 		{"slack without a way in", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "neither SLACK_SIGNING_SECRET"},
-		{"slack secret without token", map[string]string{"SLACK_SIGNING_SECRET": "x"}, "SLACK_BOT_TOKEN is not"},
+		{"slack secret without token", map[string]string{"SLACK_SIGNING_SECRET": slacktest.SigningSecret}, "SLACK_BOT_TOKEN is not"},
 		{"bad slack rate", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "ONBOARD_SLACK_RATE": "fast"}, "ONBOARD_SLACK_RATE"},
-		{"bad secret", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_WEBHOOK_SECRET": "has spaces!"}, "TELEGRAM_WEBHOOK_SECRET must be"},
-		{"bad rate", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "ONBOARD_TELEGRAM_RATE": "-3"}, "ONBOARD_TELEGRAM_RATE"},
-		{"bad address", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "ONBOARD_ADDR": "8080"}, "ONBOARD_ADDR"},
-		{"bad api url", map[string]string{"TELEGRAM_BOT_TOKEN": "1:a", "TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL"},
+		{"bad secret", map[string]string{"TELEGRAM_BOT_TOKEN": tgToken, "TELEGRAM_WEBHOOK_SECRET": "has spaces!"}, "TELEGRAM_WEBHOOK_SECRET is not 1-256 characters"},
+		{"bad rate", map[string]string{"TELEGRAM_BOT_TOKEN": tgToken, "ONBOARD_TELEGRAM_RATE": "-3"}, "ONBOARD_TELEGRAM_RATE"},
+		{"NaN rate", map[string]string{"TELEGRAM_BOT_TOKEN": tgToken, "ONBOARD_TELEGRAM_RATE": "NaN"}, `ONBOARD_TELEGRAM_RATE: "NaN"`},
+		{"infinite rate", map[string]string{"TELEGRAM_BOT_TOKEN": tgToken, "ONBOARD_TELEGRAM_RATE": "+Inf"}, `ONBOARD_TELEGRAM_RATE: "+Inf"`},
+		{"tiny rate", map[string]string{"TELEGRAM_BOT_TOKEN": tgToken, "ONBOARD_TELEGRAM_RATE": "1e-9"}, `ONBOARD_TELEGRAM_RATE: "1e-9" is not a number of messages per second from 0.1 to 10000`},
+		{"huge rate", map[string]string{"TELEGRAM_BOT_TOKEN": tgToken, "ONBOARD_TELEGRAM_RATE": "1e6"}, "ONBOARD_TELEGRAM_RATE"},
+		{"NaN slack rate", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "ONBOARD_SLACK_RATE": "nan"}, "ONBOARD_SLACK_RATE"},
+		{"bad address", map[string]string{"TELEGRAM_BOT_TOKEN": tgToken, "ONBOARD_ADDR": "8080"}, "ONBOARD_ADDR"},
+		{"bad api url", map[string]string{"TELEGRAM_BOT_TOKEN": tgToken, "TELEGRAM_API_URL": "api.telegram.org"}, "TELEGRAM_API_URL"},
+		{"half a telegram token", map[string]string{"TELEGRAM_BOT_TOKEN": "123456:AAH-test"}, "TELEGRAM_BOT_TOKEN is not a Telegram bot token"},
+		{"a telegram token without its number", map[string]string{"TELEGRAM_BOT_TOKEN": "AAH-test_token-for-the-tgtest-serve"}, "TELEGRAM_BOT_TOKEN is not"},
+		{"a slack bot token of the wrong kind", map[string]string{"SLACK_BOT_TOKEN": "xoxp-user-token-1", "SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN is not a Slack bot token"},
+		{"tokens swapped", map[string]string{"SLACK_BOT_TOKEN": "xapp-app-token-1", "SLACK_APP_TOKEN": "xoxb-bot-token-1"}, "SLACK_APP_TOKEN is not a Slack app-level token"},
+		{"a signing secret that is not hex", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "my-signing-secret-2026"}, "SLACK_SIGNING_SECRET is not"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -207,18 +222,90 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 			if code == 0 || !strings.Contains(errOut, tt.want) {
 				t.Errorf("exit %d, stderr %q, want %q", code, errOut, tt.want)
 			}
-			if strings.Contains(errOut, "has spaces!") {
-				t.Error("the secret appears in the error")
+			for _, s := range []string{"has spaces!", "AAH-test", "xoxp-user-token-1", "app-token-1", "bot-token-1", "my-signing-secret-2026"} {
+				if strings.Contains(errOut, s) {
+					t.Errorf("the secret %q appears in the error", s)
+				}
 			}
 		})
 	}
+}
 
-	srv := tgtest.New()
-	defer srv.Close()
-	code, _, errOut := run(t, map[string]string{"TELEGRAM_BOT_TOKEN": "999:wrong", "TELEGRAM_API_URL": srv.URL,
-		"ONBOARD_DB": filepath.Join(t.TempDir(), "x.db"), "ONBOARD_ADDR": freeAddr(t)}, "", "serve")
-	if code == 0 || !strings.Contains(errOut, "getMe") || strings.Contains(errOut, "999:wrong") {
-		t.Errorf("wrong token: exit %d, %s", code, errOut)
+// TestServeNeverPrintsTokens runs the built program with tokens and
+// secrets set wrong in the ways they are (a line break from a secret file,
+// spaces, the wrong kind, a token the platform refuses, an unreachable
+// API, whose errors quote the URL that holds Telegram's token), and looks
+// for them in everything it printed.
+func TestServeNeverPrintsTokens(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "onboardbot")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	tg := tgtest.New()
+	defer tg.Close()
+	sl := slacktest.New()
+	defer sl.Close()
+	down := "http://" + freeAddr(t) // nobody listens there
+	// A web server that is not the Bot API quotes the path in its answer.
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, "<pre>Cannot POST %s</pre>", r.URL.Path)
+	}))
+	defer web.Close()
+	const (
+		wrongTG    = "999999:AAH-wrong_token-for-the-tgtest-ser"
+		wrongSlack = "xoxb-1234-5678-wrongslacktoken"
+	)
+	tests := []struct {
+		name    string
+		env     []string
+		want    string   // in stderr
+		secrets []string // nowhere in the output
+	}{
+		{"a token with a line break, API down", []string{"TELEGRAM_BOT_TOKEN=" + tgtest.Token + "\n", "TELEGRAM_API_URL=" + down},
+			"getMe", []string{tgtest.Token, "AAH-test_token"}},
+		{"a token with spaces around, API down", []string{"TELEGRAM_BOT_TOKEN=  " + tgtest.Token + " \r\n", "TELEGRAM_API_URL=" + down},
+			"connection refused", []string{tgtest.Token, "AAH-test_token"}},
+		{"a token with a space inside", []string{"TELEGRAM_BOT_TOKEN=123456:AAH-test_token for-the-tgtest-serve", "TELEGRAM_API_URL=" + tg.URL},
+			"spaces or line breaks inside", []string{"AAH-test_token", "for-the-tgtest-serve"}},
+		{"a token with a line break inside", []string{"TELEGRAM_BOT_TOKEN=123456:AAH-test_token\nfor-the-tgtest-serve", "TELEGRAM_API_URL=" + tg.URL},
+			"spaces or line breaks inside", []string{"AAH-test_token", "for-the-tgtest-serve"}},
+		{"the wrong server", []string{"TELEGRAM_BOT_TOKEN=" + tgtest.Token, "TELEGRAM_API_URL=" + web.URL},
+			"Cannot POST", []string{tgtest.Token, "AAH-test_token"}},
+		{"a token the platform refuses", []string{"TELEGRAM_BOT_TOKEN=" + wrongTG, "TELEGRAM_API_URL=" + tg.URL},
+			"getMe", []string{wrongTG, "AAH-wrong_token"}},
+		{"a slack token the platform refuses", []string{"SLACK_BOT_TOKEN=" + wrongSlack + "\n", "SLACK_SIGNING_SECRET=" + slacktest.SigningSecret, "SLACK_API_URL=" + sl.URL + "/"},
+			"auth.test", []string{wrongSlack, "wrongslacktoken", slacktest.SigningSecret}},
+		{"slack API down", []string{"SLACK_BOT_TOKEN=" + slacktest.BotToken, "SLACK_APP_TOKEN=" + slacktest.AppToken, "SLACK_API_URL=" + down + "/"},
+			"auth.test", []string{slacktest.BotToken, slacktest.AppToken}},
+		{"a slack user token", []string{"SLACK_BOT_TOKEN=xoxp-1234-5678-usertoken", "SLACK_APP_TOKEN=" + slacktest.AppToken},
+			"SLACK_BOT_TOKEN is not", []string{"xoxp-1234-5678-usertoken", slacktest.AppToken}},
+		{"a webhook secret with a space", []string{"TELEGRAM_BOT_TOKEN=" + tgtest.Token, "TELEGRAM_WEBHOOK_SECRET=long random secret"},
+			"TELEGRAM_WEBHOOK_SECRET is not", []string{"long random secret", tgtest.Token}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(bin, "serve")
+			cmd.Env = append(os.Environ(), "ONBOARD_DB="+filepath.Join(t.TempDir(), "onboard.db"), "ONBOARD_ADDR="+freeAddr(t))
+			cmd.Env = append(cmd.Env, tt.env...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if err == nil {
+				t.Fatal("serve started")
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr.String())
+			}
+			for _, s := range tt.secrets {
+				if strings.Contains(stdout.String()+stderr.String(), s) {
+					t.Errorf("%q printed:\n%s%s", s, stdout.String(), stderr.String())
+				}
+			}
+		})
 	}
 }
 
@@ -323,7 +410,7 @@ func TestServeSlackEventsAPI(t *testing.T) {
 	defer srv.Close()
 	env := map[string]string{
 		"ONBOARD_DB": filepath.Join(t.TempDir(), "onboard.db"), "ONBOARD_ADDR": freeAddr(t),
-		"SLACK_BOT_TOKEN": slacktest.BotToken, "SLACK_SIGNING_SECRET": slacktest.SigningSecret, "SLACK_API_URL": srv.URL + "/",
+		"SLACK_BOT_TOKEN": slacktest.BotToken + "\n", "SLACK_SIGNING_SECRET": " " + slacktest.SigningSecret + "\r\n", "SLACK_API_URL": srv.URL + "/",
 	}
 	stop := startServe(t, env)
 	post := func(path string, payload any, sign bool) int {

@@ -62,8 +62,8 @@ type Adapter struct {
 
 // New connects to the Bot API (getMe checks the token) and returns the adapter.
 func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) {
-	if cfg.Token == "" {
-		return nil, errors.New("telegram: empty bot token")
+	if !ValidToken(cfg.Token) {
+		return nil, errors.New("telegram: the bot token is empty or not of the shape BotFather gives (digits, a colon, about 35 letters, digits, _ and -)")
 	}
 	if cfg.ServerURL == "" {
 		cfg.ServerURL = DefaultServerURL
@@ -86,7 +86,7 @@ func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) 
 	}
 	api, err := tg.New(cfg.Token,
 		tg.WithServerURL(cfg.ServerURL),
-		tg.WithHTTPClient(cfg.PollTimeout, cfg.HTTPClient),
+		tg.WithHTTPClient(cfg.PollTimeout, redactingClient{cfg.HTTPClient, cfg.Token}),
 		tg.WithSkipGetMe(),
 		tg.WithErrorsHandler(func(err error) { cfg.Logger.Error("telegram client", "err", err) }),
 	)

@@ -65,6 +65,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
+	if err := onDisk(ctx, write); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	s := &Store{write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}, sellers: newSellerCache(),
 		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{}),
 		written: make(chan struct{}, 1), checkpointed: make(chan struct{}), restartAt: restartAt}
@@ -112,6 +116,9 @@ func dsnWith(path string, writer bool, busy time.Duration) string {
 	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", 2*restartAt))
 	if writer {
 		q.Set("_txlock", "immediate")
+	}
+	if strings.Contains(path, "?") { // a file: URI with parameters of its own
+		return path + "&" + q.Encode()
 	}
 	return path + "?" + q.Encode()
 }

@@ -31,7 +31,7 @@ import (
 const (
 	BotToken      = "xoxb-test-bot-token"
 	AppToken      = "xapp-test-app-token"
-	SigningSecret = "test-signing-secret"
+	SigningSecret = "7e57516a1e5ec7e70123456789abcdef" // hexadecimal, as Slack's are
 	BotUserID     = "UBOT"
 	BotID         = "BBOT"
 	TeamID        = "T0TEST"

@@ -23,8 +23,8 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/platformtest"
 )
 
-// Token is the bot token the server accepts.
-const Token = "123456:TEST-token"
+// Token is the bot token the server accepts, of the shape BotFather gives.
+const Token = "123456:AAH-test_token-for-the-tgtest-serve"
 
 // Username is the bot's username.
 const Username = "onboard_test_bot"
