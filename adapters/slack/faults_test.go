@@ -4,6 +4,7 @@ package slack_test
 // must keep within the rate limit, sellers' text that Slack would format.
 
 import (
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +13,63 @@ import (
 
 	"github.com/onboardbot/onboardbot/adapters/slack/slacktest"
 )
+
+// A click's reply goes to the clicking user's own DM, whatever channel the
+// payload names, and a button counts only in the DM it was posted in.
+func TestForgedClickRepliesOnlyInTheClickersOwnDM(t *testing.T) {
+	srv := slacktest.New()
+	defer srv.Close()
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "http")
+	const clicker, victim = "U6101", "U6102"
+	mine, theirs := slacktest.DMChannel(clicker), slacktest.DMChannel(victim)
+	e.dm(victim, "/onboard tiktok-uk")
+	vq := nth(t, srv, theirs, 1)
+	e.dm(clicker, "/onboard tiktok-uk")
+	cq := nth(t, srv, mine, 1)
+
+	forgeries := []struct {
+		name    string
+		payload map[string]any
+	}{
+		{"the victim's DM and button", slacktest.Click(clicker, vq, mustID(t, vq, 0))},
+		{"own button, said to be in the victim's DM", slacktest.Click(clicker, slacktest.Sent{Channel: theirs, TS: cq.TS}, mustID(t, cq, 0))},
+		{"own button, said to be in a channel", slacktest.Click(clicker, slacktest.Sent{Channel: "C0GENERAL", TS: cq.TS}, mustID(t, cq, 0))},
+	}
+	for i, f := range forgeries {
+		if code, body := e.do(clickRequest(f.payload)); code != http.StatusOK {
+			t.Fatalf("%s: answered %d %s", f.name, code, body)
+		}
+		mustContain(t, nth(t, srv, mine, 2+i), "Who will open the shop?")
+	}
+	if !srv.Wait(timeout, func() bool { return len(srv.Ephemerals()) == len(forgeries) }) {
+		t.Fatalf("notices: %+v", srv.Ephemerals())
+	}
+	for _, n := range srv.Ephemerals() {
+		if n.Channel != mine || n.User != clicker {
+			t.Errorf("notice %+v, want it in %s for %s", n, mine, clicker)
+		}
+	}
+	if got := srv.SentTo(theirs); len(got) != 1 {
+		t.Errorf("the victim's DM got %d messages, want 1: %q", len(got), texts(got))
+	}
+	if s, err := seller(t, e.store, clicker); err != nil || s.ChatID != mine {
+		t.Errorf("the clicker's replies go to %q (%v), want %s", s.ChatID, err, mine)
+	}
+
+	// Neither question was answered: both buttons still work where they are.
+	e.click(victim, vq, 0)
+	mustContain(t, nth(t, srv, theirs, 2), "How many TikTok shops")
+	e.click(clicker, cq, 0)
+	mustContain(t, nth(t, srv, mine, 2+len(forgeries)), "How many TikTok shops")
+	if !srv.Wait(timeout, func() bool { return len(srv.Updates()) == 2 }) {
+		t.Fatalf("%d chat.update calls, want 2 (the two real clicks)", len(srv.Updates()))
+	}
+	for _, u := range srv.Updates() {
+		if want := map[string]string{theirs: vq.TS, mine: cq.TS}[u.Channel]; u.TS != want {
+			t.Errorf("edited %s in %s, want %q", u.TS, u.Channel, want)
+		}
+	}
+}
 
 // A seller's own text in a reply (a certificate number here) is shown as
 // written: the sections are plain_text, where *, _, ~ and ` format nothing.

@@ -259,9 +259,12 @@ func (a *Adapter) mention(ctx context.Context, eventID string, m *slackevents.Ap
 
 // interaction handles a button click: action_id "c:<outbox id>:<choice
 // index>" is resolved against the stored message, so buttons work after a
-// restart and only the bot's own messages count. After the commit the
-// question is edited to show the answer, or a stale click gets an
-// ephemeral notice; both are courtesies whose failure loses nothing.
+// restart and only the bot's own messages count. The reply goes to the
+// clicking user's own DM, found from their user id: nothing is sent to a
+// channel the payload names, so a forged payload cannot send a seller's
+// replies into someone else's conversation. After the commit the question
+// is edited to show the answer, or a stale click gets an ephemeral notice;
+// both are courtesies whose failure loses nothing.
 func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallback) error {
 	if ic.Type != slackapi.InteractionTypeBlockActions || len(ic.ActionCallback.BlockActions) == 0 || ic.User.ID == "" {
 		a.log.Info("slack: interaction ignored", "type", ic.Type)
@@ -281,33 +284,25 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 		return nil
 	}
 	user := ic.User.ID
-	channel := ic.Container.ChannelID
-	if channel == "" {
-		channel = ic.Channel.ID
-	}
-	msgTS := ic.Container.MessageTs
-	if msgTS == "" {
-		msgTS = ic.Message.Timestamp
-	}
+	clickedIn := firstNonEmpty(ic.Container.ChannelID, ic.Channel.ID)
+	msgTS := firstNonEmpty(ic.Container.MessageTs, ic.Message.Timestamp)
 	defer a.lock(user)()
-	chat := channel
-	if !isDM(channel) {
-		dm, err := a.dmChannel(ctx, user)
-		if err != nil {
-			return err
-		}
-		chat = dm
+	dm, err := a.dmChannel(ctx, user)
+	if err != nil {
+		return err
 	}
 	in := bot.Inbound{
 		Platform: Platform,
 		UserID:   user,
-		ChatID:   chat,
+		ChatID:   dm,
 		UpdateID: updateID,
 		LangHint: a.langHint(ctx, user),
-		// Only the bot's own messages in the channel clicked in count.
+		// A button counts only on a message the bot posted in the channel
+		// clicked in, and that channel must be the clicker's own DM (the
+		// bot posts buttons nowhere else).
 		Button: &bot.Button{Data: act.ActionID, InChat: func(c string) bool {
 			stored, _ := splitChat(c)
-			return stored == channel
+			return stored == dm && stored == clickedIn
 		}},
 	}
 	replies, err := a.core.Handle(ctx, in)
@@ -320,15 +315,23 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 	switch notice := replies[0].Notice; {
 	case notice != "":
 		a.courtesy("chat.postEphemeral", func(ctx context.Context) error {
-			_, err := a.api.PostEphemeralContext(ctx, channel, user, slackapi.MsgOptionText(escape(notice), false))
+			_, err := a.api.PostEphemeralContext(ctx, dm, user, slackapi.MsgOptionText(escape(notice), false))
 			return err
 		})
-	case replies[0].Clicked != nil && msgTS != "":
+	case replies[0].Clicked != nil:
 		clicked := replies[0].Clicked
+		channel, _ := splitChat(clicked.Message.ChatID)
+		ts := clicked.Message.Ref // the stored message's last part, which has the buttons
+		if ts == "" {
+			ts = msgTS // clicked before its sending was recorded: the payload's, in the channel checked above
+		}
+		if ts == "" {
+			break
+		}
 		msgs := render(clicked.Message)
 		m := single(msgs[len(msgs)-1].raw + "\n\n✅ " + clicked.Label)
 		a.courtesy("chat.update", func(ctx context.Context) error {
-			_, _, _, err := a.api.UpdateMessageContext(ctx, channel, msgTS,
+			_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ts,
 				slackapi.MsgOptionText(m.text, false), slackapi.MsgOptionBlocks(m.blocks...))
 			return err
 		})
