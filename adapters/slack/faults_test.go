@@ -4,13 +4,17 @@ package slack_test
 // must keep within the rate limit, sellers' text that Slack would format.
 
 import (
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	slackapi "github.com/slack-go/slack"
 
+	"github.com/onboardbot/onboardbot/adapters/slack"
 	"github.com/onboardbot/onboardbot/adapters/slack/slacktest"
 )
 
@@ -68,6 +72,76 @@ func TestForgedClickRepliesOnlyInTheClickersOwnDM(t *testing.T) {
 		if want := map[string]string{theirs: vq.TS, mine: cq.TS}[u.Channel]; u.TS != want {
 			t.Errorf("edited %s in %s, want %q", u.TS, u.Channel, want)
 		}
+	}
+}
+
+// logBuffer collects log lines from several goroutines.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// Every call keeps to the rate: the edit and the notice that follow a click
+// wait for the limiter like every message, and are dropped when it has no
+// slot for them in time; users.info and conversations.open have a limiter of
+// their own.
+func TestEveryCallKeepsToTheRateLimit(t *testing.T) {
+	srv := slacktest.New()
+	defer srv.Close()
+	var logs logBuffer
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "http", func(c *slack.Config) {
+		c.Rate = 1e-6 // one message, then none for days
+		c.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	const user = "U6201"
+	dm := slacktest.DMChannel(user)
+	e.dm(user, "/onboard tiktok-uk")
+	q := nth(t, srv, dm, 1)          // the one message
+	e.click(user, q, 0)              // taken: the question would be edited
+	e.clickID(user, q, "c:999999:0") // no such message: a notice would be posted
+
+	skipped := func() bool {
+		l := logs.String()
+		return strings.Contains(l, "chat.update skipped") && strings.Contains(l, "chat.postEphemeral skipped")
+	}
+	// The log signals nothing: it is polled, until the deadline.
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for deadline := time.Now().Add(timeout); !skipped() && len(srv.Updates())+len(srv.Ephemerals()) == 0 && time.Now().Before(deadline); {
+		<-tick.C
+	}
+	if n := len(srv.Updates()) + len(srv.Ephemerals()); n != 0 {
+		t.Errorf("%d calls after the clicks went past the rate limit", n)
+	}
+	if !skipped() {
+		t.Errorf("the calls after the clicks were not refused by the rate limiter; log:\n%s", logs.String())
+	}
+	if n := len(srv.Sent()); n != 1 {
+		t.Errorf("%d messages sent, want 1", n)
+	}
+
+	// The first seller's users.info took the lookups' one slot: the next
+	// seller goes without a language hint, and a slash command without a
+	// known DM is told it failed.
+	e.dm("U6202", "start")
+	code, body := e.do(slashRequest(slacktest.Slash("U6203", "C0GENERAL", "/onboard", "status")))
+	if code != http.StatusOK || !strings.Contains(body, "did not go through") {
+		t.Errorf("slash command: %d %s", code, body)
+	}
+	if n := len(srv.Calls("users.info")) + len(srv.Calls("conversations.open")); n != 1 {
+		t.Errorf("%d lookups, want 1 within the rate", n)
 	}
 }
 

@@ -314,7 +314,7 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 	}
 	switch notice := replies[0].Notice; {
 	case notice != "":
-		a.courtesy("chat.postEphemeral", func(ctx context.Context) error {
+		a.courtesy(dm, "chat.postEphemeral", func(ctx context.Context) error {
 			_, err := a.api.PostEphemeralContext(ctx, dm, user, slackapi.MsgOptionText(escape(notice), false))
 			return err
 		})
@@ -330,7 +330,7 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 		}
 		msgs := render(clicked.Message)
 		m := single(msgs[len(msgs)-1].raw + "\n\n✅ " + clicked.Label)
-		a.courtesy("chat.update", func(ctx context.Context) error {
+		a.courtesy(channel, "chat.update", func(ctx context.Context) error {
 			_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ts,
 				slackapi.MsgOptionText(m.text, false), slackapi.MsgOptionBlocks(m.blocks...))
 			return err
@@ -340,16 +340,25 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 }
 
 // courtesy runs a call that follows a commit in the background, so Slack
-// gets its answer at once; a failure is logged and nothing more.
-func (a *Adapter) courtesy(what string, call func(ctx context.Context) error) {
+// gets its answer at once. It waits for the rate limiter like every message
+// the bot sends; a call that gets no slot within courtesyTimeout, or fails,
+// is logged and nothing more.
+func (a *Adapter) courtesy(channel, what string, call func(ctx context.Context) error) {
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), courtesyTimeout)
 		defer cancel()
+		if err := a.pace.Wait(ctx, channel, false); err != nil {
+			a.log.Warn("slack: "+what+" skipped: no slot within the rate limit", "err", err)
+			return
+		}
 		if err := call(ctx); err != nil {
 			a.log.Warn("slack: "+what, "err", err)
 		}
 	}()
 }
+
+// courtesyTimeout bounds a courtesy call, its wait for the rate limiter included.
+const courtesyTimeout = 10 * time.Second
 
 // slashAnswer is the immediate answer to a slash command.
 type slashAnswer struct {

@@ -63,9 +63,16 @@ type Adapter struct {
 
 	botUser string // the bot's own user id, from auth.test
 
-	pace  *pace.Pacer
-	locks platform.Locks // one user's updates in order
-	parts platform.Parts // split replies partly sent
+	// pace is shared by every message the bot sends or edits: the
+	// dispatcher's, and the edits and notices that follow a click.
+	pace *pace.Pacer
+	// lookups paces users.info and conversations.open. Slack limits each
+	// method on its own, and intake needs these answers before it can
+	// commit: behind the messages' pacer they would wait for every reply
+	// queued before them, and give up.
+	lookups *pace.Pacer
+	locks   platform.Locks // one user's updates in order
+	parts   platform.Parts // split replies partly sent
 
 	locales *cache // user id -> Slack locale ("" when unknown)
 	dms     *cache // user id -> the DM channel with the bot
@@ -122,6 +129,7 @@ func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) 
 		api: api, core: core, cfg: cfg, log: cfg.Logger,
 		botUser: auth.UserID,
 		pace:    pace.New(cfg.Rate, cfg.ChatRate),
+		lookups: pace.New(cfg.Rate, cfg.ChatRate),
 		locales: newCache(cacheSize),
 		dms:     newCache(cacheSize),
 	}
@@ -168,7 +176,11 @@ func (a *Adapter) langHint(ctx context.Context, user string) string {
 	}
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
-	u, err := a.api.GetUserInfoContext(ctx, user, slackapi.GetUserInfoOptionIncludeLocale(true))
+	err := a.lookups.Wait(ctx, user, false)
+	var u *slackapi.User
+	if err == nil {
+		u, err = a.api.GetUserInfoContext(ctx, user, slackapi.GetUserInfoOptionIncludeLocale(true))
+	}
 	if err != nil {
 		a.log.Warn("slack: users.info, going on without a language hint", "user", user, "err", err)
 		a.locales.put(user, "", localeFailTTL)
@@ -185,6 +197,9 @@ func (a *Adapter) dmChannel(ctx context.Context, user string) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
 	defer cancel()
+	if err := a.lookups.Wait(ctx, user, false); err != nil {
+		return "", fmt.Errorf("conversations.open: within the rate limit: %w", err)
+	}
 	ch, _, _, err := a.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{user}})
 	if err != nil {
 		return "", fmt.Errorf("conversations.open: %w", err)
