@@ -4,6 +4,8 @@ package slack_test
 // must keep within the rate limit, sellers' text that Slack would format.
 
 import (
+	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"path/filepath"
@@ -17,6 +19,100 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/slack"
 	"github.com/onboardbot/onboardbot/adapters/slack/slacktest"
 )
+
+// deliver sends an Events API event without waiting for it: the channel is
+// closed once it was answered 200 (over HTTP) or acknowledged (Socket Mode).
+func (e *env) deliver(eventID string, ev map[string]any) <-chan struct{} {
+	done := make(chan struct{})
+	payload := slacktest.Callback(eventID, ev)
+	go func() {
+		defer close(done)
+		if e.web != nil {
+			if code, body, err := e.post(eventRequest(payload)); err != nil || code != http.StatusOK {
+				e.t.Errorf("event %s answered %d %s %v", eventID, code, body, err)
+			}
+			return
+		}
+		id, err := e.srv.Push("events_api", payload, timeout)
+		if err != nil {
+			e.t.Error(err)
+			return
+		}
+		// Long enough for any test: the test decides how long it waits.
+		e.srv.Wait(time.Hour, func() bool { _, ok := e.srv.AckOf(id); return ok })
+	}()
+	return done
+}
+
+// sameLock returns another user id whose updates take the same one of the
+// 64 lock stripes of platform.Locks (FNV-1a of the id) as user's.
+func sameLock(user string) string {
+	stripe := func(s string) uint32 {
+		h := fnv.New32a()
+		h.Write([]byte(s))
+		return h.Sum32() % 64
+	}
+	for i := 0; ; i++ {
+		if u := fmt.Sprintf("U7%04d", i); u != user && stripe(u) == stripe(user) {
+			return u
+		}
+	}
+}
+
+// A seller whose users.info hangs holds up their own update only: another
+// seller, on the same lock stripe (and, before, the same Socket Mode
+// shard), is answered meanwhile.
+func TestSlowSlackHoldsUpOnlyItsOwnSeller(t *testing.T) {
+	for _, mode := range []string{"http", "socket"} {
+		t.Run(mode, func(t *testing.T) {
+			srv := slacktest.New()
+			defer srv.Close()
+			e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), mode, func(c *slack.Config) {
+				c.LookupTimeout = time.Hour // the lookup hangs until the test ends it
+			})
+			const slow = "U6001"
+			other := sameLock(slow)
+			e.dm(other, "start")
+			nth(t, srv, slacktest.DMChannel(other), 1) // other's locale is known from now on
+
+			srv.Delay("users.info", time.Hour)
+			defer srv.Delay("users.info", 0)
+			slowDone := e.deliver(slacktest.EventID(), slacktest.DM(slow, "start"))
+			asked := func() bool {
+				for _, c := range srv.Calls("users.info") {
+					if c.Params["user"] == slow {
+						return true
+					}
+				}
+				return false
+			}
+			if !srv.Wait(timeout, asked) {
+				t.Fatal("users.info was not asked for the slow seller")
+			}
+
+			otherDone := e.deliver(slacktest.EventID(), slacktest.DM(other, "help"))
+			select {
+			case <-otherDone:
+			case <-time.After(timeout):
+				t.Fatalf("%s's event waited for %s's users.info", other, slow)
+			}
+			mustContain(t, nth(t, srv, slacktest.DMChannel(other), 2), "/onboard")
+			select {
+			case <-slowDone:
+				t.Fatal("the slow seller's event was answered before its users.info")
+			default:
+			}
+
+			srv.Delay("users.info", 0) // Slack answers at last
+			select {
+			case <-slowDone:
+			case <-time.After(timeout):
+				t.Fatal("the slow seller's event was not answered")
+			}
+			mustContain(t, nth(t, srv, slacktest.DMChannel(slow), 1), "Hello")
+		})
+	}
+}
 
 // A click's reply goes to the clicking user's own DM, whatever channel the
 // payload names, and a button counts only in the DM it was posted in.

@@ -211,15 +211,18 @@ func (a *Adapter) message(ctx context.Context, eventID string, m *slackevents.Me
 	case m.SubType != "" && m.SubType != "file_share" && m.SubType != "thread_broadcast":
 		return a.core.Skip(ctx, Platform, eventID) // message_changed, message_deleted, joins...
 	}
-	defer a.lock(m.User)()
+	// A message in an im is from the user to the bot, in their DM with it:
+	// kept, so that their clicks need no conversations.open.
 	a.dms.put(m.User, m.Channel, dmTTL)
+	lang := a.langHint(ctx, m.User) // before the lock: a slow Slack holds up this user only
+	defer a.lock(m.User)()
 	in := bot.Inbound{
 		Platform:    Platform,
 		UserID:      m.User,
 		ChatID:      m.Channel,
 		UpdateID:    eventID,
 		Text:        a.plain(m.Text),
-		LangHint:    a.langHint(ctx, m.User),
+		LangHint:    lang,
 		Unsupported: strings.TrimSpace(m.Text) == "", // a file or a picture alone
 	}
 	_, err := a.core.Handle(ctx, in)
@@ -240,6 +243,7 @@ func (a *Adapter) mention(ctx context.Context, eventID string, m *slackevents.Ap
 	if thread == "" {
 		thread = m.TimeStamp
 	}
+	lang := a.langHint(ctx, m.User)
 	defer a.lock(m.User)()
 	in := bot.Inbound{
 		Platform: Platform,
@@ -247,7 +251,7 @@ func (a *Adapter) mention(ctx context.Context, eventID string, m *slackevents.Ap
 		ChatID:   m.Channel + "/" + thread,
 		UpdateID: eventID,
 		Text:     a.plain(m.Text),
-		LangHint: a.langHint(ctx, m.User),
+		LangHint: lang,
 		Public:   true,
 	}
 	_, err := a.core.Handle(ctx, in)
@@ -286,17 +290,17 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 	user := ic.User.ID
 	clickedIn := firstNonEmpty(ic.Container.ChannelID, ic.Channel.ID)
 	msgTS := firstNonEmpty(ic.Container.MessageTs, ic.Message.Timestamp)
-	defer a.lock(user)()
-	dm, err := a.dmChannel(ctx, user)
+	lang, dm, err := a.lookup(ctx, user, true)
 	if err != nil {
 		return err
 	}
+	defer a.lock(user)()
 	in := bot.Inbound{
 		Platform: Platform,
 		UserID:   user,
 		ChatID:   dm,
 		UpdateID: updateID,
-		LangHint: a.langHint(ctx, user),
+		LangHint: lang,
 		// A button counts only on a message the bot posted in the channel
 		// clicked in, and that channel must be the clicker's own DM (the
 		// bot posts buttons nowhere else).
@@ -372,19 +376,19 @@ type slashAnswer struct {
 // not retry slash commands, so a failure is told to the user rather than
 // answered with a 5xx.
 func (a *Adapter) slash(ctx context.Context, cmd slackapi.SlashCommand) slashAnswer {
-	defer a.lock(cmd.UserID)()
-	dm, err := a.dmChannel(ctx, cmd.UserID)
+	lang, dm, err := a.lookup(ctx, cmd.UserID, true)
 	if err != nil {
 		a.log.Error("slack: slash command: no DM channel", "user", cmd.UserID, "err", err)
 		return slashAnswer{ResponseType: "ephemeral", Text: slashFailed}
 	}
+	defer a.lock(cmd.UserID)()
 	in := bot.Inbound{
 		Platform: Platform,
 		UserID:   cmd.UserID,
 		ChatID:   dm,
 		UpdateID: cmd.TriggerID,
 		Text:     a.slashText(cmd.Text),
-		LangHint: a.langHint(ctx, cmd.UserID),
+		LangHint: lang,
 	}
 	_, err = a.core.Handle(ctx, in)
 	if err != nil {

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -49,6 +48,10 @@ type Config struct {
 	// RetryAfter is how long to wait after a 429 that names no Retry-After
 	// (default 30s).
 	RetryAfter time.Duration
+	// LookupTimeout bounds the users.info and conversations.open calls an
+	// update waits for before it is handled (default 1.5s, within the 3
+	// seconds Slack waits for an answer).
+	LookupTimeout time.Duration
 	// HTTPClient is used for every Web API call (default: 30s timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
@@ -83,7 +86,6 @@ const (
 	localeFailTTL = time.Minute // a failed users.info is not asked again at once
 	dmTTL         = 24 * time.Hour
 	cacheSize     = 10000
-	lookupTimeout = 1500 * time.Millisecond // within Slack's 3 seconds
 )
 
 // New connects to the Web API (auth.test checks the token) and returns the adapter.
@@ -105,6 +107,9 @@ func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) 
 	}
 	if cfg.RetryAfter <= 0 {
 		cfg.RetryAfter = 30 * time.Second
+	}
+	if cfg.LookupTimeout <= 0 {
+		cfg.LookupTimeout = 1500 * time.Millisecond
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = apiclient.New(30 * time.Second)
@@ -168,13 +173,35 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return a.RunSocketMode(ctx)
 }
 
+// lookup is what handling a user's update needs from Slack: the user's
+// language hint and, when dm is set, the DM channel with them. Both are
+// cached; what is not is asked at once, each within the lookup timeout, so
+// a slow Slack holds the update for that long at most. Callers look up
+// before they take the user's lock: a slow answer holds up no one else.
+func (a *Adapter) lookup(ctx context.Context, user string, dm bool) (lang, channel string, err error) {
+	if !dm {
+		return a.langHint(ctx, user), "", nil
+	}
+	if ch, ok := a.dms.get(user); ok {
+		return a.langHint(ctx, user), ch, nil
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		lang = a.langHint(ctx, user)
+	}()
+	channel, err = a.dmChannel(ctx, user)
+	<-done
+	return lang, channel, err
+}
+
 // langHint is the user's Slack locale ("zh-CN", "en-US"), asked once in a
 // while. A failed lookup gives no hint rather than holding up the message.
 func (a *Adapter) langHint(ctx context.Context, user string) string {
 	if l, ok := a.locales.get(user); ok {
 		return l
 	}
-	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.LookupTimeout)
 	defer cancel()
 	err := a.lookups.Wait(ctx, user, false)
 	var u *slackapi.User
@@ -195,7 +222,7 @@ func (a *Adapter) dmChannel(ctx context.Context, user string) (string, error) {
 	if ch, ok := a.dms.get(user); ok {
 		return ch, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.LookupTimeout)
 	defer cancel()
 	if err := a.lookups.Wait(ctx, user, false); err != nil {
 		return "", fmt.Errorf("conversations.open: within the rate limit: %w", err)
@@ -262,11 +289,4 @@ type logOutput struct{ l *slog.Logger }
 func (o logOutput) Output(_ int, s string) error {
 	o.l.Debug("slack client", "msg", strings.TrimSpace(s))
 	return nil
-}
-
-// stripe maps a key to one of n shards.
-func stripe(key string, n int) int {
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	return int(h.Sum32() % uint32(n))
 }
