@@ -211,15 +211,18 @@ func (a *Adapter) message(ctx context.Context, eventID string, m *slackevents.Me
 	case m.SubType != "" && m.SubType != "file_share" && m.SubType != "thread_broadcast":
 		return a.core.Skip(ctx, Platform, eventID) // message_changed, message_deleted, joins...
 	}
-	defer a.lock(m.User)()
+	// A message in an im is from the user to the bot, in their DM with it:
+	// kept, so that their clicks need no conversations.open.
 	a.dms.put(m.User, m.Channel, dmTTL)
+	lang := a.langHint(ctx, m.User) // before the lock: a slow Slack holds up this user only
+	defer a.lock(m.User)()
 	in := bot.Inbound{
 		Platform:    Platform,
 		UserID:      m.User,
 		ChatID:      m.Channel,
 		UpdateID:    eventID,
 		Text:        a.plain(m.Text),
-		LangHint:    a.langHint(ctx, m.User),
+		LangHint:    lang,
 		Unsupported: strings.TrimSpace(m.Text) == "", // a file or a picture alone
 	}
 	_, err := a.core.Handle(ctx, in)
@@ -240,6 +243,7 @@ func (a *Adapter) mention(ctx context.Context, eventID string, m *slackevents.Ap
 	if thread == "" {
 		thread = m.TimeStamp
 	}
+	lang := a.langHint(ctx, m.User)
 	defer a.lock(m.User)()
 	in := bot.Inbound{
 		Platform: Platform,
@@ -247,7 +251,7 @@ func (a *Adapter) mention(ctx context.Context, eventID string, m *slackevents.Ap
 		ChatID:   m.Channel + "/" + thread,
 		UpdateID: eventID,
 		Text:     a.plain(m.Text),
-		LangHint: a.langHint(ctx, m.User),
+		LangHint: lang,
 		Public:   true,
 	}
 	_, err := a.core.Handle(ctx, in)
@@ -259,9 +263,12 @@ func (a *Adapter) mention(ctx context.Context, eventID string, m *slackevents.Ap
 
 // interaction handles a button click: action_id "c:<outbox id>:<choice
 // index>" is resolved against the stored message, so buttons work after a
-// restart and only the bot's own messages count. After the commit the
-// question is edited to show the answer, or a stale click gets an
-// ephemeral notice; both are courtesies whose failure loses nothing.
+// restart and only the bot's own messages count. The reply goes to the
+// clicking user's own DM, found from their user id: nothing is sent to a
+// channel the payload names, so a forged payload cannot send a seller's
+// replies into someone else's conversation. After the commit the question
+// is edited to show the answer, or a stale click gets an ephemeral notice;
+// both are courtesies whose failure loses nothing.
 func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallback) error {
 	if ic.Type != slackapi.InteractionTypeBlockActions || len(ic.ActionCallback.BlockActions) == 0 || ic.User.ID == "" {
 		a.log.Info("slack: interaction ignored", "type", ic.Type)
@@ -281,33 +288,25 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 		return nil
 	}
 	user := ic.User.ID
-	channel := ic.Container.ChannelID
-	if channel == "" {
-		channel = ic.Channel.ID
-	}
-	msgTS := ic.Container.MessageTs
-	if msgTS == "" {
-		msgTS = ic.Message.Timestamp
+	clickedIn := firstNonEmpty(ic.Container.ChannelID, ic.Channel.ID)
+	msgTS := firstNonEmpty(ic.Container.MessageTs, ic.Message.Timestamp)
+	lang, dm, err := a.lookup(ctx, user, true)
+	if err != nil {
+		return err
 	}
 	defer a.lock(user)()
-	chat := channel
-	if !isDM(channel) {
-		dm, err := a.dmChannel(ctx, user)
-		if err != nil {
-			return err
-		}
-		chat = dm
-	}
 	in := bot.Inbound{
 		Platform: Platform,
 		UserID:   user,
-		ChatID:   chat,
+		ChatID:   dm,
 		UpdateID: updateID,
-		LangHint: a.langHint(ctx, user),
-		// Only the bot's own messages in the channel clicked in count.
+		LangHint: lang,
+		// A button counts only on a message the bot posted in the channel
+		// clicked in, and that channel must be the clicker's own DM (the
+		// bot posts buttons nowhere else).
 		Button: &bot.Button{Data: act.ActionID, InChat: func(c string) bool {
 			stored, _ := splitChat(c)
-			return stored == channel
+			return stored == dm && stored == clickedIn
 		}},
 	}
 	replies, err := a.core.Handle(ctx, in)
@@ -319,16 +318,24 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 	}
 	switch notice := replies[0].Notice; {
 	case notice != "":
-		a.courtesy("chat.postEphemeral", func(ctx context.Context) error {
-			_, err := a.api.PostEphemeralContext(ctx, channel, user, slackapi.MsgOptionText(escape(notice), false))
+		a.courtesy(dm, "chat.postEphemeral", func(ctx context.Context) error {
+			_, err := a.api.PostEphemeralContext(ctx, dm, user, slackapi.MsgOptionText(escape(notice), false))
 			return err
 		})
-	case replies[0].Clicked != nil && msgTS != "":
+	case replies[0].Clicked != nil:
 		clicked := replies[0].Clicked
+		channel, _ := splitChat(clicked.Message.ChatID)
+		ts := clicked.Message.Ref // the stored message's last part, which has the buttons
+		if ts == "" {
+			ts = msgTS // clicked before its sending was recorded: the payload's, in the channel checked above
+		}
+		if ts == "" {
+			break
+		}
 		msgs := render(clicked.Message)
 		m := single(msgs[len(msgs)-1].raw + "\n\n✅ " + clicked.Label)
-		a.courtesy("chat.update", func(ctx context.Context) error {
-			_, _, _, err := a.api.UpdateMessageContext(ctx, channel, msgTS,
+		a.courtesy(channel, "chat.update", func(ctx context.Context) error {
+			_, _, _, err := a.api.UpdateMessageContext(ctx, channel, ts,
 				slackapi.MsgOptionText(m.text, false), slackapi.MsgOptionBlocks(m.blocks...))
 			return err
 		})
@@ -337,16 +344,25 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 }
 
 // courtesy runs a call that follows a commit in the background, so Slack
-// gets its answer at once; a failure is logged and nothing more.
-func (a *Adapter) courtesy(what string, call func(ctx context.Context) error) {
+// gets its answer at once. It waits for the rate limiter like every message
+// the bot sends; a call that gets no slot within courtesyTimeout, or fails,
+// is logged and nothing more.
+func (a *Adapter) courtesy(channel, what string, call func(ctx context.Context) error) {
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), courtesyTimeout)
 		defer cancel()
+		if err := a.pace.Wait(ctx, channel, false); err != nil {
+			a.log.Warn("slack: "+what+" skipped: no slot within the rate limit", "err", err)
+			return
+		}
 		if err := call(ctx); err != nil {
 			a.log.Warn("slack: "+what, "err", err)
 		}
 	}()
 }
+
+// courtesyTimeout bounds a courtesy call, its wait for the rate limiter included.
+const courtesyTimeout = 10 * time.Second
 
 // slashAnswer is the immediate answer to a slash command.
 type slashAnswer struct {
@@ -360,19 +376,19 @@ type slashAnswer struct {
 // not retry slash commands, so a failure is told to the user rather than
 // answered with a 5xx.
 func (a *Adapter) slash(ctx context.Context, cmd slackapi.SlashCommand) slashAnswer {
-	defer a.lock(cmd.UserID)()
-	dm, err := a.dmChannel(ctx, cmd.UserID)
+	lang, dm, err := a.lookup(ctx, cmd.UserID, true)
 	if err != nil {
 		a.log.Error("slack: slash command: no DM channel", "user", cmd.UserID, "err", err)
 		return slashAnswer{ResponseType: "ephemeral", Text: slashFailed}
 	}
+	defer a.lock(cmd.UserID)()
 	in := bot.Inbound{
 		Platform: Platform,
 		UserID:   cmd.UserID,
 		ChatID:   dm,
 		UpdateID: cmd.TriggerID,
 		Text:     a.slashText(cmd.Text),
-		LangHint: a.langHint(ctx, cmd.UserID),
+		LangHint: lang,
 	}
 	_, err = a.core.Handle(ctx, in)
 	if err != nil {

@@ -168,6 +168,23 @@ func TestRenderKeepsToSlacksLimits(t *testing.T) {
 	}
 }
 
+// Messages and edits show the core's text as written (see sections): no
+// formatting in the blocks, only &, < and > escaped in the notification text.
+func TestRenderShowsTextAsWritten(t *testing.T) {
+	const text = "no. *AB_12* _x_ ~y~ `z` > q & <@U1>"
+	for name, m := range map[string]message{"message": render(bot.Reply{Text: text})[0], "edit": single(text)} {
+		if len(m.blocks) != 1 {
+			t.Fatalf("%s: %d blocks", name, len(m.blocks))
+		}
+		if sb := m.blocks[0].(*slackapi.SectionBlock); sb.Text.Type != slackapi.PlainTextType || sb.Text.Text != text {
+			t.Errorf("%s: section %s %q, want plain_text %q", name, sb.Text.Type, sb.Text.Text, text)
+		}
+		if want := "no. *AB_12* _x_ ~y~ `z` &gt; q &amp; &lt;@U1&gt;"; m.text != want {
+			t.Errorf("%s: notification text %q, want %q", name, m.text, want)
+		}
+	}
+}
+
 func buttonsOf(m message) (ids, labels []string) {
 	for _, b := range m.blocks {
 		if ab, ok := b.(*slackapi.ActionBlock); ok {

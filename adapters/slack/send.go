@@ -192,12 +192,26 @@ func single(text string) message {
 }
 
 // sections makes a message of text chunks, one section block each.
+//
+// The sections are plain_text, which Slack shows as written: what the core
+// writes is plain text with a seller's own words in it (an answer, a
+// certificate number, an admin's announcement), and the bot formats none of
+// it. In mrkdwn, *, _, ~ and ` would format those words, and Slack offers no
+// escape for them: its formatting reference says only &, < and > are
+// escaped (as &amp; &lt; &gt;), and that no other entity is decoded, so
+// &#x2a; would show as those six characters; zero-width characters are no
+// escape either (a zero-width space beside a marker is the known way to make
+// Slack format in the middle of a word); and look-alike characters (∗ for *)
+// would change what a seller copies out of the message, a certificate
+// number for one. plain_text takes the text raw, as button labels do. The
+// notification text beside the blocks stays escaped, as Slack asks of a
+// message's top-level text.
 func sections(chunks []string) message {
 	m := message{raw: strings.Join(chunks, "\n")}
 	m.text = escape(m.raw)
 	for _, c := range chunks {
 		m.blocks = append(m.blocks, slackapi.NewSectionBlock(
-			slackapi.NewTextBlockObject(slackapi.MarkdownType, escape(c), false, false), nil, nil))
+			slackapi.NewTextBlockObject(slackapi.PlainTextType, c, false, false), nil, nil))
 	}
 	return m
 }
@@ -222,13 +236,15 @@ func actionBlocks(r bot.Reply) []slackapi.Block {
 	return blocks
 }
 
-// escaper escapes the three characters Slack's text formatting reserves.
+// escaper escapes the three characters Slack's text formatting reserves,
+// for the top-level text of a message (its notification) and of a notice.
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 func escape(s string) string { return escaper.Replace(s) }
 
 // runeLen is a rune's length once escaped, in UTF-16 units (what Slack's
-// character limits count, at worst).
+// character limits count, at worst). Sections go unescaped, so for them it
+// counts more than Slack does, never less.
 func runeLen(r rune) int {
 	switch r {
 	case '&':

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -49,6 +48,10 @@ type Config struct {
 	// RetryAfter is how long to wait after a 429 that names no Retry-After
 	// (default 30s).
 	RetryAfter time.Duration
+	// LookupTimeout bounds the users.info and conversations.open calls an
+	// update waits for before it is handled (default 1.5s, within the 3
+	// seconds Slack waits for an answer).
+	LookupTimeout time.Duration
 	// HTTPClient is used for every Web API call (default: 30s timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
@@ -63,9 +66,16 @@ type Adapter struct {
 
 	botUser string // the bot's own user id, from auth.test
 
-	pace  *pace.Pacer
-	locks platform.Locks // one user's updates in order
-	parts platform.Parts // split replies partly sent
+	// pace is shared by every message the bot sends or edits: the
+	// dispatcher's, and the edits and notices that follow a click.
+	pace *pace.Pacer
+	// lookups paces users.info and conversations.open. Slack limits each
+	// method on its own, and intake needs these answers before it can
+	// commit: behind the messages' pacer they would wait for every reply
+	// queued before them, and give up.
+	lookups *pace.Pacer
+	locks   platform.Locks // one user's updates in order
+	parts   platform.Parts // split replies partly sent
 
 	locales *cache // user id -> Slack locale ("" when unknown)
 	dms     *cache // user id -> the DM channel with the bot
@@ -76,7 +86,6 @@ const (
 	localeFailTTL = time.Minute // a failed users.info is not asked again at once
 	dmTTL         = 24 * time.Hour
 	cacheSize     = 10000
-	lookupTimeout = 1500 * time.Millisecond // within Slack's 3 seconds
 )
 
 // New connects to the Web API (auth.test checks the token) and returns the adapter.
@@ -98,6 +107,9 @@ func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) 
 	}
 	if cfg.RetryAfter <= 0 {
 		cfg.RetryAfter = 30 * time.Second
+	}
+	if cfg.LookupTimeout <= 0 {
+		cfg.LookupTimeout = 1500 * time.Millisecond
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = apiclient.New(30 * time.Second)
@@ -122,6 +134,7 @@ func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) 
 		api: api, core: core, cfg: cfg, log: cfg.Logger,
 		botUser: auth.UserID,
 		pace:    pace.New(cfg.Rate, cfg.ChatRate),
+		lookups: pace.New(cfg.Rate, cfg.ChatRate),
 		locales: newCache(cacheSize),
 		dms:     newCache(cacheSize),
 	}
@@ -160,15 +173,41 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return a.RunSocketMode(ctx)
 }
 
+// lookup is what handling a user's update needs from Slack: the user's
+// language hint and, when dm is set, the DM channel with them. Both are
+// cached; what is not is asked at once, each within the lookup timeout, so
+// a slow Slack holds the update for that long at most. Callers look up
+// before they take the user's lock: a slow answer holds up no one else.
+func (a *Adapter) lookup(ctx context.Context, user string, dm bool) (lang, channel string, err error) {
+	if !dm {
+		return a.langHint(ctx, user), "", nil
+	}
+	if ch, ok := a.dms.get(user); ok {
+		return a.langHint(ctx, user), ch, nil
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		lang = a.langHint(ctx, user)
+	}()
+	channel, err = a.dmChannel(ctx, user)
+	<-done
+	return lang, channel, err
+}
+
 // langHint is the user's Slack locale ("zh-CN", "en-US"), asked once in a
 // while. A failed lookup gives no hint rather than holding up the message.
 func (a *Adapter) langHint(ctx context.Context, user string) string {
 	if l, ok := a.locales.get(user); ok {
 		return l
 	}
-	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.LookupTimeout)
 	defer cancel()
-	u, err := a.api.GetUserInfoContext(ctx, user, slackapi.GetUserInfoOptionIncludeLocale(true))
+	err := a.lookups.Wait(ctx, user, false)
+	var u *slackapi.User
+	if err == nil {
+		u, err = a.api.GetUserInfoContext(ctx, user, slackapi.GetUserInfoOptionIncludeLocale(true))
+	}
 	if err != nil {
 		a.log.Warn("slack: users.info, going on without a language hint", "user", user, "err", err)
 		a.locales.put(user, "", localeFailTTL)
@@ -183,8 +222,11 @@ func (a *Adapter) dmChannel(ctx context.Context, user string) (string, error) {
 	if ch, ok := a.dms.get(user); ok {
 		return ch, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, lookupTimeout)
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.LookupTimeout)
 	defer cancel()
+	if err := a.lookups.Wait(ctx, user, false); err != nil {
+		return "", fmt.Errorf("conversations.open: within the rate limit: %w", err)
+	}
 	ch, _, _, err := a.api.OpenConversationContext(ctx, &slackapi.OpenConversationParameters{Users: []string{user}})
 	if err != nil {
 		return "", fmt.Errorf("conversations.open: %w", err)
@@ -247,11 +289,4 @@ type logOutput struct{ l *slog.Logger }
 func (o logOutput) Output(_ int, s string) error {
 	o.l.Debug("slack client", "msg", strings.TrimSpace(s))
 	return nil
-}
-
-// stripe maps a key to one of n shards.
-func stripe(key string, n int) int {
-	h := fnv.New32a()
-	h.Write([]byte(key))
-	return int(h.Sum32() % uint32(n))
 }

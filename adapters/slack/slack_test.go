@@ -40,7 +40,7 @@ type env struct {
 	wg      sync.WaitGroup
 }
 
-func start(t *testing.T, srv *slacktest.Server, db, mode string) *env {
+func start(t *testing.T, srv *slacktest.Server, db, mode string, opts ...func(*slack.Config)) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	store, err := sqlite.Open(ctx, db)
@@ -56,6 +56,9 @@ func start(t *testing.T, srv *slacktest.Server, db, mode string) *env {
 	}
 	if mode == "socket" {
 		cfg.AppToken, cfg.SigningSecret = slacktest.AppToken, ""
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	a, err := slack.New(ctx, cfg, core)
 	if err != nil {
@@ -111,6 +114,15 @@ type request struct {
 
 func (e *env) do(rq request) (int, string) {
 	e.t.Helper()
+	code, body, err := e.post(rq)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return code, body
+}
+
+// post is do for goroutines other than the test's.
+func (e *env) post(rq request) (int, string, error) {
 	req, _ := http.NewRequest(http.MethodPost, e.web.URL+rq.path, bytes.NewReader(rq.body))
 	req.Header.Set("Content-Type", rq.contentType)
 	for k, v := range rq.header {
@@ -124,11 +136,11 @@ func (e *env) do(rq request) (int, string) {
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		e.t.Fatal(err)
+		return 0, "", err
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
+	return resp.StatusCode, string(body), nil
 }
 
 func eventRequest(payload any) request {

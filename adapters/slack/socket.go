@@ -14,16 +14,15 @@ import (
 	"github.com/slack-go/slack/socketmode"
 )
 
-// socketShards is how many envelopes are handled at once in Socket Mode;
-// one user's envelopes always go to the same shard, in order.
-const socketShards = 16
-
 // RunSocketMode receives events, clicks and slash commands over Socket Mode
 // (Config.AppToken) until ctx is done, through the same code as the HTTP
 // handlers, without signatures (the connection is the app's own). Every
 // envelope is acknowledged after it was committed; an event whose commit
 // failed is left unacknowledged, so Slack delivers it again, and a
-// redelivery changes nothing.
+// redelivery changes nothing. One user's envelopes are handled in order,
+// different users' at once, so a user whose update waits on a slow Slack
+// holds up no one else (as over HTTP, where each request has its own
+// goroutine).
 func (a *Adapter) RunSocketMode(ctx context.Context) error {
 	if a.cfg.AppToken == "" {
 		return errors.New("slack: Socket Mode needs an app-level token (SLACK_APP_TOKEN)")
@@ -34,25 +33,13 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 	runErr := make(chan error, 1)
 	go func() { runErr <- smc.RunContext(ctx) }()
 
-	var wg sync.WaitGroup
-	shards := make([]chan socketmode.Event, socketShards)
-	for i := range shards {
-		shards[i] = make(chan socketmode.Event, 64)
-		wg.Go(func() {
-			for evt := range shards[i] {
-				if ctx.Err() != nil {
-					continue // not acknowledged: Slack delivers it again to the next process
-				}
-				a.envelope(ctx, smc, evt)
-			}
-		})
-	}
-	defer func() {
-		for _, s := range shards {
-			close(s)
+	q := userQueues{handle: func(evt socketmode.Event) {
+		if ctx.Err() != nil {
+			return // not acknowledged: Slack delivers it again to the next process
 		}
-		wg.Wait()
-	}()
+		a.envelope(ctx, smc, evt)
+	}}
+	defer q.wg.Wait()
 	for {
 		select {
 		case <-ctx.Done():
@@ -63,13 +50,46 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 			}
 			return fmt.Errorf("slack: socket mode: %w", err)
 		case evt := <-smc.Events:
-			select {
-			case shards[stripe(userOf(evt), socketShards)] <- evt:
-			case <-ctx.Done():
-				return nil
-			}
+			q.add(userOf(evt), evt)
 		}
 	}
+}
+
+// userQueues handles envelopes one user at a time, in the order they came:
+// a goroutine per user with envelopes in hand, gone when they are done.
+type userQueues struct {
+	handle func(socketmode.Event)
+	wg     sync.WaitGroup
+
+	mu      sync.Mutex
+	waiting map[string][]socketmode.Event // users being handled -> their envelopes still to come
+}
+
+func (q *userQueues) add(user string, evt socketmode.Event) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if rest, busy := q.waiting[user]; busy {
+		q.waiting[user] = append(rest, evt)
+		return
+	}
+	if q.waiting == nil {
+		q.waiting = map[string][]socketmode.Event{}
+	}
+	q.waiting[user] = nil
+	q.wg.Go(func() {
+		for {
+			q.handle(evt)
+			q.mu.Lock()
+			rest := q.waiting[user]
+			if len(rest) == 0 {
+				delete(q.waiting, user)
+				q.mu.Unlock()
+				return
+			}
+			evt, q.waiting[user] = rest[0], rest[1:]
+			q.mu.Unlock()
+		}
+	})
 }
 
 // envelope handles one Socket Mode event and acknowledges it.

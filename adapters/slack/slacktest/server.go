@@ -126,6 +126,8 @@ type Server struct {
 	gone       map[string]string
 	locales    map[string]string
 	userErrs   map[string]string
+	delays     map[string]time.Duration
+	redelay    chan struct{} // closed when the delays change
 	seq        int
 	changes    platformtest.Changes
 
@@ -143,7 +145,8 @@ type wsConn struct {
 // New starts a server.
 func New() *Server {
 	s := &Server{fail: map[string][]Failure{}, gone: map[string]string{}, locales: map[string]string{},
-		userErrs: map[string]string{}, closing: make(chan struct{})}
+		userErrs: map[string]string{}, delays: map[string]time.Duration{}, redelay: make(chan struct{}),
+		closing: make(chan struct{})}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -190,6 +193,35 @@ func (s *Server) FailUser(user, code string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.userErrs[user] = code
+}
+
+// Delay makes every call of method wait d before it is answered, as a slow
+// Slack does (zero: answered at once). Calls already waiting are answered at
+// once when the delays change; a wait also ends when the client hangs up.
+func (s *Server) Delay(method string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.delays[method] = d
+	close(s.redelay)
+	s.redelay = make(chan struct{})
+}
+
+// wait holds a call of method for its delay.
+func (s *Server) wait(r *http.Request, method string) {
+	s.mu.Lock()
+	d, changed := s.delays[method], s.redelay
+	s.mu.Unlock()
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-changed:
+	case <-r.Context().Done():
+	case <-s.closing:
+	}
 }
 
 // Count returns how many messages were posted in all.
@@ -385,6 +417,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now()})
 	s.changes.Signal()
 	s.mu.Unlock()
+	s.wait(r, method)
 
 	want := BotToken
 	if method == "apps.connections.open" {
