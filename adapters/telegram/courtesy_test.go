@@ -2,18 +2,24 @@ package telegram_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-telegram/bot/models"
 
+	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
+	"github.com/onboardbot/onboardbot/bot"
 )
 
 // quickly is how soon intake must be done with an update while the Bot API
@@ -172,6 +178,84 @@ func TestGroupNoticesArePaced(t *testing.T) {
 					}
 				}
 			}
+		})
+	}
+}
+
+// Anonymous admins (all sent as @GroupAnonymousBot) and messages sent on
+// behalf of a channel are not sellers: a command to the bot gets a hint in
+// the group to write privately, anything else nothing, and no seller is made.
+func TestAnonymousSendersAreAskedToWritePrivately(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "webhook")
+	const anonymousAdmin, channelBot, channel = 1087968824, 136817688, -100777
+	anon := func(group int64, text string) *models.Update {
+		u := inGroup(anonymousAdmin, group, text)
+		u.Message.From = &models.User{ID: anonymousAdmin, IsBot: true, FirstName: "Group", Username: "GroupAnonymousBot"}
+		u.Message.SenderChat = &models.Chat{ID: group, Type: models.ChatTypeSupergroup, Title: "Sellers"}
+		return u
+	}
+	asChannel := func(group int64, text string) *models.Update {
+		u := inGroup(channelBot, group, text)
+		u.Message.From = &models.User{ID: channelBot, IsBot: true, FirstName: "Channel", Username: "Channel_Bot"}
+		u.Message.SenderChat = &models.Chat{ID: channel, Type: models.ChatTypeChannel, Title: "Our shop"}
+		return u
+	}
+	noSenderChat := inGroup(anonymousAdmin, -6003, "/start@"+tgtest.Username)
+	tests := []struct {
+		name  string
+		u     *models.Update
+		group int64
+		hint  bool
+	}{
+		{"anonymous admin onboards", anon(-6001, "/onboard@"+tgtest.Username+" tiktok-uk"), -6001, true},
+		{"the same admin in another group", anon(-6002, "/status@"+tgtest.Username), -6002, true},
+		{"the anonymous sender without sender_chat", noSenderChat, -6003, true},
+		{"on behalf of a channel", asChannel(-6004, "/start@"+tgtest.Username), -6004, true},
+		{"anonymous, not a command", anon(-6005, "1"), -6005, false},
+		{"anonymous, a command for every bot", anon(-6006, "/start"), -6006, false},
+	}
+	for _, tt := range tests {
+		e.deliver(tt.u)
+	}
+	for _, user := range []int64{anonymousAdmin, channelBot, channel} {
+		// Committed before the webhook answered.
+		err := e.store.Update(context.Background(), func(tx bot.Tx) error {
+			_, err := tx.Seller(context.Background(), telegram.Platform, strconv.FormatInt(user, 10))
+			return err
+		})
+		if !errors.Is(err, bot.ErrNotFound) {
+			t.Errorf("a seller for %d: %v", user, err)
+		}
+	}
+	// A seller in the same group is answered as before.
+	e.deliver(inGroup(6100, -6001, "/start@"+tgtest.Username))
+	nth(t, srv, 6100, 1)
+	if !srv.Wait(timeout, func() bool { return srv.Count() == 6 }) {
+		t.Fatalf("%d messages in all, want 6 (4 hints, a reply and its notice)", srv.Count())
+	}
+	for _, user := range []int64{anonymousAdmin, channelBot, channel} {
+		if n := srv.CountTo(user); n != 0 {
+			t.Errorf("chat %d got %d messages", user, n)
+		}
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := srv.SentTo(tt.group)
+			if tt.group == -6001 {
+				got = slices.DeleteFunc(got, func(m tgtest.Sent) bool { return strings.Contains(m.Text, "answered you") })
+			}
+			if !tt.hint {
+				if len(got) != 0 {
+					t.Errorf("group got %v, want nothing", texts(got))
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("group got %v, want one hint", texts(got))
+			}
+			mustContain(t, got[0], "anonymous admin", "private chat", "匿名管理员", "私聊")
 		})
 	}
 }

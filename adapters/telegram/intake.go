@@ -203,6 +203,16 @@ func (a *Adapter) message(ctx context.Context, updateID string, m *models.Messag
 	}
 	group := m.Chat.Type == models.ChatTypeGroup || m.Chat.Type == models.ChatTypeSupergroup
 	switch {
+	case anonymous(m):
+		// Every anonymous admin, in every group, has the same sender: taken
+		// as a seller, they would all share one onboarding.
+		if err := a.core.Skip(ctx, Platform, updateID); err != nil {
+			return err
+		}
+		if group && a.addressedToMe(m.Text) {
+			a.groupNotice(m, a.anonymousHint())
+		}
+		return nil
 	case m.Chat.Type == models.ChatTypePrivate:
 		// A private chat's id is its user's id; taking the sender's own id
 		// means a forged update cannot write into someone else's chat.
@@ -224,6 +234,16 @@ func (a *Adapter) message(ctx context.Context, updateID string, m *models.Messag
 	return nil
 }
 
+// groupAnonymousBot is the sender Telegram puts on the messages of a
+// group's anonymous admins (@GroupAnonymousBot).
+const groupAnonymousBot = 1087968824
+
+// anonymous reports whether a message hides who sent it: an anonymous
+// admin's, or one sent on behalf of a channel or of the group itself.
+func anonymous(m *models.Message) bool {
+	return m.SenderChat != nil || m.From.ID == groupAnonymousBot
+}
+
 // addressedToMe reports whether a group message is a command for this bot
 // (/status@thisbot). Commands for every bot (/status) are left to the
 // bot the group means.
@@ -240,6 +260,13 @@ func (a *Adapter) addressedToMe(text string) bool {
 func (a *Adapter) answeredPrivately() string {
 	return "📩 I have answered you in a private chat with @" + a.username + " (open it and press Start if you see nothing).\n" +
 		"📩 已私信回复你；如果没收到，请先打开与 @" + a.username + " 的对话并点击 Start。"
+}
+
+// anonymousHint tells an anonymous admin, or someone writing as a channel,
+// to write from their own account.
+func (a *Adapter) anonymousHint() string {
+	return "🔒 I cannot tell who writes as an anonymous admin or as a channel, so I cannot keep your progress. Please write to @" + a.username + " from your own account, in a private chat.\n" +
+		"🔒 以匿名管理员或频道身份发言时，我无法识别你是谁，也就无法保存进度。请用你自己的账号私聊 @" + a.username + "。"
 }
 
 // groupNotice posts text in a group, in reply to m. It is a courtesy: the
