@@ -414,6 +414,8 @@ func TestUpdatesTheBotDoesNotHandle(t *testing.T) {
 
 	e.deliver(tgtest.Click(user, tgtest.Sent{ChatID: user, MessageID: 1, Text: "old", At: time.Now()}, "zzz"))
 	mustContain(t, nth(t, srv, user, 2), "not started onboarding")
+	// Acknowledged after the commit, on its own.
+	srv.Wait(timeout, func() bool { return len(srv.Calls("answerCallbackQuery")) > 0 })
 	answers := srv.Calls("answerCallbackQuery")
 	if len(answers) != 1 || answers[0].Params["text"] == "" {
 		t.Errorf("unknown callback data not acknowledged with a notice: %v", answers)
