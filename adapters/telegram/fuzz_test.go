@@ -285,6 +285,13 @@ func fuzzSeeds() [][]byte {
 			add(u)
 		}
 	}
+	// Anonymous admins and channels, who are not sellers.
+	for _, from := range []int64{1087968824, 136817688} {
+		u := tgtest.Text(from, "en", "/onboard@"+tgtest.Username+" tiktok-uk")
+		u.Message.Chat = models.Chat{ID: -4242, Type: models.ChatTypeSupergroup}
+		u.Message.SenderChat = &models.Chat{ID: -4242, Type: models.ChatTypeSupergroup}
+		add(u)
+	}
 	sticker := tgtest.Text(user, "en", "")
 	sticker.Message.Sticker = &models.Sticker{FileID: "x"}
 	add(sticker)

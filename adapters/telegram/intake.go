@@ -203,6 +203,16 @@ func (a *Adapter) message(ctx context.Context, updateID string, m *models.Messag
 	}
 	group := m.Chat.Type == models.ChatTypeGroup || m.Chat.Type == models.ChatTypeSupergroup
 	switch {
+	case anonymous(m):
+		// Every anonymous admin, in every group, has the same sender: taken
+		// as a seller, they would all share one onboarding.
+		if err := a.core.Skip(ctx, Platform, updateID); err != nil {
+			return err
+		}
+		if group && a.addressedToMe(m.Text) {
+			a.groupNotice(m, a.anonymousHint())
+		}
+		return nil
 	case m.Chat.Type == models.ChatTypePrivate:
 		// A private chat's id is its user's id; taking the sender's own id
 		// means a forged update cannot write into someone else's chat.
@@ -219,9 +229,19 @@ func (a *Adapter) message(ctx context.Context, updateID string, m *models.Messag
 		return err
 	}
 	if group && len(replies) > 0 {
-		a.groupNotice(ctx, m)
+		a.groupNotice(m, a.answeredPrivately())
 	}
 	return nil
+}
+
+// groupAnonymousBot is the sender Telegram puts on the messages of a
+// group's anonymous admins (@GroupAnonymousBot).
+const groupAnonymousBot = 1087968824
+
+// anonymous reports whether a message hides who sent it: an anonymous
+// admin's, or one sent on behalf of a channel or of the group itself.
+func anonymous(m *models.Message) bool {
+	return m.SenderChat != nil || m.From.ID == groupAnonymousBot
 }
 
 // addressedToMe reports whether a group message is a command for this bot
@@ -236,14 +256,35 @@ func (a *Adapter) addressedToMe(text string) bool {
 	return ok && strings.EqualFold(to, a.username)
 }
 
-// groupNotice tells a group that the answer went to a private chat. It is a
-// courtesy: the reply itself is in the outbox.
-func (a *Adapter) groupNotice(ctx context.Context, m *models.Message) {
-	text := "📩 I have answered you in a private chat with @" + a.username + " (open it and press Start if you see nothing).\n📩 已私信回复你;如果没收到,请先打开与 @" + a.username + " 的对话并点击 Start。"
-	if _, err := a.api.SendMessage(ctx, &tg.SendMessageParams{ChatID: m.Chat.ID, Text: text,
-		ReplyParameters: &models.ReplyParameters{MessageID: m.ID}}); err != nil {
-		a.log.Warn("telegram: group notice", "err", err)
-	}
+// answeredPrivately tells a group that the answer went to a private chat.
+func (a *Adapter) answeredPrivately() string {
+	return "📩 I have answered you in a private chat with @" + a.username + " (open it and press Start if you see nothing).\n" +
+		"📩 已私信回复你；如果没收到，请先打开与 @" + a.username + " 的对话并点击 Start。"
+}
+
+// anonymousHint tells an anonymous admin, or someone writing as a channel,
+// to write from their own account.
+func (a *Adapter) anonymousHint() string {
+	return "🔒 I cannot tell who writes as an anonymous admin or as a channel, so I cannot keep your progress. Please write to @" + a.username + " from your own account, in a private chat.\n" +
+		"🔒 以匿名管理员或频道身份发言时，我无法识别你是谁，也就无法保存进度。请用你自己的账号私聊 @" + a.username + "。"
+}
+
+// groupNotice posts text in a group, in reply to m. It is a courtesy: the
+// seller's own reply is in the outbox. Notices to one group keep to the
+// per-chat rate and to Telegram's limit for groups.
+func (a *Adapter) groupNotice(m *models.Message, text string) {
+	chat := id(m.Chat.ID)
+	a.courtesies.add(chat, courtesy{what: "group notice", call: func(ctx context.Context) error {
+		if err := a.groups.Wait(ctx, chat, false); err != nil {
+			return err
+		}
+		if err := a.pace.Wait(ctx, chat, false); err != nil {
+			return err
+		}
+		_, err := a.api.SendMessage(ctx, &tg.SendMessageParams{ChatID: m.Chat.ID, Text: text,
+			ReplyParameters: &models.ReplyParameters{MessageID: m.ID, AllowSendingWithoutReply: true}})
+		return err
+	}})
 }
 
 // callback handles a button click. callback_data is "c:<outbox id>:<choice
@@ -266,21 +307,34 @@ func (a *Adapter) callback(ctx context.Context, updateID string, q *models.Callb
 	if err != nil {
 		return err
 	}
-	// The acknowledgement and the edit are courtesies after the commit; a
-	// failure here loses nothing the seller needs.
+	// The acknowledgement (Telegram shows a spinner until it comes) and the
+	// edit are courtesies after the commit. They have a lane and a rate of
+	// their own per seller rather than the seller's chat's: they are not new
+	// messages, so they must not hold back the reply the seller waits for,
+	// and one seller's clicks still take no more than the per-chat rate.
 	notice := ""
 	if len(replies) > 0 {
 		notice = replies[0].Notice
 	}
-	if _, err := a.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: q.ID, Text: notice}); err != nil {
-		a.log.Warn("telegram: answerCallbackQuery", "err", err)
-	}
+	lane := "click:" + in.UserID
+	calls := []courtesy{{what: "answerCallbackQuery", call: func(ctx context.Context) error {
+		if err := a.pace.Wait(ctx, lane, false); err != nil {
+			return err
+		}
+		_, err := a.api.AnswerCallbackQuery(ctx, &tg.AnswerCallbackQueryParams{CallbackQueryID: q.ID, Text: notice})
+		return err
+	}}}
 	if len(replies) > 0 && replies[0].Clicked != nil && msg != nil {
 		edited := truncate(msg.Text+"\n\n✅ "+replies[0].Clicked.Label, maxText)
-		if _, err := a.api.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: msg.Chat.ID, MessageID: msg.ID, Text: edited}); err != nil {
-			a.log.Warn("telegram: edit answered question", "err", err)
-		}
+		calls = append(calls, courtesy{what: "edit answered question", call: func(ctx context.Context) error {
+			if err := a.pace.Wait(ctx, lane, false); err != nil {
+				return err
+			}
+			_, err := a.api.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: msg.Chat.ID, MessageID: msg.ID, Text: edited})
+			return err
+		}})
 	}
+	a.courtesies.add(lane, calls...)
 	return nil
 }
 

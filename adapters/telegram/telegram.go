@@ -39,6 +39,9 @@ type Config struct {
 	// ChatRate is the most messages per second to one chat (default 1, as
 	// Telegram asks; a short burst of two is allowed).
 	ChatRate float64
+	// GroupRate is the most notices per second to one group (default 20 a
+	// minute, Telegram's limit for groups); the per-chat rate applies too.
+	GroupRate float64
 	// PollTimeout is the long-polling timeout (default 30s).
 	PollTimeout time.Duration
 	// HTTPClient is used for every Bot API call (default: a client with
@@ -55,9 +58,11 @@ type Adapter struct {
 	username string
 	log      *slog.Logger
 
-	pace  *pace.Pacer
-	locks platform.Locks // one chat's updates in order
-	parts platform.Parts // split replies partly sent
+	pace       *pace.Pacer
+	groups     *pace.Pacer    // notices in groups, besides pace
+	courtesies *courtesies    // calls after a commit that nothing waits for
+	locks      platform.Locks // one chat's updates in order
+	parts      platform.Parts // split replies partly sent
 }
 
 // New connects to the Bot API (getMe checks the token) and returns the adapter.
@@ -74,6 +79,9 @@ func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) 
 	}
 	if cfg.ChatRate <= 0 {
 		cfg.ChatRate = 1
+	}
+	if cfg.GroupRate <= 0 {
+		cfg.GroupRate = 20.0 / 60
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 30 * time.Second
@@ -99,7 +107,9 @@ func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) 
 	}
 	a := &Adapter{
 		api: api, core: core, cfg: cfg, username: me.Username, log: cfg.Logger,
-		pace: pace.New(cfg.Rate, cfg.ChatRate),
+		pace:       pace.New(cfg.Rate, cfg.ChatRate),
+		groups:     pace.New(cfg.Rate, cfg.GroupRate),
+		courtesies: newCourtesies(cfg.Logger),
 	}
 	return a, nil
 }

@@ -47,18 +47,22 @@ type env struct {
 
 // options change how start runs the bot.
 type options struct {
-	admins   []string
-	rate     float64 // overall messages per second (default 1000)
-	progress bool    // run the announcement progress loop
+	admins    []string
+	rate      float64 // overall messages per second (default 1000)
+	chatRate  float64 // per chat (default 1000)
+	groupRate float64 // notices per group (default 1000)
+	progress  bool    // run the announcement progress loop
 }
 
 func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *env {
 	t.Helper()
-	o := options{rate: 1000}
+	o := options{}
 	if len(opt) > 0 {
 		o = opt[0]
-		if o.rate == 0 {
-			o.rate = 1000
+	}
+	for _, r := range []*float64{&o.rate, &o.chatRate, &o.groupRate} {
+		if *r == 0 {
+			*r = 1000
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -71,7 +75,8 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 	adm := admin.New(store, o.admins, admin.WithNotifier(hub))
 	core := bot.New(store, catalog, bot.WithAdmins(adm), bot.WithNotifier(hub))
 	a, err := telegram.New(ctx, telegram.Config{
-		Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: secret, Rate: o.rate, ChatRate: 1000, PollTimeout: 5 * time.Second,
+		Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: secret, Rate: o.rate, ChatRate: o.chatRate, GroupRate: o.groupRate,
+		PollTimeout: 5 * time.Second,
 	}, core)
 	if err != nil {
 		t.Fatal(err)
@@ -409,6 +414,8 @@ func TestUpdatesTheBotDoesNotHandle(t *testing.T) {
 
 	e.deliver(tgtest.Click(user, tgtest.Sent{ChatID: user, MessageID: 1, Text: "old", At: time.Now()}, "zzz"))
 	mustContain(t, nth(t, srv, user, 2), "not started onboarding")
+	// Acknowledged after the commit, on its own.
+	srv.Wait(timeout, func() bool { return len(srv.Calls("answerCallbackQuery")) > 0 })
 	answers := srv.Calls("answerCallbackQuery")
 	if len(answers) != 1 || answers[0].Params["text"] == "" {
 		t.Errorf("unknown callback data not acknowledged with a notice: %v", answers)

@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,6 +78,14 @@ type Server struct {
 	limited   int         // 429s answered for going over the limit
 	changes   platformtest.Changes
 	closing   chan struct{}
+	slow      slowness
+}
+
+// slowness is how long calls wait before the server answers them.
+type slowness struct {
+	d       time.Duration
+	methods []string      // none: every method but getUpdates
+	end     chan struct{} // closed when the slowness is changed
 }
 
 // Failure is an error the next sendMessage to a chat answers with.
@@ -147,6 +156,41 @@ func (s *Server) Limit(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.limit = n
+}
+
+// Slow makes the server wait d before it answers each call to the named
+// methods (every method but getUpdates when none is named), as an
+// overloaded Bot API does. Calls are recorded when they arrive. Slow(0)
+// ends it, and the calls still waiting are answered at once.
+func (s *Server) Slow(d time.Duration, methods ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.slow.end != nil {
+		close(s.slow.end)
+	}
+	s.slow = slowness{d: d, methods: methods, end: make(chan struct{})}
+}
+
+// delay waits as Slow asked for a call to method; it reports false if the
+// client went away meanwhile.
+func (s *Server) delay(r *http.Request, method string) bool {
+	s.mu.Lock()
+	sl := s.slow
+	s.mu.Unlock()
+	if sl.d <= 0 || (len(sl.methods) == 0 && method == "getUpdates") ||
+		(len(sl.methods) > 0 && !slices.Contains(sl.methods, method)) {
+		return true
+	}
+	t := time.NewTimer(sl.d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-sl.end:
+	case <-s.closing:
+	case <-r.Context().Done():
+		return false
+	}
+	return true
 }
 
 // Limited returns how many sendMessage calls were refused for going over the limit.
@@ -227,6 +271,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now()})
 	s.changes.Signal()
 	s.mu.Unlock()
+	if !s.delay(r, method) {
+		return
+	}
 
 	switch method {
 	case "getMe":
