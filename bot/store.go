@@ -114,8 +114,10 @@ type RuleSets interface {
 type Reader interface {
 	// Onboardings lists every market a seller has started, oldest first.
 	Onboardings(ctx context.Context, sellerID int64) ([]Onboarding, error)
-	// History lists a seller's history in a market, oldest first.
-	History(ctx context.Context, sellerID int64, market string) ([]HistoryEntry, error)
+	// History lists a page of a seller's history in a market: at most
+	// limit entries, leaving out the offset newest, oldest first; and how
+	// many entries the history has in all.
+	History(ctx context.Context, sellerID int64, market string, offset, limit int) ([]HistoryEntry, int, error)
 	// Projections lists the projection of every onboarding of a market
 	// (every market when market is empty), by seller.
 	Projections(ctx context.Context, market string) ([]Projection, error)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("RollsBackOnError", func(t *testing.T) { testRollsBack(t, open(t)) })
 	t.Run("AnnouncementMarketsKeepTheirOrder", func(t *testing.T) { testAnnouncementMarkets(t, open(t)) })
 	t.Run("ProjectionsFollowTheState", func(t *testing.T) { testProjections(t, open(t)) })
+	t.Run("HistoryInPages", func(t *testing.T) { testHistoryPages(t, open(t)) })
 }
 
 var t0 = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
@@ -107,6 +109,46 @@ func testAnnouncementMarkets(t *testing.T, s bot.Store) {
 		}
 		return nil
 	})
+}
+
+// testHistoryPages reads a history a page at a time, the latest first.
+func testHistoryPages(t *testing.T, s bot.Store) {
+	sel := bot.Seller{Platform: "telegram", UserID: "9", CreatedAt: t0}
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		if err := tx.CreateSeller(ctx, &sel); err != nil {
+			return err
+		}
+		for i := 1; i <= 5; i++ {
+			for _, m := range []string{"tiktok-uk", "amazon-de"} {
+				e := bot.HistoryEntry{SellerID: sel.ID, Market: m, Action: bot.ActionAnswer, Question: "q", Value: fmt.Sprint(i), At: t0.Add(time.Duration(i) * time.Minute)}
+				if err := tx.AppendHistory(ctx, e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	for _, c := range []struct {
+		offset, limit int
+		want          string
+	}{
+		{0, 2, "4 5"}, {1, 2, "3 4"}, {3, 2, "1 2"}, {4, 2, "1"}, {5, 2, ""}, {0, 20, "1 2 3 4 5"},
+	} {
+		h, total, err := s.History(context.Background(), sel.ID, "tiktok-uk", c.offset, c.limit)
+		var got []string
+		for _, e := range h {
+			if i, _ := strconv.Atoi(e.Value); e.Market != "tiktok-uk" || !e.At.Equal(t0.Add(time.Duration(i)*time.Minute)) {
+				t.Errorf("entry %+v", e)
+			}
+			got = append(got, e.Value)
+		}
+		if err != nil || total != 5 || strings.Join(got, " ") != c.want {
+			t.Errorf("History(offset %d, limit %d) = %v of %d, %v; want %s of 5", c.offset, c.limit, got, total, err, c.want)
+		}
+	}
+	if h, total, err := s.History(context.Background(), sel.ID, "shopee-my", 0, 20); err != nil || total != 0 || len(h) != 0 {
+		t.Errorf("History of a market never started = %v of %d, %v", h, total, err)
+	}
 }
 
 // testProjections replays random conversations through the real core and,
