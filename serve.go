@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,6 +45,7 @@ type serveConfig struct {
 	slackRate     float64
 	admins        []string
 	shutdownGrace time.Duration
+	retention     schedule.Retention
 }
 
 // serveConfig reads and checks the environment, so a misconfiguration
@@ -96,10 +99,38 @@ func (m *Main) serveConfig() (serveConfig, error) {
 	if c.slackToken == "" && (c.slackSecret != "" || c.slackApp != "") {
 		errs = append(errs, errors.New("SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not"))
 	}
+	c.retention = schedule.DefaultRetention
+	if v := strings.TrimSpace(m.Getenv("ONBOARD_RETENTION")); v != "" {
+		if c.retention.Outbox, err = retention(v); err != nil {
+			errs = append(errs, fmt.Errorf("ONBOARD_RETENTION: %w", err))
+		}
+	}
 	if c.tgToken == "" && c.slackToken == "" {
 		errs = append(errs, errors.New("nothing to serve: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN (see the README); `onboardbot chat` needs no token"))
 	}
 	return c, errors.Join(errs...)
+}
+
+// retention reads how long delivered messages are kept: days ("30d") or a
+// Go duration ("720h"), at least a day, so that a seller who got a
+// question today can still answer it by its buttons tomorrow.
+func retention(s string) (time.Duration, error) {
+	const day = 24 * time.Hour
+	d, err := time.ParseDuration(s)
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		var days int
+		if days, err = strconv.Atoi(n); days > 100*365 {
+			err = errors.New("too long")
+		}
+		d = time.Duration(days) * day
+	}
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number of days (like 30d) or a duration (like 720h)", s)
+	}
+	if d < day {
+		return 0, fmt.Errorf("%q is shorter than a day", s)
+	}
+	return d, nil
 }
 
 // reloadOnHangup reloads the market rules on SIGHUP. A rule set that does
@@ -213,7 +244,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		run(a.Name()+" intake", a.Run)
 	}
 	run("scheduled jobs", func(ctx context.Context) error {
-		return schedule.Run(ctx, log, adm.ProgressJob(editors, 3*time.Second))
+		return schedule.Run(ctx, log, adm.ProgressJob(editors, 3*time.Second),
+			schedule.Prune(store, cfg.retention, m.Now, log))
 	})
 	run("rule reload", func(ctx context.Context) error {
 		m.reloadOnHangup(ctx, core, log)

@@ -6,6 +6,7 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/onboardbot/onboardbot/flows"
 )
@@ -51,22 +52,51 @@ func (cv *Conversation) status(args []string) error {
 	return nil
 }
 
+// HistoryPageSize is how many entries /history shows at a time, the
+// latest first: a history grows with every answer and is never pruned.
+const HistoryPageSize = 20
+
+// historyValueRunes bounds how much of one recorded value /history shows,
+// so that a page stays one message whatever was typed.
+const historyValueRunes = 200
+
 func (cv *Conversation) historyCmd(args []string) error {
-	m := cv.marketArg(args, "/history tiktok-uk")
+	page, rest, ok := historyPage(args)
+	if !ok {
+		cv.sayf("用法：/history [市场编号] [页码]，例如 /history tiktok-uk 2（第 2 页是更早的 %d 条；也可以写「更多」）",
+			"Usage: /history [market] [page], for example /history tiktok-uk 2 (page 2 is the %d before the latest; \"more\" works too)", HistoryPageSize)
+		return nil
+	}
+	m := cv.marketArg(rest, "/history tiktok-uk")
 	if m == nil {
 		return nil
 	}
-	hs, err := cv.core.store.History(cv.ctx, cv.seller.ID, m.ID)
+	hs, total, err := cv.core.store.History(cv.ctx, cv.seller.ID, m.ID, (page-1)*HistoryPageSize, HistoryPageSize)
 	if err != nil {
 		return fmt.Errorf("load history: %w", err)
 	}
-	if len(hs) == 0 {
+	if total == 0 {
 		cv.sayf("%s 还没有记录。", "Nothing recorded for %s yet.", m.Name)
+		return nil
+	}
+	pages := (total + HistoryPageSize - 1) / HistoryPageSize
+	switch {
+	case len(hs) == 0 && pages == 1:
+		cv.sayf("%s 的记录只有一页：/history %s", "Your whole history for %s fits on one page: /history %s", m.Name, m.ID)
+		return nil
+	case len(hs) == 0:
+		cv.sayf("%s 的记录只有 %d 页。最早的一页：/history %s %d", "Your history for %s has %d pages. The earliest: /history %s %d", m.Name, pages, m.ID, pages)
 		return nil
 	}
 	lang := cv.lang()
 	var b strings.Builder
-	b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（UTC 时间）:", EN: "Your history for %s (UTC):"}, m.Name).In(lang))
+	if pages == 1 {
+		b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（UTC 时间）：", EN: "Your history for %s (UTC):"}, m.Name).In(lang))
+	} else {
+		last := total - (page-1)*HistoryPageSize
+		b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（UTC 时间），第 %d-%d 条，共 %d 条：", EN: "Your history for %s (UTC), entries %d-%d of %d:"},
+			m.Name, last-len(hs)+1, last, total).In(lang))
+	}
 	for _, h := range hs {
 		fmt.Fprintf(&b, "\n%s  ", h.At.UTC().Format("2006-01-02 15:04"))
 		switch h.Action {
@@ -77,13 +107,81 @@ func (cv *Conversation) historyCmd(args []string) error {
 		case ActionBack:
 			b.WriteString(flows.Textf(flows.Text{ZH: "撤回了 %s 的回答", EN: "took back the answer to %s"}, h.Question).In(lang))
 		case ActionAnswer:
-			fmt.Fprintf(&b, "%s → %s", h.Question, answerLabel(m, h.Question, h.Value, lang))
+			fmt.Fprintf(&b, "%s → %s", h.Question, clip(answerLabel(m, h.Question, h.Value, lang), historyValueRunes))
 		case ActionMark:
-			fmt.Fprintf(&b, "%s: %s", h.Question, h.Value)
+			fmt.Fprintf(&b, "%s: %s", h.Question, clip(h.Value, historyValueRunes))
 		case ActionRules:
 			b.WriteString(flows.Textf(flows.Text{ZH: "规则更新到 %s 版", EN: "rules updated to version %s"}, h.Value).In(lang))
 		}
 	}
 	cv.parts = append(cv.parts, b.String())
+	if page < pages {
+		cv.sayf("更早的 %d 条：/history %s %d（也可以输入：记录 %s %d）", "The %d before these: /history %s %d (or type: history %s %d)",
+			min(HistoryPageSize, total-page*HistoryPageSize), m.ID, page+1, m.ID, page+1)
+	}
+	if page > 1 {
+		cv.sayf("最新的记录：/history %s", "The latest: /history %s", m.ID)
+	}
 	return nil
+}
+
+// historyPage takes the page out of /history's arguments: a number
+// (1 is the latest entries, 2 the ones before them...) or "more" / "更多"
+// (page 2), in any position. It returns the other arguments, and false
+// when the arguments make no sense.
+func historyPage(args []string) (page int, rest []string, ok bool) {
+	page = 1
+	seen := false
+	for _, a := range args {
+		n, isNumber := pageNumber(a)
+		switch {
+		case seen && (isNumber || isMore(a)):
+			return 0, nil, false
+		case isMore(a):
+			page, seen = 2, true
+		case isNumber:
+			if n < 1 {
+				return 0, nil, false
+			}
+			page, seen = n, true
+		default:
+			rest = append(rest, a)
+		}
+	}
+	return page, rest, len(rest) <= 1
+}
+
+// maxHistoryPage bounds a typed page number, so the offset it asks the
+// store for cannot overflow.
+const maxHistoryPage = 1 << 20
+
+// pageNumber reads a page number in ASCII or full-width digits (a Chinese
+// input method types the latter). Any run of digits is a number; a huge
+// one is read as the largest page.
+func pageNumber(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	n := 0
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			n = min(n*10+int(r-'0'), maxHistoryPage)
+		case r >= '０' && r <= '９':
+			n = min(n*10+int(r-'０'), maxHistoryPage)
+		default:
+			return 0, false
+		}
+	}
+	return n, true
+}
+
+func isMore(s string) bool { return strings.EqualFold(s, "more") || s == "更多" }
+
+// clip shortens s to at most n runes, marking the cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
 }

@@ -12,8 +12,8 @@ var ErrNotFound = errors.New("not found")
 // Store keeps sellers, their progress and the outbox. It is the contract a
 // store implements (data/sqlite; data/storetest is the suite every store
 // must pass): a write side (Update, whose transaction offers the concerns
-// below), the delivery side (Outbox), and a read side (Reader) for what
-// only looks.
+// below), the delivery side (Outbox), a read side (Reader) for what only
+// looks, and the deletion of what is kept only for a while (Pruner).
 type Store interface {
 	// Update runs fn in one write transaction, committed when fn returns nil.
 	// fn may run more than once (its transaction is retried when another it
@@ -21,6 +21,7 @@ type Store interface {
 	Update(ctx context.Context, fn func(Tx) error) error
 	Outbox
 	Reader
+	Pruner
 }
 
 // Tx is what the core does inside one write transaction, by concern.
@@ -114,8 +115,10 @@ type RuleSets interface {
 type Reader interface {
 	// Onboardings lists every market a seller has started, oldest first.
 	Onboardings(ctx context.Context, sellerID int64) ([]Onboarding, error)
-	// History lists a seller's history in a market, oldest first.
-	History(ctx context.Context, sellerID int64, market string) ([]HistoryEntry, error)
+	// History lists a page of a seller's history in a market: at most
+	// limit entries, leaving out the offset newest, oldest first; and how
+	// many entries the history has in all.
+	History(ctx context.Context, sellerID int64, market string, offset, limit int) ([]HistoryEntry, int, error)
 	// Projections lists the projection of every onboarding of a market
 	// (every market when market is empty), by seller.
 	Projections(ctx context.Context, market string) ([]Projection, error)
@@ -143,4 +146,29 @@ type Outbox interface {
 	// its platform (they blocked the bot): the seller is marked and their
 	// undelivered messages are set aside.
 	MarkUnreachable(ctx context.Context, r Reply, reason string, at time.Time) error
+}
+
+// RecentAnnouncements is how many announcements /announcements lists, the
+// latest first. Their messages are kept, however old, for its counts.
+const RecentAnnouncements = 10
+
+// Pruner deletes what is kept only for a while, so that the database
+// stops growing with every message: claims once no platform would deliver
+// their update again, and delivered or set-aside messages once neither a
+// click on their buttons nor a report needs them. The answer history is
+// never pruned.
+type Pruner interface {
+	// Prune deletes the claims recorded before claimsBefore, and the outbox
+	// messages queued before outboxBefore that were delivered or set aside,
+	// except an announcement's while it is being delivered or is one of the
+	// RecentAnnouncements latest, and an announcement's progress message
+	// while it is being delivered. Each write transaction deletes at most
+	// batch rows, so a seller's message never waits for more than one batch.
+	// It reports how many it deleted, also when it fails part way.
+	Prune(ctx context.Context, claimsBefore, outboxBefore time.Time, batch int) (Pruned, error)
+}
+
+// Pruned counts what one Prune deleted.
+type Pruned struct {
+	Claims, Messages int
 }

@@ -583,7 +583,7 @@ func validAnnouncement(catalog *flows.Catalog, a bot.Announcement) string {
 
 // announcementsCmd lists recent announcements with their counts.
 func announcementsCmd(cv *bot.Conversation, args []string) error {
-	list, err := cv.Tx().Announcements(cv.Ctx(), 10)
+	list, err := cv.Tx().Announcements(cv.Ctx(), bot.RecentAnnouncements)
 	if err != nil {
 		return fmt.Errorf("list announcements: %w", err)
 	}

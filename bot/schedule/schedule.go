@@ -1,7 +1,8 @@
 // Package schedule is the home of work done on a timer rather than in
-// answer to a message: announcement progress today, reminders and nudges
-// next. A job does its work in store transactions and queues what it has
-// to say in the outbox, like the core does; this package only runs jobs.
+// answer to a message: announcement progress and pruning today, reminders
+// and nudges next. A job does its work in store transactions and queues
+// what it has to say in the outbox, like the core does; this package runs
+// jobs, and holds the store's own housekeeping (prune.go).
 package schedule
 
 import (

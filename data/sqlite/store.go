@@ -737,8 +737,14 @@ func (t *storeTx) AppendHistory(ctx context.Context, h bot.HistoryEntry) error {
 	return err
 }
 
-// History lists a seller's history in a market from committed data (the read side).
-func (s *Store) History(ctx context.Context, sellerID int64, market string) ([]bot.HistoryEntry, error) {
+// History lists a page of a seller's history in a market from committed
+// data (the read side). Both queries use the (seller, market, id) index:
+// the count reads only the index, and the page reads only its own rows.
+func (s *Store) History(ctx context.Context, sellerID int64, market string, offset, limit int) ([]bot.HistoryEntry, int, error) {
+	var total int
+	if err := s.rget(ctx, &total, `SELECT count(*) FROM answer_history WHERE seller_id = ? AND market = ?`, sellerID, market); err != nil {
+		return nil, 0, fmt.Errorf("count history: %w", err)
+	}
 	var rows []struct {
 		SellerID int64     `db:"seller_id"`
 		Market   string    `db:"market"`
@@ -748,17 +754,19 @@ func (s *Store) History(ctx context.Context, sellerID int64, market string) ([]b
 		At       time.Time `db:"at"`
 	}
 	err := s.rsel(ctx, &rows,
-		`SELECT seller_id, market, action, question, value, at FROM answer_history
-		 WHERE seller_id = ? AND market = ? ORDER BY id`, sellerID, market)
+		`SELECT seller_id, market, action, question, value, at FROM (
+		   SELECT id, seller_id, market, action, question, value, at FROM answer_history
+		   WHERE seller_id = ? AND market = ? ORDER BY id DESC LIMIT ? OFFSET ?)
+		 ORDER BY id`, sellerID, market, limit, offset)
 	if err != nil {
-		return nil, err
+		return nil, 0, fmt.Errorf("load history: %w", err)
 	}
 	out := make([]bot.HistoryEntry, len(rows))
 	for i, r := range rows {
 		out[i] = bot.HistoryEntry{SellerID: r.SellerID, Market: r.Market, Action: bot.Action(r.Action),
 			Question: r.Question, Value: r.Value, At: r.At}
 	}
-	return out, nil
+	return out, total, nil
 }
 
 func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error {

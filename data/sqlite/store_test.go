@@ -98,7 +98,7 @@ func TestStoreRoundTripAcrossReopen(t *testing.T) {
 		}
 		return nil
 	})
-	if h, err := s.History(ctx, sellerID, "tiktok-uk"); err != nil || len(h) != 1 || h[0].Value != "cn-company" || !h[0].At.Equal(t0) {
+	if h, n, err := s.History(ctx, sellerID, "tiktok-uk", 0, 20); err != nil || len(h) != 1 || n != 1 || h[0].Value != "cn-company" || !h[0].At.Equal(t0) {
 		t.Errorf("history = %+v, %v", h, err)
 	}
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,11 @@ func Run(t *testing.T, open Open) {
 	t.Run("RollsBackOnError", func(t *testing.T) { testRollsBack(t, open(t)) })
 	t.Run("AnnouncementMarketsKeepTheirOrder", func(t *testing.T) { testAnnouncementMarkets(t, open(t)) })
 	t.Run("ProjectionsFollowTheState", func(t *testing.T) { testProjections(t, open(t)) })
+	t.Run("HistoryInPages", func(t *testing.T) { testHistoryPages(t, open(t)) })
+	t.Run("PruneClaims", func(t *testing.T) { testPruneClaims(t, open(t)) })
+	for _, batch := range []int{1, 2, 500} {
+		t.Run(fmt.Sprintf("PruneOutbox/batch=%d", batch), func(t *testing.T) { testPruneOutbox(t, open(t), batch) })
+	}
 }
 
 var t0 = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)
@@ -107,6 +113,212 @@ func testAnnouncementMarkets(t *testing.T, s bot.Store) {
 		}
 		return nil
 	})
+}
+
+// testHistoryPages reads a history a page at a time, the latest first.
+func testHistoryPages(t *testing.T, s bot.Store) {
+	sel := bot.Seller{Platform: "telegram", UserID: "9", CreatedAt: t0}
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		if err := tx.CreateSeller(ctx, &sel); err != nil {
+			return err
+		}
+		for i := 1; i <= 5; i++ {
+			for _, m := range []string{"tiktok-uk", "amazon-de"} {
+				e := bot.HistoryEntry{SellerID: sel.ID, Market: m, Action: bot.ActionAnswer, Question: "q", Value: fmt.Sprint(i), At: t0.Add(time.Duration(i) * time.Minute)}
+				if err := tx.AppendHistory(ctx, e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	for _, c := range []struct {
+		offset, limit int
+		want          string
+	}{
+		{0, 2, "4 5"}, {1, 2, "3 4"}, {3, 2, "1 2"}, {4, 2, "1"}, {5, 2, ""}, {0, 20, "1 2 3 4 5"},
+	} {
+		h, total, err := s.History(context.Background(), sel.ID, "tiktok-uk", c.offset, c.limit)
+		var got []string
+		for _, e := range h {
+			if i, _ := strconv.Atoi(e.Value); e.Market != "tiktok-uk" || !e.At.Equal(t0.Add(time.Duration(i)*time.Minute)) {
+				t.Errorf("entry %+v", e)
+			}
+			got = append(got, e.Value)
+		}
+		if err != nil || total != 5 || strings.Join(got, " ") != c.want {
+			t.Errorf("History(offset %d, limit %d) = %v of %d, %v; want %s of 5", c.offset, c.limit, got, total, err, c.want)
+		}
+	}
+	if h, total, err := s.History(context.Background(), sel.ID, "shopee-my", 0, 20); err != nil || total != 0 || len(h) != 0 {
+		t.Errorf("History of a market never started = %v of %d, %v", h, total, err)
+	}
+}
+
+// testPruneClaims prunes claims older than a bound, a few per batch: a
+// redelivery of an old update is then new, a younger one still a duplicate.
+func testPruneClaims(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	before := t0.Add(7 * 24 * time.Hour)
+	young := func(i int) bool { return i%10 == 3 }
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		for i := range 53 {
+			at := t0
+			if young(i) {
+				at = before // not before before: kept
+			}
+			for _, p := range []string{"slack", "telegram"} {
+				if _, err := tx.Claim(ctx, p, fmt.Sprintf("u%02d", i), at); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	n, err := s.Prune(ctx, before, t0, 7)
+	if err != nil || n.Claims != 2*(53-5) || n.Messages != 0 {
+		t.Fatalf("Prune = %+v, %v; want %d claims", n, err, 2*(53-5))
+	}
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		for i := range 53 {
+			for _, p := range []string{"slack", "telegram"} {
+				fresh, err := tx.Claim(ctx, p, fmt.Sprintf("u%02d", i), before)
+				if err != nil {
+					return err
+				}
+				if fresh == young(i) {
+					t.Errorf("after pruning, a redelivery of %s u%02d is fresh: %v", p, i, fresh)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// testPruneOutbox prunes delivered and set-aside messages older than a
+// bound, a few per batch, and keeps the rest: messages still to send,
+// younger ones, the messages of an announcement being delivered (and its
+// progress message) or of the latest bot.RecentAnnouncements.
+func testPruneOutbox(t *testing.T, s bot.Store, batch int) {
+	ctx := context.Background()
+	before := t0.Add(30 * 24 * time.Hour)
+	var sellers [3]bot.Seller
+	var gone, kept []int64
+	var sent, failed []int64
+	queue := func(tx bot.Tx, r bot.Reply, at time.Time) int64 {
+		if err := tx.Enqueue(ctx, &r, at); err != nil || r.ID == 0 {
+			t.Fatalf("enqueue: %v", err)
+		}
+		return r.ID
+	}
+	reply := func(tx bot.Tx, i int, at time.Time) int64 {
+		return queue(tx, bot.Reply{Platform: "telegram", ChatID: sellers[i].UserID, SellerID: sellers[i].ID, Kind: bot.KindReply, Text: "r"}, at)
+	}
+	// announce queues an announcement to every seller, old and delivered;
+	// finished or not.
+	announce := func(tx bot.Tx, finished bool) (bot.Announcement, []int64) {
+		a := bot.Announcement{Markets: []string{"tiktok-uk"}, Text: flows.Text{EN: "a"}, CreatedBy: "shell", CreatedAt: t0, Recipients: len(sellers)}
+		if err := tx.CreateAnnouncement(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, sel := range sellers {
+			ids = append(ids, queue(tx, bot.Reply{Platform: "telegram", ChatID: sel.UserID, SellerID: sel.ID, Kind: bot.KindAnnouncement, Announcement: a.ID, Text: "a"}, t0))
+		}
+		sent = append(sent, ids...)
+		if finished {
+			if err := tx.FinishAnnouncement(ctx, a.ID, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return a, ids
+	}
+	var recent bot.Announcement
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		for i := range sellers {
+			sellers[i] = bot.Seller{Platform: "telegram", UserID: fmt.Sprint(i), CreatedAt: t0}
+			if err := tx.CreateSeller(ctx, &sellers[i]); err != nil {
+				return err
+			}
+		}
+		for i := range 5 { // delivered, set aside, still to send
+			id := reply(tx, i%3, t0)
+			switch i % 3 {
+			case 0:
+				sent, gone = append(sent, id), append(gone, id)
+			case 1:
+				failed, gone = append(failed, id), append(gone, id)
+			case 2:
+				kept = append(kept, id)
+			}
+		}
+		old, ids := announce(tx, true) // old, delivered, and soon not among the latest
+		gone = append(gone, ids...)
+		progress := queue(tx, bot.Reply{Platform: "telegram", ChatID: "0", SellerID: sellers[0].ID, Kind: bot.KindReply, StatusOf: old.ID, Text: "p"}, t0)
+		sent, gone = append(sent, progress), append(gone, progress)
+		for range bot.RecentAnnouncements - 2 { // with the two below, the latest
+			_, ids := announce(tx, true)
+			kept = append(kept, ids...)
+		}
+		for i := range 4 {
+			id := reply(tx, i%3, t0)
+			sent, gone = append(sent, id), append(gone, id)
+		}
+		active, ids := announce(tx, false) // old, still being delivered
+		kept = append(kept, ids...)
+		progress = queue(tx, bot.Reply{Platform: "telegram", ChatID: "0", SellerID: sellers[0].ID, Kind: bot.KindReply, StatusOf: active.ID, Text: "p"}, t0)
+		sent, kept = append(sent, progress), append(kept, progress)
+		for i := range 3 {
+			id := reply(tx, i%3, t0)
+			sent, gone = append(sent, id), append(gone, id)
+		}
+		recent, ids = announce(tx, true) // the latest
+		kept = append(kept, ids...)
+		for i := range 3 {
+			id := reply(tx, i%3, t0)
+			failed, gone = append(failed, id), append(gone, id)
+		}
+		id := reply(tx, 0, before) // young
+		sent, kept = append(sent, id), append(kept, id)
+		id = reply(tx, 1, t0) // old, but after a young one: left for the next round
+		sent, kept = append(sent, id), append(kept, id)
+		return nil
+	})
+	if err := s.MarkSent(ctx, sent, t0); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range failed {
+		if err := s.MarkFailed(ctx, id, "chat not found", t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stats bot.DeliveryStats
+	update(t, s, func(ctx context.Context, tx bot.Tx) (err error) { stats, err = tx.Stats(ctx, recent.ID); return err })
+
+	n, err := s.Prune(ctx, t0, before, batch)
+	if err != nil || n.Claims != 0 || n.Messages != len(gone) {
+		t.Errorf("Prune = %+v, %v; want %d messages", n, err, len(gone))
+	}
+	for _, c := range []struct {
+		ids  []int64
+		kept bool
+	}{{gone, false}, {kept, true}} {
+		for _, id := range c.ids {
+			_, err := s.Outgoing(ctx, id)
+			if errors.Is(err, bot.ErrNotFound) == c.kept {
+				t.Errorf("message %d: kept %v, want %v (%v)", id, !errors.Is(err, bot.ErrNotFound), c.kept, err)
+			}
+		}
+	}
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		if got, err := tx.Stats(ctx, recent.ID); err != nil || got != stats || got.Sent != len(sellers) {
+			t.Errorf("the latest announcement's counts: %+v, %v; before pruning %+v", got, err, stats)
+		}
+		return nil
+	})
+	if n, err := s.Prune(ctx, t0, before, batch); err != nil || n.Messages != 0 {
+		t.Errorf("a second Prune = %+v, %v; want nothing left to prune", n, err)
+	}
 }
 
 // testProjections replays random conversations through the real core and,

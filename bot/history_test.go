@@ -1,0 +1,132 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/onboardbot/onboardbot/bot"
+)
+
+// marks adds n marks of scpn, "v1" (oldest) to "vn", to a seller's history.
+func (h *harness) marks(user string, n int) {
+	h.t.Helper()
+	s, _ := h.state(user, "tiktok-uk")
+	err := h.store.Update(context.Background(), func(tx bot.Tx) error {
+		for i := 1; i <= n; i++ {
+			e := bot.HistoryEntry{SellerID: s.ID, Market: "tiktok-uk", Action: bot.ActionMark, Question: "scpn", Value: fmt.Sprintf("v%d", i), At: today}
+			if err := tx.AppendHistory(context.Background(), e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+var markLine = regexp.MustCompile(`(?m)scpn: v(\d+)$`)
+
+// shown lists the marks a /history reply shows, in its order.
+func shown(r bot.Reply) []string {
+	var out []string
+	for _, m := range markLine.FindAllStringSubmatch(r.Text, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func span(from, to int) []string {
+	var out []string
+	for i := from; i <= to; i++ {
+		out = append(out, fmt.Sprint(i))
+	}
+	return out
+}
+
+// /history shows the latest 20 entries and says how to see the ones
+// before; a page number (or "more", typed without a slash or in Chinese)
+// shows them.
+func TestHistoryIsPaged(t *testing.T) {
+	h := newHarness(t)
+	h.send("pam", "/onboard tiktok-uk") // the first entry: started
+	h.marks("pam", 44)                  // 45 in all: three pages
+
+	cases := []struct {
+		in       string
+		marks    []string
+		contains []string
+		lacks    []string
+	}{
+		{"/history tiktok-uk", span(25, 44),
+			[]string{"entries 26-45 of 45", "The 20 before these: /history tiktok-uk 2", "history tiktok-uk 2"}, []string{"started", "The latest"}},
+		{"/history", span(25, 44), []string{"entries 26-45 of 45"}, nil}, // the current market
+		{"history tiktok-uk 2", span(5, 24),
+			[]string{"entries 6-25 of 45", "The 5 before these: /history tiktok-uk 3", "The latest: /history tiktok-uk"}, nil},
+		{"history tiktok-uk more", span(5, 24), []string{"entries 6-25 of 45"}, nil},
+		{"/history 2 tiktok-uk", span(5, 24), []string{"entries 6-25 of 45"}, nil},
+		{"/history tiktok-uk 3", span(1, 4), []string{"entries 1-5 of 45", "started (rules version", "The latest"}, []string{"before these"}},
+		{"/history tiktok-uk 4", nil, []string{"has 3 pages", "/history tiktok-uk 3"}, nil},
+		{"/history tiktok-uk 99999999999999999999999", nil, []string{"has 3 pages"}, nil},
+		{"/history tiktok-uk 0", nil, []string{"Usage: /history [market] [page]"}, nil},
+		{"/history tiktok-uk 2 3", nil, []string{"Usage"}, nil},
+		{"/history tiktok-uk nonsense", nil, []string{"Usage"}, nil},
+	}
+	for _, c := range cases {
+		r := h.send("pam", c.in)
+		if got := shown(r); !slices.Equal(got, c.marks) {
+			t.Errorf("%q shows marks %v, want %v:\n%s", c.in, got, c.marks, r.Text)
+		}
+		mustContain(t, r, c.contains...)
+		for _, l := range c.lacks {
+			if strings.Contains(r.Text, l) {
+				t.Errorf("%q says %q:\n%s", c.in, l, r.Text)
+			}
+		}
+	}
+
+	h.send("pam", "/lang zh")
+	r := h.send("pam", "记录 tiktok-uk 更多")
+	if got := shown(r); !slices.Equal(got, span(5, 24)) {
+		t.Errorf("记录 tiktok-uk 更多 shows marks %v:\n%s", got, r.Text)
+	}
+	mustContain(t, r, "第 6-25 条，共 45 条：", "更早的 5 条：/history tiktok-uk 3", "记录 tiktok-uk 3", "最新的记录：/history tiktok-uk")
+	mustContain(t, h.send("pam", "记录 tiktok-uk ３"), "第 1-5 条")
+
+	// A short history is one page, as before, with no hint.
+	h.send("sol", "/onboard tiktok-uk")
+	r = h.send("sol", "/history")
+	mustContain(t, r, "Your history for TikTok Shop UK (cross-border) (UTC):", "started")
+	if strings.Contains(r.Text, "before these") || strings.Contains(r.Text, "entries") {
+		t.Errorf("a one-page history is paged:\n%s", r.Text)
+	}
+	mustContain(t, h.send("sol", "/history more"), "fits on one page")
+}
+
+// A long history makes one short reply, not hundreds of kilobytes: 3,000
+// entries made a 390 KB /history before it was paged.
+func TestLongHistoryStaysOneShortReply(t *testing.T) {
+	h := newHarness(t)
+	h.send("kai", "/onboard tiktok-uk")
+	h.marks("kai", 3000)
+	s, _ := h.state("kai", "tiktok-uk")
+	long := strings.Repeat("长", 3000) // a value as long as a message can be
+	err := h.store.Update(context.Background(), func(tx bot.Tx) error {
+		return tx.AppendHistory(context.Background(), bot.HistoryEntry{SellerID: s.ID, Market: "tiktok-uk", Action: bot.ActionMark, Question: "scpn", Value: long, At: today})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := h.send("kai", "/history")
+	if len(r.Text) > 4096 {
+		t.Errorf("/history of 3,001 entries is %d bytes, over one Telegram message", len(r.Text))
+	}
+	if got := shown(r); !slices.Equal(got, span(2982, 3000)) {
+		t.Errorf("shows marks %v, want the latest", got)
+	}
+	mustContain(t, r, "entries 2983-3002 of 3002", "…", "/history tiktok-uk 2")
+}
