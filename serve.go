@@ -185,15 +185,16 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	unlock, err := sqlite.Lock(cfg.db)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
-	}
-	defer unlock()
 	store, err := sqlite.Open(ctx, cfg.db)
 	if err != nil {
 		return err
 	}
+	unlock, err := store.Lock()
+	if err != nil {
+		store.Close()
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer unlock() // after the store is closed: the next serve finds it all written
 	defer store.Close()
 	obs := metrics.New(store, log)
 	hub := outbox.NewHub()

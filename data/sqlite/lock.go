@@ -17,8 +17,11 @@ var ErrLocked = errors.New("locked by another process")
 // row written back). The lock is an OS lock on path+".lock", released by
 // the OS when the process ends however it ends, so a crash never leaves it
 // behind. chat, announce and markets do not take it: they are safe beside
-// a running serve.
-func Lock(path string) (release func(), err error) {
+// a running serve. The lock file is named after the database file as
+// SQLite opened it, so every way of naming one file (a relative path, a
+// file: URI) takes the same lock.
+func (s *Store) Lock() (release func(), err error) {
+	path := s.file
 	name := path + ".lock"
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {

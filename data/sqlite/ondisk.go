@@ -18,13 +18,12 @@ var ErrNotAFile = errors.New("an in-memory or temporary database, not a file: th
 // onDisk checks that db's main database is a file, as SQLite itself tells
 // it after the driver has read the path (URI parameters and escapes
 // included), rather than by guessing from the path.
-func onDisk(ctx context.Context, db *sqlx.DB) error {
-	var file string
+func onDisk(ctx context.Context, db *sqlx.DB) (file string, err error) {
 	if err := db.QueryRowContext(ctx, "SELECT file FROM pragma_database_list WHERE name = 'main'").Scan(&file); err != nil {
-		return fmt.Errorf("database file name: %w", err)
+		return "", fmt.Errorf("database file name: %w", err)
 	}
 	if file == "" {
-		return ErrNotAFile
+		return "", ErrNotAFile
 	}
-	return nil
+	return file, nil
 }

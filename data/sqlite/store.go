@@ -31,6 +31,7 @@ var migrations embed.FS
 // Store is the SQLite store. Writes go through a single connection, so
 // transactions never contend for SQLite's one write lock; reads use a pool.
 type Store struct {
+	file  string // the database file, as SQLite names it
 	write *sqlx.DB
 	read  *sqlx.DB
 	ckpt  *sqlx.DB     // the checkpointer's connection
@@ -65,11 +66,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
-	if err := onDisk(ctx, write); err != nil {
+	file, err := onDisk(ctx, write)
+	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}, sellers: newSellerCache(),
+	s := &Store{file: file, write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}, sellers: newSellerCache(),
 		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{}),
 		written: make(chan struct{}, 1), checkpointed: make(chan struct{}), restartAt: restartAt}
 	if err := s.migrate(ctx); err != nil {
