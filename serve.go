@@ -212,7 +212,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		fmt.Fprintln(w, "ok")
 	})
 
-	adapters, err := m.adapters(ctx, cfg, core, log)
+	adapters, err := m.adapters(ctx, cfg, core, log, obs)
 	if err != nil {
 		return err
 	}
@@ -298,12 +298,12 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 }
 
 // adapters connects to every platform whose credentials are set.
-func (m *Main) adapters(ctx context.Context, cfg serveConfig, core *bot.Core, log *slog.Logger) ([]platform.Adapter, error) {
+func (m *Main) adapters(ctx context.Context, cfg serveConfig, core *bot.Core, log *slog.Logger, obs *metrics.Metrics) ([]platform.Adapter, error) {
 	var out []platform.Adapter
 	if cfg.tgToken != "" {
 		a, err := telegram.New(ctx, telegram.Config{
 			Token: cfg.tgToken, ServerURL: cfg.tgURL, WebhookSecret: cfg.tgSecret, Rate: cfg.tgRate,
-			Logger: log.With("platform", telegram.Platform),
+			Logger: log.With("platform", telegram.Platform), Refused: obs.Refused(telegram.Platform),
 		}, core)
 		if err != nil {
 			return nil, err
@@ -316,7 +316,7 @@ func (m *Main) adapters(ctx context.Context, cfg serveConfig, core *bot.Core, lo
 	if cfg.slackToken != "" {
 		a, err := slack.New(ctx, slack.Config{
 			BotToken: cfg.slackToken, APIURL: cfg.slackURL, SigningSecret: cfg.slackSecret, AppToken: cfg.slackApp,
-			Rate: cfg.slackRate, Logger: log.With("platform", slack.Platform),
+			Rate: cfg.slackRate, Logger: log.With("platform", slack.Platform), Refused: obs.Refused(slack.Platform),
 		}, core)
 		if err != nil {
 			return nil, err

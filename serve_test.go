@@ -480,3 +480,40 @@ func TestSecondServeOnOneFileIsRefused(t *testing.T) {
 		t.Errorf("serve after the first stopped: exit %d", code)
 	}
 }
+
+// A flood of forged webhooks is refused, counted in /metrics and logged
+// once, not once each.
+func TestRefusedRequestsAreCountedNotEachLogged(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	env := map[string]string{
+		"ONBOARD_DB": filepath.Join(t.TempDir(), "onboard.db"), "ONBOARD_ADDR": freeAddr(t), "TELEGRAM_BOT_TOKEN": tgtest.Token,
+		"TELEGRAM_API_URL": srv.URL, "TELEGRAM_WEBHOOK_SECRET": "webhook_secret",
+	}
+	stop := startServe(t, env)
+	for range 200 {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+env["ONBOARD_ADDR"]+"/telegram/webhook", strings.NewReader("{}"))
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "forged")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("forged webhook: %d", resp.StatusCode)
+		}
+	}
+	resp, err := http.Get("http://" + env["ONBOARD_ADDR"] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(metrics), `onboardbot_requests_refused_total{platform="telegram",reason="secret"} 200`) {
+		t.Errorf("/metrics does not count the 200 refusals")
+	}
+	_, logs := stop()
+	if n := strings.Count(logs, "wrong or missing secret token"); n != 1 {
+		t.Errorf("%d log lines for 200 forged webhooks", n)
+	}
+}

@@ -35,6 +35,7 @@ type Metrics struct {
 	latency     *prometheus.HistogramVec
 	sent        *prometheus.CounterVec
 	rateLimited *prometheus.CounterVec
+	refused     *prometheus.CounterVec
 }
 
 var _ bot.Observer = (*Metrics)(nil)
@@ -60,8 +61,12 @@ func New(src Source, log *slog.Logger) *Metrics {
 			Name: "onboardbot_rate_limited_total",
 			Help: "429 answers from a platform.",
 		}, []string{"platform"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "onboardbot_requests_refused_total",
+			Help: "Unauthenticated requests refused (wrong webhook secret, bad Slack signature), by platform and reason.",
+		}, []string{"platform", "reason"}),
 	}
-	m.reg.MustRegister(m.handled, m.latency, m.sent, m.rateLimited,
+	m.reg.MustRegister(m.handled, m.latency, m.sent, m.rateLimited, m.refused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if src != nil {
 		m.reg.MustRegister(&storeCollector{src: src, log: log})
@@ -83,6 +88,11 @@ func (m *Metrics) Sent(platform string, kind bot.Kind, result string) {
 	if result == "rate_limited" {
 		m.rateLimited.WithLabelValues(platform).Inc()
 	}
+}
+
+// Refused returns the counter of one platform's refused requests.
+func (m *Metrics) Refused(platform string) func(reason string) {
+	return func(reason string) { m.refused.WithLabelValues(platform, reason).Inc() }
 }
 
 // Handler serves /metrics.

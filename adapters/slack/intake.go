@@ -100,7 +100,7 @@ func (a *Adapter) signed(next func(w http.ResponseWriter, r *http.Request, body 
 			if errors.Is(err, slackapi.ErrInvalidConfiguration) {
 				a.log.Error("slack: request refused: no signing secret configured (SLACK_SIGNING_SECRET)", "path", r.URL.Path)
 			} else {
-				a.log.Warn("slack: request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", err)
+				a.refusals.Refused("headers", "slack: request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
 			}
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
@@ -112,7 +112,7 @@ func (a *Adapter) signed(next func(w http.ResponseWriter, r *http.Request, body 
 		}
 		_, _ = sv.Write(body)
 		if err := sv.Ensure(); err != nil {
-			a.log.Warn("slack: request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "reason", err)
+			a.refusals.Refused("signature", "slack: request refused", "path", r.URL.Path, "remote", r.RemoteAddr, "err", err)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}

@@ -55,14 +55,18 @@ type Config struct {
 	// HTTPClient is used for every Web API call (default: 30s timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// Refused counts a refused unauthenticated request (for /metrics); the
+	// log gets at most a line a minute of them.
+	Refused func(reason string)
 }
 
 // Adapter is one Slack app in one workspace.
 type Adapter struct {
-	api  *slackapi.Client
-	core platform.Core
-	cfg  Config
-	log  *slog.Logger
+	refusals *platform.Refusals // unauthenticated requests, logged sparingly
+	api      *slackapi.Client
+	core     platform.Core
+	cfg      Config
+	log      *slog.Logger
 
 	botUser string // the bot's own user id, from auth.test
 
@@ -132,11 +136,12 @@ func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) 
 	}
 	a := &Adapter{
 		api: api, core: core, cfg: cfg, log: cfg.Logger,
-		botUser: auth.UserID,
-		pace:    pace.New(cfg.Rate, cfg.ChatRate),
-		lookups: pace.New(cfg.Rate, cfg.ChatRate),
-		locales: newCache(cacheSize),
-		dms:     newCache(cacheSize),
+		refusals: platform.NewRefusals(cfg.Logger, time.Minute, cfg.Refused),
+		botUser:  auth.UserID,
+		pace:     pace.New(cfg.Rate, cfg.ChatRate),
+		lookups:  pace.New(cfg.Rate, cfg.ChatRate),
+		locales:  newCache(cacheSize),
+		dms:      newCache(cacheSize),
 	}
 	a.log.Info("slack: connected", "team", auth.TeamID, "bot_user", auth.UserID)
 	return a, nil

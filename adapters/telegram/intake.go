@@ -34,7 +34,7 @@ func (a *Adapter) WebhookHandler() http.Handler {
 		}
 		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
 		if a.cfg.WebhookSecret == "" || subtle.ConstantTimeCompare([]byte(got), []byte(a.cfg.WebhookSecret)) != 1 {
-			a.log.Warn("telegram webhook: wrong or missing secret token", "remote", r.RemoteAddr)
+			a.refusals.Refused("secret", "telegram webhook: wrong or missing secret token", "remote", r.RemoteAddr)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}

@@ -48,10 +48,14 @@ type Config struct {
 	// timeouts fitting the poll timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// Refused counts a refused unauthenticated request (for /metrics); the
+	// log gets at most a line a minute of them.
+	Refused func(reason string)
 }
 
 // Adapter is one Telegram bot.
 type Adapter struct {
+	refusals *platform.Refusals // unauthenticated requests, logged sparingly
 	api      *tg.Bot
 	core     platform.Core
 	cfg      Config
@@ -107,6 +111,7 @@ func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) 
 	}
 	a := &Adapter{
 		api: api, core: core, cfg: cfg, username: me.Username, log: cfg.Logger,
+		refusals:   platform.NewRefusals(cfg.Logger, time.Minute, cfg.Refused),
 		pace:       pace.New(cfg.Rate, cfg.ChatRate),
 		groups:     pace.New(cfg.Rate, cfg.GroupRate),
 		courtesies: newCourtesies(cfg.Logger),
