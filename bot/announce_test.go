@@ -210,7 +210,7 @@ func TestRuleChangeReachesExactlyTheAffectedSellers(t *testing.T) {
 		t.Errorf("admin got %v", r)
 	}
 	// The checklists follow: the toy item is there, SCPN is open again.
-	mustContain(t, h.send("bo", "/checklist"), "toy-battery-test")
+	mustContain(t, h.send("bo", "/checklist"), "玩具电池安全测试")
 	if _, o := h.state("ann", "tiktok-uk"); o.RulesVersion != "2026.11.2" || o.State.Items["scpn"].Status != "" {
 		t.Errorf("ann: version %s, scpn %+v", o.RulesVersion, o.State.Items["scpn"])
 	}

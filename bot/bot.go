@@ -5,6 +5,8 @@
 package bot
 
 import (
+	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/onboardbot/onboardbot/flows"
@@ -51,10 +53,17 @@ type ChoiceRef struct {
 // RefKind says what a choice answers.
 type RefKind string
 
-// Choice kinds: an onboarding question (the default) or a draft step.
+// Choice kinds: an answer to an onboarding question (the default), a step
+// of an admin's draft, a choice ticked or unticked on a multi-choice
+// question, the "done" of one, and a command (Choice holds it as typed,
+// "back" or "done 3"; with Question set it belongs to that question and
+// is stale once the question is answered).
 const (
-	RefAnswer RefKind = ""
-	RefDraft  RefKind = "draft"
+	RefAnswer  RefKind = ""
+	RefDraft   RefKind = "draft"
+	RefToggle  RefKind = "toggle"
+	RefSubmit  RefKind = "submit"
+	RefCommand RefKind = "cmd"
 )
 
 // Choice is one choice offered with a reply, for buttons or a numbered list.
@@ -77,13 +86,17 @@ const (
 // Reply is one message to a seller, queued in the outbox in the same
 // transaction as the state change that produced it.
 type Reply struct {
-	ID       int64    `json:"-"` // outbox id, set when queued
-	Platform string   `json:"-"`
-	ChatID   string   `json:"-"`
-	SellerID int64    `json:"-"`
-	Kind     Kind     `json:"-"`
-	Text     string   `json:"text"`
-	Choices  []Choice `json:"choices,omitempty"`
+	ID       int64  `json:"-"` // outbox id, set when queued
+	Platform string `json:"-"`
+	ChatID   string `json:"-"`
+	SellerID int64  `json:"-"`
+	Kind     Kind   `json:"-"`
+	// Text is the whole message as plain text; Blocks is the same with its
+	// structure, for platforms that format (a bold header, sources in
+	// grey). A reply made of blocks stores only the blocks.
+	Text    string   `json:"text"`
+	Blocks  []Block  `json:"blocks,omitempty"`
+	Choices []Choice `json:"choices,omitempty"`
 	// Multi means several options may be picked at once (the category question).
 	Multi bool `json:"multi,omitempty"`
 	// Notice is a short text for platforms that show a passing notice on a
@@ -101,6 +114,10 @@ type Reply struct {
 	// Clicked is set on the answer to a button click that was taken: what
 	// the click resolved to. It is not stored.
 	Clicked *Clicked `json:"-"`
+	// Replaces is the platform's id of a message this one takes the place
+	// of (the same question, with what is ticked so far): the platform
+	// edits that message instead of sending a new one.
+	Replaces string `json:"replaces,omitempty"`
 	// Undeliverable, when set at queueing, stores the message as already
 	// failed with this reason (a seller known to be unreachable), so it is
 	// counted but never sent.
@@ -198,4 +215,62 @@ type HistoryEntry struct {
 	Question string // the question answered, or the checklist item marked
 	Value    string
 	At       time.Time
+}
+
+// Block is one part of a reply.
+type Block struct {
+	Kind BlockKind `json:"k"`
+	Text string    `json:"t,omitempty"`
+}
+
+// BlockKind is what a block is.
+type BlockKind string
+
+// Block kinds: a header (one short line), a paragraph, a note (a source, a
+// hint: shown smaller or in grey where the platform can) and a divider.
+const (
+	BlockHeader  BlockKind = "h"
+	BlockText    BlockKind = "p"
+	BlockNote    BlockKind = "n"
+	BlockDivider BlockKind = "d"
+)
+
+// PlainText renders blocks as plain text: one paragraph each.
+func PlainText(blocks []Block) string {
+	var b strings.Builder
+	for i, bl := range blocks {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		if bl.Kind == BlockDivider {
+			b.WriteString("——————")
+			continue
+		}
+		b.WriteString(bl.Text)
+	}
+	return b.String()
+}
+
+// replyJSON is how a reply is stored: the blocks when it has them (the
+// text is made from them again when it is read), else the text.
+type replyJSON Reply
+
+// MarshalJSON stores the blocks without the text they make.
+func (r Reply) MarshalJSON() ([]byte, error) {
+	j := replyJSON(r)
+	if len(j.Blocks) > 0 {
+		j.Text = ""
+	}
+	return json.Marshal(j)
+}
+
+// UnmarshalJSON reads a stored reply, making its text from its blocks.
+func (r *Reply) UnmarshalJSON(data []byte) error {
+	if err := json.Unmarshal(data, (*replyJSON)(r)); err != nil {
+		return err
+	}
+	if len(r.Blocks) > 0 {
+		r.Text = PlainText(r.Blocks)
+	}
+	return nil
 }

@@ -22,6 +22,10 @@ type Button struct {
 	// InChat reports whether a message stored for chatID is one the
 	// clicker could see where they clicked (their own chat).
 	InChat func(chatID string) bool
+	// Message is the platform's id of the message clicked, as the click
+	// says: what a reply in its place edits when the send of the message
+	// is not recorded yet (a click right after it arrived).
+	Message string
 }
 
 // Clicked is what a click resolved to: the stored message and the chosen

@@ -28,10 +28,14 @@ func (cv *Conversation) checklistCmd(args []string) error {
 	return nil
 }
 
-// findItem resolves an item id ("scpn" or "tiktok-uk:scpn") in the current
-// market first, then in the other markets the seller has started.
-func (cv *Conversation) findItem(id string) (*flows.Market, *Onboarding, string, error) {
-	lower := strings.ToLower(id)
+// findItem resolves what a seller calls an item: its id ("scpn", or
+// "tiktok-uk:scpn" naming the market), its number in the checklist of the
+// market they are in ("3"), or a word of its title ("cpsc" finds
+// cpc-efiling). It looks in the current market first, then in the others
+// they started. When it finds none, or several, it says so (several come
+// as a short list to pick from) and returns no market.
+func (cv *Conversation) findItem(ref string) (*flows.Market, *Onboarding, string, error) {
+	lower := strings.ToLower(ref)
 	market, item, explicit := strings.Cut(lower, ":")
 	if !explicit {
 		market, item = "", lower
@@ -53,7 +57,13 @@ func (cv *Conversation) findItem(id string) (*flows.Market, *Onboarding, string,
 			}
 		}
 	}
-	for _, mid := range candidates {
+	type found struct {
+		m  *flows.Market
+		o  *Onboarding
+		id string
+	}
+	var byWord []found
+	for i, mid := range candidates {
 		m, o, err := cv.onboarding(mid)
 		if err != nil {
 			return nil, nil, "", err
@@ -64,8 +74,28 @@ func (cv *Conversation) findItem(id string) (*flows.Market, *Onboarding, string,
 		if _, ok := m.Item(item); ok {
 			return m, o, item, nil
 		}
+		list := numbered(m, o.State, cv)
+		if n, ok := parseNumber(item); ok && i == 0 && n <= len(list) {
+			return m, o, list[n-1].Item.ID, nil // numbers are those of the checklist the seller sees
+		}
+		for _, e := range list {
+			if strings.Contains(e.Item.ID, item) || strings.Contains(strings.ToLower(e.Item.Title.EN), item) || strings.Contains(e.Item.Title.ZH, item) {
+				byWord = append(byWord, found{m, o, e.Item.ID})
+			}
+		}
 	}
-	cv.sayf("找不到清单项“%s”。用 /checklist 查看编号。", "There is no checklist item %q in your markets. /checklist shows the item ids.", id)
+	switch {
+	case len(byWord) == 1:
+		return byWord[0].m, byWord[0].o, byWord[0].id, nil
+	case len(byWord) > 1:
+		cv.sayf("“%s”对应好几项，选一项：", "%q matches several items; pick one:", ref)
+		for _, f := range byWord[:min(len(byWord), 8)] {
+			it, _ := f.m.Item(f.id)
+			cv.offer(flows.Textf(flows.Text{ZH: "%s · %s", EN: "%s · %s"}, f.id, shorten(it.Title.In(cv.lang()), 16)), "why "+f.m.ID+":"+f.id, f.m, "")
+		}
+		return nil, nil, "", nil
+	}
+	cv.sayf("找不到清单项“%s”。用 /checklist 查看编号。", "There is no checklist item %q in your markets. /checklist shows the item ids.", ref)
 	return nil, nil, "", nil
 }
 
@@ -101,21 +131,28 @@ func markRunner(status flows.ItemStatus) func(cv *Conversation, args []string) e
 		case flows.ItemDone:
 			cv.sayf("✅ 已完成：%s", "✅ Done: %s", it.Title)
 			if ev := evidence(st, cv.lang()); ev != "" {
-				cv.parts[len(cv.parts)-1] += " (" + ev + ")"
+				cv.blocks[len(cv.blocks)-1].Text += " (" + ev + ")"
 			}
 		case flows.ItemNA:
 			cv.sayf("➖ 不适用：%s", "➖ Not applicable: %s", it.Title)
 		default:
 			cv.sayf("⬜ 改回待办：%s", "⬜ Back to do: %s", it.Title)
 		}
-		entries := flows.Checklist(m, next, cv.now)
-		done, na, total := counts(entries)
+		list := numbered(m, next, cv)
+		done, na, total := counts(list)
 		if done+na == total {
 			cv.sayf("🎉 %s 的清单全部完成！", "🎉 Your %s checklist is complete!", m.Name)
 		} else {
 			cv.say(progress(m, done, na, total))
-			cv.sayf("/checklist 查看剩下的。", "/checklist shows the rest.")
+			// The next open item, so a seller can go on without the list.
+			for i, e := range list {
+				if e.Open() && !e.Upcoming {
+					cv.offer(flows.Textf(flows.Text{ZH: "下一项：%d %s", EN: "Next: %d %s"}, i+1, shorten(e.Item.Title.In(cv.lang()), 14)), "why "+m.ID+":"+e.Item.ID, m, "")
+					break
+				}
+			}
 		}
+		cv.offer(flows.Text{ZH: "📋 查看清单", EN: "📋 Checklist"}, "checklist "+m.ID, m, "")
 		return nil
 	}
 }
@@ -125,14 +162,30 @@ func (cv *Conversation) why(args []string) error {
 		cv.sayf("请写上清单项编号，例如 /why scpn。", "Please name a checklist item, for example /why scpn.")
 		return nil
 	}
-	m, _, id, err := cv.findItem(args[0])
+	m, o, id, err := cv.findItem(args[0])
 	if err != nil || m == nil {
 		return err
 	}
 	it, _ := m.Item(id)
-	cv.sayf("%s(%s)\n%s", "%s (%s)\n%s", it.Title, m.Name, it.Detail)
-	cv.parts = append(cv.parts, cv.source(it.Sourced))
-	cv.sayf("规则版本 %s", "Rules version %s", m.Version)
+	lang := cv.lang()
+	st := o.State.Items[id]
+	cv.head(it.Title.In(lang))
+	cv.text(it.Detail.In(lang))
+	if ev := evidence(st, lang); ev != "" {
+		cv.sayf("已记录：%s", "Recorded: %s", ev)
+	}
+	cv.note(cv.source(it.Sourced) + "\n" + flows.Textf(flows.Text{ZH: "%s · 规则版本 %s", EN: "%s · rules version %s"}, m.Name, m.Version).In(lang))
+	ref := m.ID + ":" + id
+	if st.Status == flows.ItemDone || st.Status == flows.ItemNA {
+		cv.offer(flows.Text{ZH: "⬜ 改回待办", EN: "⬜ Reopen"}, "todo "+ref, m, "")
+	} else {
+		cv.offer(flows.Text{ZH: "✅ 完成", EN: "✅ Done"}, "done "+ref, m, "")
+		cv.offer(flows.Text{ZH: "➖ 不适用", EN: "➖ Not applicable"}, "na "+ref, m, "")
+		if it.Evidence != nil {
+			cv.note(flows.Textf(flows.Text{ZH: "要记下证书编号和有效期：done %s 编号 2027-06-30", EN: "To record the certificate number and expiry: done %s NUMBER 2027-06-30"}, ref).In(lang))
+		}
+	}
+	cv.offer(flows.Text{ZH: "📋 返回清单", EN: "📋 Checklist"}, "checklist "+m.ID, m, "")
 	return nil
 }
 

@@ -131,7 +131,7 @@ func (cv *Conversation) help(args []string) error {
 		}
 		b.WriteString(" · " + cmd.Help.In(cv.lang()))
 	}
-	cv.parts = append(cv.parts, b.String())
+	cv.text(b.String())
 	cv.sayf("正在答题时，直接回复选项编号或文字即可。", "While a question is open, just reply with the option's number or your answer.")
 	return nil
 }
@@ -187,6 +187,7 @@ func (cv *Conversation) back(args []string) error {
 		return nil
 	}
 	undone := o.State.Answers[len(o.State.Answers)-1]
+	next.Picked = nil
 	o.State = next
 	if err := cv.save(m, o); err != nil {
 		return err
@@ -206,6 +207,17 @@ func (cv *Conversation) restart(args []string) error {
 			example = "/restart " + cv.seller.Market
 		}
 		cv.sayf("重新开始会清空这个市场的所有回答和清单记录。确认的话请输入：%s", "Starting over clears every answer and checklist mark for that market. To confirm, type: %s", example)
+		return nil
+	}
+	if len(args) > 1 && args[len(args)-1] == "?" {
+		// A button: starting over clears everything, so it asks first.
+		m := cv.marketArg(args[:1], "/restart tiktok-uk")
+		if m == nil {
+			return nil
+		}
+		cv.sayf("确定要清空 %s 的所有回答和清单记录、从头开始吗？", "Clear every answer and checklist mark for %s and start over?", m.Name)
+		cv.offer(flows.Text{ZH: "🔄 确定，重新开始", EN: "🔄 Yes, start over"}, "restart "+m.ID, m, "")
+		cv.offer(flows.Text{ZH: "不用了", EN: "No, keep it"}, "onboard "+m.ID, m, "")
 		return nil
 	}
 	m, o, err := cv.namedOnboarding(args, "/restart tiktok-uk")
@@ -242,7 +254,7 @@ func (cv *Conversation) setLang(args []string) error {
 	}
 	step := flows.Current(m, o.State, cv.now)
 	if step.Question != nil {
-		cv.ask(m, step)
+		cv.ask(m, o, step)
 	}
 	return nil
 }

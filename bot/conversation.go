@@ -21,11 +21,13 @@ type Conversation struct {
 	tx       Tx
 	seller   *Seller
 	now      time.Time
-	parts    []string
+	blocks   []Block
 	choices  []Choice
 	multi    bool
 	notice   flows.Text
-	statusOf int64 // the reply is the progress message of this announcement
+	statusOf int64  // the reply is the progress message of this announcement
+	replaces string // the reply takes the place of this sent message
+	clicked  *Clicked
 	// notifyAll means other messages were queued too (an announcement):
 	// every dispatcher looks at its outbox after the commit.
 	notifyAll bool
@@ -34,7 +36,19 @@ type Conversation struct {
 func (cv *Conversation) lang() flows.Lang { return cv.seller.Lang }
 
 // say adds a paragraph to the reply.
-func (cv *Conversation) say(t flows.Text) { cv.parts = append(cv.parts, t.In(cv.lang())) }
+func (cv *Conversation) say(t flows.Text) { cv.text(t.In(cv.lang())) }
+
+// text, head and note add a paragraph, a header and a note (a source, a
+// hint) already in the seller's language.
+func (cv *Conversation) text(s string) {
+	cv.blocks = append(cv.blocks, Block{Kind: BlockText, Text: s})
+}
+func (cv *Conversation) head(s string) {
+	cv.blocks = append(cv.blocks, Block{Kind: BlockHeader, Text: s})
+}
+func (cv *Conversation) note(s string) {
+	cv.blocks = append(cv.blocks, Block{Kind: BlockNote, Text: s})
+}
 
 // sayf adds a formatted paragraph in the seller's language.
 func (cv *Conversation) sayf(zh, en string, args ...any) {
@@ -42,7 +56,8 @@ func (cv *Conversation) sayf(zh, en string, args ...any) {
 }
 
 func (cv *Conversation) reply() Reply {
-	return Reply{Text: strings.Join(cv.parts, "\n\n"), Choices: cv.choices, Multi: cv.multi, Notice: cv.notice.In(cv.lang()), StatusOf: cv.statusOf}
+	return Reply{Text: PlainText(cv.blocks), Blocks: cv.blocks, Choices: cv.choices, Multi: cv.multi, Notice: cv.notice.In(cv.lang()),
+		StatusOf: cv.statusOf, Replaces: cv.replaces}
 }
 
 func (cv *Conversation) handle(in Inbound) error {
@@ -64,6 +79,14 @@ func (cv *Conversation) handle(in Inbound) error {
 		return nil
 	}
 	if in.Choice != nil {
+		switch in.Choice.Kind {
+		case RefToggle:
+			return cv.toggle(in.Choice, cv.clicked)
+		case RefSubmit:
+			return cv.submit(in.Choice)
+		case RefCommand:
+			return cv.command(in.Choice)
+		}
 		return cv.answer(in.Choice.Choice, in.Choice)
 	}
 	text := in.Text
@@ -200,20 +223,24 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 		return nil
 	}
 	if step.Question == nil {
+		// One short line, not the whole checklist again for a stray message.
 		if step.Verdict != nil {
-			cv.sayf("%s 的入驻流程已经停在资质审核这一步。", "Onboarding for %s has stopped at eligibility.", m.Name)
+			cv.sayf("%s 的入驻停在资质审核：%s", "Onboarding for %s stopped at eligibility: %s", m.Name, step.Verdict.Reason)
+			cv.offer(flows.Text{ZH: "⬅️ 改那个回答", EN: "⬅️ Change that answer"}, "back", m, step.Verdict.Question.ID)
 		} else {
-			cv.sayf("%s 的问题都答完了。", "You have answered every question for %s.", m.Name)
+			cv.sayf("%s 的问题都答完了。要标记清单项，点清单里的编号，或输入 done 3。", "You have answered every question for %s. To mark an item, press its number in the checklist, or type done 3.", m.Name)
 		}
-		cv.present(m, o, step)
+		cv.offer(flows.Text{ZH: "📋 查看清单", EN: "📋 Checklist"}, "checklist "+m.ID, m, "")
+		cv.offer(flows.Text{ZH: "❓ 帮助", EN: "❓ Help"}, "help", nil, "")
 		return nil
 	}
 	next, rej := flows.Apply(m, o.State, input, cv.now)
 	if rej != nil {
 		cv.say(rej.Message)
-		cv.ask(m, step)
+		cv.ask(m, o, step)
 		return nil
 	}
+	next.Picked = nil // an answer ends any ticking
 	o.State = next
 	if err := cv.save(m, o); err != nil {
 		return err
@@ -223,10 +250,14 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 		return err
 	}
 	after := flows.Current(m, next, cv.now)
+	if after.Question == nil && after.Verdict == nil {
+		cv.outcome(m, o, after) // the last question: say plainly where that leaves them
+		return nil
+	}
 	for _, w := range after.Warnings {
 		if w.Question.ID == last.Question {
 			cv.sayf("⚠️ 注意：%s", "⚠️ Note: %s", w.Reason)
-			cv.parts = append(cv.parts, cv.source(w.Question.Sourced))
+			cv.note(cv.source(w.Question.Sourced))
 		}
 	}
 	cv.present(m, o, after)
@@ -245,7 +276,7 @@ func answerValue(a flows.Answer) string {
 func (cv *Conversation) present(m *flows.Market, o *Onboarding, step flows.Step) {
 	switch {
 	case step.Question != nil:
-		cv.ask(m, step)
+		cv.ask(m, o, step)
 	case step.Verdict != nil:
 		cv.verdict(m, step.Verdict)
 	default:

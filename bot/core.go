@@ -87,6 +87,9 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 			ref := ChoiceRef{} // unknown data: answered as a button that is not current
 			if r != nil {
 				ref, clicked = r.Choices[i].Ref, &Clicked{Message: *r, Label: r.Choices[i].Label}
+				if clicked.Message.Ref == "" {
+					clicked.Message.Ref = in.Button.Message
+				}
 			}
 			in.Choice = &ref
 		}
@@ -94,7 +97,7 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		if err != nil {
 			return err
 		}
-		cv := &Conversation{core: c, catalog: c.catalog.Load(), ctx: ctx, tx: tx, seller: &seller, now: now}
+		cv := &Conversation{core: c, catalog: c.catalog.Load(), ctx: ctx, tx: tx, seller: &seller, now: now, clicked: clicked}
 		if err := cv.handle(in); err != nil {
 			return err
 		}
@@ -111,7 +114,7 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		if err := tx.Enqueue(ctx, &r, now); err != nil {
 			return fmt.Errorf("queue reply: %w", err)
 		}
-		if r.Notice == "" {
+		if r.Notice == "" && r.Replaces == "" { // a reply in place of the clicked message is its own mark
 			r.Clicked = clicked
 		}
 		out, broadcast = []Reply{r}, cv.notifyAll

@@ -82,6 +82,20 @@ func (h *harness) state(user, market string) (bot.Seller, bot.Onboarding) {
 	return s, o
 }
 
+// mustOffer checks that a reply offers buttons running these commands.
+func mustOffer(t *testing.T, r bot.Reply, commands ...string) {
+	t.Helper()
+	for _, c := range commands {
+		found := false
+		for _, ch := range r.Choices {
+			found = found || (ch.Ref.Kind == bot.RefCommand && ch.Ref.Choice == c)
+		}
+		if !found {
+			t.Errorf("reply offers no %q button: %+v", c, r.Choices)
+		}
+	}
+}
+
 func mustContain(t *testing.T, r bot.Reply, wants ...string) {
 	t.Helper()
 	for _, w := range wants {
@@ -107,7 +121,10 @@ func TestUKCosmeticsSellerGetsResponsiblePersonAndSCPN(t *testing.T) {
 		t.Error("category question not marked multi-choice")
 	}
 	r = h.send("ann", "1")
-	mustContain(t, r, "checklist", "uk-rp", "UK Responsible Person", "scpn", "SCPN", "legislation.gov.uk")
+	// The checklist names the items; each has a button to its rule and source.
+	mustContain(t, r, "You can open a shop", "checklist", "UK Responsible Person", "SCPN")
+	mustOffer(t, r, "why tiktok-uk:uk-rp", "why tiktok-uk:scpn")
+	mustContain(t, h.send("ann", "why scpn"), "SCPN", "legislation.gov.uk")
 	_, o := h.state("ann", "tiktok-uk")
 	if o.Stage != flows.StageChecklist || len(o.State.Answers) != 8 {
 		t.Errorf("saved stage %s with %d answers", o.Stage, len(o.State.Answers))
@@ -122,9 +139,12 @@ func TestIndonesiaWithoutLocalCompanyExplainsTheWayForward(t *testing.T) {
 	h.send("budi", "/lang zh")
 	h.send("budi", "/onboard tiktok-id")
 	r := h.send("budi", "cn-company")
-	mustContain(t, r, "❌", "原因", "Permendag 31/2023", "PT PMA", "来源", "/back")
-	if len(r.Choices) != 0 {
-		t.Error("a verdict offered choices")
+	mustContain(t, r, "❌", "原因", "Permendag 31/2023", "PT PMA", "来源")
+	mustOffer(t, r, "back")
+	for _, c := range r.Choices {
+		if c.Ref.Kind != bot.RefCommand {
+			t.Errorf("a verdict offered an answer: %+v", c)
+		}
 	}
 	mustContain(t, h.send("budi", "1"), "停在资质审核") // more text after a verdict is not an answer
 	r = h.send("budi", "/back")

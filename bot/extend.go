@@ -62,7 +62,7 @@ func (cv *Conversation) Say(t flows.Text) { cv.say(t) }
 func (cv *Conversation) Sayf(zh, en string, args ...any) { cv.sayf(zh, en, args...) }
 
 // Write adds a paragraph already in the seller's language.
-func (cv *Conversation) Write(paragraph string) { cv.parts = append(cv.parts, paragraph) }
+func (cv *Conversation) Write(paragraph string) { cv.text(paragraph) }
 
 // Offer sets the reply's choices (buttons, or a numbered list).
 func (cv *Conversation) Offer(choices []Choice) { cv.choices = choices }

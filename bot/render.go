@@ -6,6 +6,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,7 +17,7 @@ import (
 // marketList shows the markets grouped by platform, then which platforms
 // each region has, and how to start.
 func (cv *Conversation) marketList() {
-	cv.parts = append(cv.parts, cv.core.views(cv.catalog).marketList.In(cv.lang()))
+	cv.text(cv.core.views(cv.catalog).marketList.In(cv.lang()))
 	first := cv.catalog.Markets()[0].ID
 	cv.sayf("输入 /onboard <市场编号> 开始，例如 /onboard %s", "Type /onboard <market id> to start, for example /onboard %s", first)
 }
@@ -69,21 +70,14 @@ func renderMarketList(catalog *flows.Catalog, lang flows.Lang) string {
 	return b.String()
 }
 
-// ask shows a question with its choices.
-func (cv *Conversation) ask(m *flows.Market, step flows.Step) {
+// ask shows a question with its choices as buttons, and the way back. A
+// multi-choice question offers its choices to tick, with what is ticked
+// marked, and a button to say the seller is done.
+func (cv *Conversation) ask(m *flows.Market, o *Onboarding, step flows.Step) {
 	q := step.Question
 	lang := cv.lang()
+	cv.head(flows.Textf(flows.Text{ZH: "%s · %s · 第 %d 题", EN: "%s · %s · question %d"}, m.Name, q.Stage.Name(), step.Asked+1).In(lang))
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s · %s · ", m.Name.In(lang), q.Stage.Name().In(lang))
-	if lang == flows.ZH {
-		fmt.Fprintf(&b, "第 %d 题", step.Asked+1)
-	} else {
-		fmt.Fprintf(&b, "question %d", step.Asked+1)
-	}
-	if step.Asked > 0 {
-		b.WriteString(flows.Text{ZH: "（/back 改上一题）", EN: " (/back to change the last answer)"}.In(lang))
-	}
-	b.WriteString("\n")
 	b.WriteString(q.Text.In(lang))
 	if !q.Help.IsZero() {
 		b.WriteString("\n" + q.Help.In(lang))
@@ -91,60 +85,127 @@ func (cv *Conversation) ask(m *flows.Market, step flows.Step) {
 	if !q.Expect.IsZero() {
 		b.WriteString("\n" + flows.Textf(flows.Text{ZH: "格式：%s", EN: "Format: %s"}, q.Expect).In(lang))
 	}
+	multi := q.Kind == flows.KindMulti
+	if multi {
+		b.WriteString("\n" + flows.Text{ZH: "点选所有适用的，再点“完成选择”；也可以直接输入编号，用逗号分开（例如 1,3）。",
+			EN: "Tick each, then press Done; or type their numbers, separated by commas (for example 1,3)."}.In(lang))
+	}
+	cv.text(b.String())
 	if q.ID != flows.CategoryQuestionID {
-		b.WriteString("\n" + cv.source(q.Sourced))
+		cv.note(cv.source(q.Sourced))
 	}
-	cv.parts = append(cv.parts, b.String())
-	cv.choices, cv.multi = nil, q.Kind == flows.KindMulti
+	cv.choices, cv.multi = nil, multi
 	for _, c := range q.Choices {
-		cv.choices = append(cv.choices, Choice{Label: c.Label.In(lang), Ref: ChoiceRef{Market: m.ID, Question: q.ID, Choice: c.ID}})
+		ref := ChoiceRef{Market: m.ID, Question: q.ID, Choice: c.ID}
+		label := c.Label.In(lang)
+		if multi {
+			ref.Kind = RefToggle
+			if slices.Contains(o.State.Picked, c.ID) {
+				label = "✅ " + label
+			}
+		}
+		cv.choices = append(cv.choices, Choice{Label: label, Ref: ref})
+	}
+	if multi {
+		done := flows.Text{ZH: "完成选择", EN: "Done"}
+		if n := len(o.State.Picked); n > 0 {
+			done = flows.Textf(flows.Text{ZH: "完成选择（%d）", EN: "Done (%d)"}, n)
+		}
+		cv.choices = append(cv.choices, Choice{Label: "☑️ " + done.In(lang), Ref: ChoiceRef{Kind: RefSubmit, Market: m.ID, Question: q.ID}})
+	}
+	if step.Asked > 0 {
+		cv.offer(flows.Text{ZH: "⬅️ 改上一题", EN: "⬅️ Back"}, "back", m, q.ID)
 	}
 }
 
-// verdict explains why the seller is not eligible and what would change that.
+// verdict says plainly that the seller cannot open a shop yet, which
+// answer stopped them, why, and the way forward, with the way back.
 func (cv *Conversation) verdict(m *flows.Market, f *flows.Finding) {
-	cv.sayf("❌ 目前还不能入驻 %s。", "❌ You cannot open a shop on %s yet.", m.Name)
+	cv.head(flows.Textf(flows.Text{ZH: "❌ 暂时不能入驻 %s", EN: "❌ You cannot open a shop on %s yet"}, m.Name).In(cv.lang()))
 	cv.sayf("原因：%s", "Why: %s", f.Reason)
-	cv.sayf("依据的规则：“%s” 你的回答：%s", "The rule: \"%s\" You answered: %s", f.Question.Text, f.Answer)
-	cv.parts = append(cv.parts, cv.source(f.Question.Sourced))
+	cv.sayf("卡在这一题：%s\n你的回答：%s", "The question: %s\nYou answered: %s", f.Question.Text, f.Answer)
 	cv.sayf("怎么做才能入驻：%s", "The way forward: %s", f.Remedy)
-	cv.sayf("答错了？用 /back 修改上一个回答，或 /restart %s 重新开始。", "Answered wrongly? /back changes the last answer; /restart %s starts over.", m.ID)
+	cv.note(cv.source(f.Question.Sourced))
+	cv.offer(flows.Text{ZH: "⬅️ 改这个回答", EN: "⬅️ Change that answer"}, "back", m, f.Question.ID)
+	cv.offer(flows.Text{ZH: "🔄 重新开始", EN: "🔄 Start over"}, "restart "+m.ID+" ?", m, "")
 }
 
-// checklist shows the seller's checklist for a market, grouped.
+// outcome says plainly that the questions are done and the seller can
+// open a shop, with the warnings they collected, then shows the checklist.
+func (cv *Conversation) outcome(m *flows.Market, o *Onboarding, step flows.Step) {
+	cv.head(flows.Textf(flows.Text{ZH: "✅ 可以入驻 %s", EN: "✅ You can open a shop on %s"}, m.Name).In(cv.lang()))
+	cv.warnings(step)
+	cv.sayf("下一步：按下面的清单逐项准备，每完成一项就点它标记。", "Next: work through the checklist below, and mark each item as you finish it.")
+	cv.checklist(m, o)
+}
+
+// warnings lists the warnings a seller's answers collected, one line each.
+func (cv *Conversation) warnings(step flows.Step) {
+	if len(step.Warnings) == 0 {
+		return
+	}
+	lines := make([]string, len(step.Warnings))
+	for i, w := range step.Warnings {
+		lines[i] = "⚠️ " + w.Reason.In(cv.lang())
+	}
+	cv.text(strings.Join(lines, "\n"))
+}
+
+// checklist shows a seller's checklist compactly: each item's number,
+// status and title, with any certificate number and expiry, by group;
+// the details and sources are behind each item's button (or /why).
 func (cv *Conversation) checklist(m *flows.Market, o *Onboarding) {
 	lang := cv.lang()
-	entries := flows.Checklist(m, o.State, cv.now)
-	done, na, total := counts(entries)
+	list := numbered(m, o.State, cv)
+	done, na, total := counts(list)
+	cv.head(progress(m, done, na, total).In(lang))
+	if len(list) > 0 && !slices.ContainsFunc(cv.blocks, func(b Block) bool { return strings.HasPrefix(b.Text, "⚠️") }) {
+		cv.warnings(flows.Current(m, o.State, cv.now))
+	}
 	var b strings.Builder
-	b.WriteString(progress(m, done, na, total).In(lang))
-	for _, g := range flows.Groups() {
-		header := false
-		for _, e := range entries {
-			if e.Item.Group != g {
-				continue
+	group := flows.Group("")
+	for i, e := range list {
+		if e.Item.Group != group {
+			if group != "" {
+				cv.text(b.String())
+				b.Reset()
 			}
-			if !header {
-				b.WriteString("\n\n【" + g.Name().In(lang) + "】")
-				header = true
-			}
-			fmt.Fprintf(&b, "\n%s %s · %s", mark(e), e.Item.ID, e.Item.Title.In(lang))
-			if e.State.Number != "" || e.State.Expiry != "" {
-				b.WriteString(" (" + evidence(e.State, lang) + ")")
-			}
-			if e.Expired {
-				b.WriteString(flows.Text{ZH: " ⚠️ 证书已过期，请续期", EN: " ⚠️ expired: renew it"}.In(lang))
-			}
-			b.WriteString("\n    " + e.Item.Detail.In(lang))
-			b.WriteString("\n    " + cv.source(e.Item.Sourced))
+			group = e.Item.Group
+			b.WriteString("【" + group.Name().In(lang) + "】")
+		}
+		fmt.Fprintf(&b, "\n%s %d. %s", mark(e), i+1, shorten(e.Item.Title.In(lang), 40))
+		if ev := evidence(e.State, lang); ev != "" {
+			b.WriteString("（" + ev + "）")
+		}
+		if e.Expired {
+			b.WriteString(flows.Text{ZH: " ⚠️ 已过期", EN: " ⚠️ expired"}.In(lang))
+		}
+		if e.Upcoming {
+			b.WriteString(flows.Textf(flows.Text{ZH: "（%s 起）", EN: " (from %s)"}, e.Item.Effective).In(lang))
 		}
 	}
-	cv.parts = append(cv.parts, b.String())
+	if b.Len() > 0 {
+		cv.text(b.String())
+	}
 	if done+na == total && total > 0 {
 		cv.sayf("🎉 清单全部完成！", "🎉 Every item is done!")
 	}
-	cv.sayf("标记完成：/done <编号> [证书编号] [有效期 YYYY-MM-DD] · 不适用：/na <编号> · 规则详情：/why <编号>",
-		"Mark an item: /done <id> [certificate number] [expiry YYYY-MM-DD] · not applicable: /na <id> · the rule: /why <id>")
+	cv.note(flows.Text{ZH: "点编号查看规则和来源，并标记完成；也可以输入 done 3、na 3、why 3。",
+		EN: "Press a number for the rule and its source, and to mark it; or type done 3, na 3, why 3."}.In(lang))
+	for i, e := range list {
+		if e.Open() {
+			cv.offer(flows.Textf(flows.Text{ZH: "%d %s", EN: "%d %s"}, i+1, shorten(e.Item.Title.In(lang), 14)), "why "+m.ID+":"+e.Item.ID, m, "")
+		}
+	}
+}
+
+// shorten cuts s to n characters, marking the cut.
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // progress says how far a seller's checklist is.

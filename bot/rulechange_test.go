@@ -101,7 +101,8 @@ func TestAmazonDEVATIDReplacesThe22fCertificate(t *testing.T) {
 		t.Errorf("dee is still on version %s", o.RulesVersion)
 	}
 	list := h.send("dee", "/checklist amazon-de")
-	mustContain(t, list, "de-vat-id")
+	mustContain(t, list, "German VAT ID")
+	mustOffer(t, list, "why amazon-de:de-vat-id")
 	if strings.Contains(list.Text, "de-tax-cert") || strings.Contains(list.Text, "Bescheinigung") {
 		t.Errorf("the withdrawn §22f item is still on the checklist:\n%s", list.Text)
 	}

@@ -47,7 +47,7 @@ func (cv *Conversation) status(args []string) error {
 			}
 		}
 	}
-	cv.parts = append(cv.parts, b.String())
+	cv.text(b.String())
 	cv.sayf("继续某个市场：/onboard <市场编号>；查看清单：/checklist", "Continue a market: /onboard <market id>; see the checklist: /checklist")
 	return nil
 }
@@ -114,7 +114,7 @@ func (cv *Conversation) historyCmd(args []string) error {
 			b.WriteString(flows.Textf(flows.Text{ZH: "规则更新到 %s 版", EN: "rules updated to version %s"}, h.Value).In(lang))
 		}
 	}
-	cv.parts = append(cv.parts, b.String())
+	cv.text(b.String())
 	if page < pages {
 		cv.sayf("更早的 %d 条：/history %s %d（也可以输入：记录 %s %d）", "The %d before these: /history %s %d (or type: history %s %d)",
 			min(HistoryPageSize, total-page*HistoryPageSize), m.ID, page+1, m.ID, page+1)

@@ -373,8 +373,8 @@ func (m *Market) categoryQuestion() Question {
 		Stage: StageCategories,
 		Kind:  KindMulti,
 		Text: Text{
-			ZH: "你打算在这个市场卖哪些类目？可以多选，用逗号或空格分开（例如 1,3）。",
-			EN: "Which product categories will you sell here? Pick one or more, separated by commas or spaces (for example 1,3).",
+			ZH: "你打算在这个市场卖哪些类目？可以多选。",
+			EN: "Which product categories will you sell here? Pick every one that applies.",
 		},
 		Sourced: Sourced{Source: m.Name.EN, Effective: m.Effective},
 	}

@@ -37,11 +37,15 @@ type ItemState struct {
 type State struct {
 	Answers []Answer             `json:"answers"`
 	Items   map[string]ItemState `json:"items,omitempty"`
+	// Picked are the choices ticked so far on the open multi-choice
+	// question by button, before the seller says they are done; they are
+	// not an answer yet.
+	Picked []string `json:"picked,omitempty"`
 }
 
 // Clone returns a deep copy, so callers can keep the old state.
 func (s State) Clone() State {
-	c := State{Answers: slices.Clone(s.Answers), Items: maps.Clone(s.Items)}
+	c := State{Answers: slices.Clone(s.Answers), Items: maps.Clone(s.Items), Picked: slices.Clone(s.Picked)}
 	for i := range c.Answers {
 		c.Answers[i].Values = slices.Clone(c.Answers[i].Values)
 	}

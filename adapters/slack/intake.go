@@ -304,7 +304,7 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 		// A button counts only on a message the bot posted in the channel
 		// clicked in, and that channel must be the clicker's own DM (the
 		// bot posts buttons nowhere else).
-		Button: &bot.Button{Data: act.ActionID, InChat: func(c string) bool {
+		Button: &bot.Button{Data: act.ActionID, Message: msgTS, InChat: func(c string) bool {
 			stored, _ := splitChat(c)
 			return stored == dm && stored == clickedIn
 		}},

@@ -22,6 +22,8 @@ const (
 	maxBlocks      = 50    // blocks in a message
 	maxButtons     = 25    // elements in an actions block
 	maxButtonText  = 75    // characters of a button's label
+	maxHeader      = 150   // characters of a header block
+	maxContext     = 2000  // characters of a context block's text
 )
 
 // The adapter is the dispatcher's sender, and edits admins' progress messages.
@@ -61,6 +63,11 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
 		return "", fmt.Errorf("%w: chat id %q is not a Slack channel", outbox.ErrUnreachable, r.ChatID)
 	}
 	msgs := render(r)
+	if r.Replaces != "" && len(msgs) == 1 {
+		if ref, ok, err := a.replace(ctx, channel, r, msgs[0]); ok || err != nil {
+			return ref, err
+		}
+	}
 	return a.parts.Send(r.ID, len(msgs), func(i int) (string, error) {
 		if err := a.pace.Wait(ctx, channel, r.Kind == bot.KindAnnouncement); err != nil {
 			return "", err
@@ -80,6 +87,25 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
 		}
 		return ts, nil
 	})
+}
+
+// replace updates the message r takes the place of (a question showing
+// what is ticked). It reports false when that message cannot be updated:
+// then r is sent as a new message.
+func (a *Adapter) replace(ctx context.Context, channel string, r bot.Reply, m message) (string, bool, error) {
+	if err := a.pace.Wait(ctx, channel, false); err != nil {
+		return "", false, err
+	}
+	_, _, _, err := a.api.UpdateMessageContext(ctx, channel, r.Replaces,
+		slackapi.MsgOptionText(m.text, false), slackapi.MsgOptionBlocks(m.blocks...))
+	var answer slackapi.SlackErrorResponse
+	switch {
+	case err == nil:
+		return r.Replaces, true, nil
+	case errors.As(err, &answer) && !transient[answer.Err]:
+		return "", false, nil // message_not_found, cant_update_message...
+	}
+	return "", false, a.mapError(fmt.Errorf("chat.update: %w", err), false)
 }
 
 // Edit replaces a message the bot sent (an admin's progress message) with
@@ -153,33 +179,70 @@ type message struct {
 	blocks []slackapi.Block
 }
 
-// render turns a reply into Slack messages: the text in sections of at most
-// maxSection characters, as many messages as Slack's limits need, and the
-// choices as buttons under the last. A button's action_id and value are
-// "c:<outbox id>:<choice index>" (see resolve).
+// render turns a reply into Slack messages: each block of the reply as
+// its Block Kit kind (a header, sections, context in grey for sources and
+// hints, dividers), split into as many messages as Slack's limits need,
+// and the choices as buttons under the last. A button's action_id and
+// value are "c:<outbox id>:<choice index>" (see resolve).
 func render(r bot.Reply) []message {
-	text := r.Text
-	if strings.TrimSpace(text) == "" {
-		text = "…"
+	blocks := r.Blocks
+	if len(blocks) == 0 {
+		text := r.Text
+		if strings.TrimSpace(text) == "" {
+			text = "…"
+		}
+		blocks = []bot.Block{{Kind: bot.BlockText, Text: text}}
 	}
 	actions := actionBlocks(r)
 	room := maxBlocks - len(actions)
 	var msgs []message
-	var cur []string
+	var cur message
 	curLen := 0
-	for _, chunk := range split(text, maxSection) {
-		n := escLen(chunk) + 1
-		if len(cur) > 0 && (len(cur) >= room || curLen+n > maxMessageText) {
-			msgs = append(msgs, sections(cur))
-			cur, curLen = nil, 0
+	add := func(raw string, block slackapi.Block, sep string) {
+		n := escLen(raw) + 2
+		if len(cur.blocks) > 0 && (len(cur.blocks) >= room || curLen+n > maxMessageText) {
+			msgs = append(msgs, cur)
+			cur, curLen = message{}, 0
 		}
-		cur = append(cur, chunk)
+		if cur.raw != "" {
+			cur.raw += sep
+		}
+		cur.raw += raw
+		cur.blocks = append(cur.blocks, block)
 		curLen += n
 	}
-	msgs = append(msgs, sections(cur))
+	for _, b := range blocks {
+		switch {
+		case b.Kind == bot.BlockDivider:
+			add("", slackapi.NewDividerBlock(), "\n\n")
+		case b.Kind == bot.BlockHeader && escLen(b.Text) <= maxHeader:
+			add(b.Text, slackapi.NewHeaderBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType, b.Text, true, false)), "\n\n")
+		case b.Kind == bot.BlockNote:
+			for i, c := range split(b.Text, maxContext) {
+				add(c, slackapi.NewContextBlock("", slackapi.NewTextBlockObject(slackapi.PlainTextType, c, false, false)), sep(i))
+			}
+		default:
+			for i, c := range split(b.Text, maxSection) {
+				add(c, slackapi.NewSectionBlock(slackapi.NewTextBlockObject(slackapi.PlainTextType, c, false, false), nil, nil), sep(i))
+			}
+		}
+	}
+	msgs = append(msgs, cur)
+	for i := range msgs {
+		msgs[i].text = escape(truncate(msgs[i].raw, maxMessageText-100))
+	}
 	last := &msgs[len(msgs)-1]
 	last.blocks = append(last.blocks, actions...)
 	return msgs
+}
+
+// sep is what stands between the i-th piece of a block and the one before:
+// a line end inside a block, a blank line between blocks.
+func sep(i int) string {
+	if i > 0 {
+		return "\n"
+	}
+	return "\n\n"
 }
 
 // single renders text as one message without buttons, shortened if it

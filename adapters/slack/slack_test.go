@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -255,6 +256,34 @@ func seller(t *testing.T, store *sqlite.Store, user string) (bot.Seller, error) 
 	return s, err
 }
 
+// message returns the current version of a message the bot posted.
+func message(t *testing.T, srv *slacktest.Server, channel, ts string) slacktest.Sent {
+	t.Helper()
+	for _, m := range srv.SentTo(channel) {
+		if m.TS == ts {
+			return m
+		}
+	}
+	t.Fatalf("no message %s in %s", ts, channel)
+	return slacktest.Sent{}
+}
+
+// button finds the index of the first button whose label has prefix.
+func button(t *testing.T, m slacktest.Sent, prefix string) int {
+	t.Helper()
+	_, labels := m.Buttons()
+	for i, l := range labels {
+		if strings.HasPrefix(l, prefix) {
+			return i
+		}
+	}
+	t.Fatalf("no button %q in %v:\n%s", prefix, labels, m.Plain())
+	return -1
+}
+
+// A seller goes from the first question to a finished checklist by
+// buttons alone, ticking two categories on the way (the question is
+// updated in place as they tick, and nothing is answered until Done).
 func TestFullOnboardingByButtonsAndText(t *testing.T) {
 	for _, mode := range []string{"http", "socket"} {
 		t.Run(mode, func(t *testing.T) {
@@ -265,7 +294,7 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 			dm := slacktest.DMChannel(user)
 
 			e.dm(user, "start")
-			mustContain(t, nth(t, srv, dm, 1), "Hello", "/onboard <market id>")
+			mustContain(t, nth(t, srv, dm, 1), "Hello", "onboard <market id>")
 			e.dm(user, "onboard tiktok-uk") // a text command, without the slash
 			q := nth(t, srv, dm, 2)
 			mustContain(t, q, "Who will open the shop?")
@@ -275,6 +304,13 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 			}
 			if !strings.Contains(q.Text, "Who will open the shop?") {
 				t.Errorf("the notification text lacks the question: %q", q.Text)
+			}
+			kinds := map[string]bool{}
+			for _, b := range q.Blocks.BlockSet {
+				kinds[string(b.BlockType())] = true
+			}
+			if !kinds["header"] || !kinds["context"] || !kinds["section"] {
+				t.Errorf("the question is not laid out as header, sections and context: %v", kinds)
 			}
 
 			steps := []struct {
@@ -289,7 +325,6 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 				{0, "", "enter your UK VAT number"},
 				{-1, "GB123456789", "Where will your orders ship from?"},
 				{1, "", "Which product categories"},
-				{0, "", "UK Responsible Person"},
 			}
 			n := 2
 			for _, s := range steps {
@@ -302,24 +337,57 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 				q = nth(t, srv, dm, n)
 				mustContain(t, q, s.next)
 			}
-			mustContain(t, q, "SCPN", "uk-vat", "legislation.gov.uk")
-			// Each click's question was edited to show the answer, without buttons.
-			if !srv.Wait(timeout, func() bool { return len(srv.Updates()) == 6 }) {
-				t.Fatalf("%d chat.update calls, want 6", len(srv.Updates()))
+			// Each click's question was updated to show the answer, without buttons.
+			if !srv.Wait(timeout, func() bool { return len(srv.Updates()) == 5 }) {
+				t.Fatalf("%d chat.update calls, want 5", len(srv.Updates()))
 			}
-			// The edits run after the commits, each on its own: any order.
-			edited := map[string]slacktest.Sent{}
-			for _, u := range srv.Updates() {
-				edited[u.TS] = u
-				if ids, _ := u.Buttons(); len(ids) != 0 || u.Channel != dm {
-					t.Errorf("update = %+v", u)
+			first := message(t, srv, dm, srv.SentTo(dm)[1].TS)
+			if ids, _ := first.Buttons(); len(ids) != 0 || !strings.Contains(first.Plain(), "✅ A company registered in mainland China or Hong Kong") {
+				t.Errorf("the first question after its answer = %+v", first)
+			}
+
+			// Tick beauty and toys: the same message is updated each time.
+			for i, category := range []string{"Beauty", "Toys"} {
+				cur := message(t, srv, dm, q.TS)
+				e.click(user, cur, button(t, cur, category))
+				if !srv.Wait(timeout, func() bool { return message(t, srv, dm, q.TS).Edits == i+1 }) {
+					t.Fatalf("the category question was not updated after ticking %s", category)
+				}
+				_, labels := message(t, srv, dm, q.TS).Buttons()
+				if !slices.ContainsFunc(labels, func(l string) bool { return strings.HasPrefix(l, "✅ "+category) }) {
+					t.Errorf("after ticking %s: buttons %v", category, labels)
 				}
 			}
-			first, ok := edited[srv.SentTo(dm)[1].TS]
-			if len(edited) != 6 || !ok || !strings.Contains(first.Plain(), "Who will open the shop?") ||
-				!strings.Contains(first.Plain(), "✅ A company registered in mainland China or Hong Kong") {
-				t.Errorf("the first question's update = %+v (%d messages updated)", first, len(edited))
+			if got := len(srv.SentTo(dm)); got != n {
+				t.Fatalf("%d messages after ticking, want %d: ticking must not post new messages", got, n)
 			}
+			cur := message(t, srv, dm, q.TS)
+			e.click(user, cur, button(t, cur, "☑️ Done (2)"))
+			n++
+			q = nth(t, srv, dm, n)
+			mustContain(t, q, "✅ You can open a shop", "UK Responsible Person", "SCPN", "UKCA")
+
+			// Every item by its button: open it, read its source, mark it.
+			for round := 0; ; round++ {
+				if round > 40 {
+					t.Fatal("the checklist never finished")
+				}
+				if strings.Contains(q.Plain(), "complete") {
+					break
+				}
+				next := 0 // the outcome's first item button, then each reply's "Next"
+				if round > 0 {
+					next = button(t, q, "Next:")
+				}
+				e.click(user, q, next)
+				n++
+				card := nth(t, srv, dm, n)
+				mustContain(t, card, "Source:")
+				e.click(user, card, button(t, card, "✅ Done"))
+				n++
+				q = nth(t, srv, dm, n)
+			}
+			mustContain(t, q, "🎉")
 			if got := len(srv.SentTo(dm)); got != n {
 				t.Errorf("%d messages sent, want %d (one per input)", got, n)
 			}

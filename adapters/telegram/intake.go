@@ -303,6 +303,9 @@ func (a *Adapter) callback(ctx context.Context, updateID string, q *models.Callb
 	msg := q.Message.Message
 	chat := in.ChatID
 	in.Button = &bot.Button{Data: q.Data, InChat: func(c string) bool { return c == chat }}
+	if msg != nil {
+		in.Button.Message = strconv.Itoa(msg.ID)
+	}
 	replies, err := a.core.Handle(ctx, in)
 	if err != nil {
 		return err

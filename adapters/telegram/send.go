@@ -31,12 +31,17 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: chat id %q is not a Telegram chat", outbox.ErrUnreachable, r.ChatID)
 	}
-	parts := Split(r.Text, maxText)
+	parts := render(r)
+	if r.Replaces != "" && len(parts) == 1 {
+		if ref, ok, err := a.replace(ctx, chat, r, parts[0]); ok || err != nil {
+			return ref, err
+		}
+	}
 	return a.parts.Send(r.ID, len(parts), func(i int) (string, error) {
 		if err := a.pace.Wait(ctx, r.ChatID, r.Kind == bot.KindAnnouncement); err != nil {
 			return "", err
 		}
-		p := &tg.SendMessageParams{ChatID: chat, Text: parts[i]}
+		p := &tg.SendMessageParams{ChatID: chat, Text: parts[i], ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview}
 		if i == len(parts)-1 && len(r.Choices) > 0 {
 			p.ReplyMarkup = keyboard(r)
 		}
@@ -46,6 +51,32 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
 		}
 		return strconv.Itoa(m.ID), nil
 	})
+}
+
+// noPreview keeps Telegram from showing a link's page under a message: a
+// source URL would take half a phone screen.
+var noPreview = &models.LinkPreviewOptions{IsDisabled: &[]bool{true}[0]}
+
+// replace edits the message r takes the place of (a question showing what
+// is ticked). It reports false when that message cannot be edited (gone,
+// too old): then r is sent as a new message.
+func (a *Adapter) replace(ctx context.Context, chat int64, r bot.Reply, text string) (string, bool, error) {
+	msg, err := strconv.Atoi(r.Replaces)
+	if err != nil {
+		return "", false, nil
+	}
+	if err := a.pace.Wait(ctx, r.ChatID, false); err != nil {
+		return "", false, err
+	}
+	_, err = a.api.EditMessageText(ctx, &tg.EditMessageTextParams{ChatID: chat, MessageID: msg, Text: text,
+		ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview, ReplyMarkup: keyboard(r)})
+	switch {
+	case err == nil, errors.Is(err, tg.ErrorBadRequest) && strings.Contains(err.Error(), "not modified"):
+		return r.Replaces, true, nil
+	case errors.Is(err, tg.ErrorBadRequest):
+		return "", false, nil
+	}
+	return "", false, mapError(err)
 }
 
 // Edit replaces the text of a message the bot sent (and drops its keyboard).
@@ -62,12 +93,32 @@ func (a *Adapter) Edit(ctx context.Context, chatID, ref, text string) error {
 	return mapError(err)
 }
 
-// keyboard renders a reply's choices, one button a row. The callback data
+// keyboard renders a reply's choices: short labels share a row (three
+// of up to 8 characters, two of up to 16), long ones have a row each, so a
+// checklist's item numbers do not make a phone scroll. The callback data
 // names the stored message and the choice's index (see callback).
 func keyboard(r bot.Reply) *models.InlineKeyboardMarkup {
-	rows := make([][]models.InlineKeyboardButton, len(r.Choices))
+	var rows [][]models.InlineKeyboardButton
+	perRow := func(label string) int {
+		switch n := len([]rune(label)); {
+		case n <= 8:
+			return 3
+		case n <= 16:
+			return 2
+		}
+		return 1
+	}
+	fit := 0 // how many the current row may hold
 	for i, c := range r.Choices {
-		rows[i] = []models.InlineKeyboardButton{{Text: c.Label, CallbackData: bot.ButtonID(r.ID, i)}}
+		b := models.InlineKeyboardButton{Text: c.Label, CallbackData: bot.ButtonID(r.ID, i)}
+		w := perRow(c.Label)
+		if len(rows) > 0 && len(rows[len(rows)-1]) < min(fit, w) {
+			rows[len(rows)-1] = append(rows[len(rows)-1], b)
+			fit = min(fit, w)
+			continue
+		}
+		rows = append(rows, []models.InlineKeyboardButton{b})
+		fit = w
 	}
 	return &models.InlineKeyboardMarkup{InlineKeyboard: rows}
 }

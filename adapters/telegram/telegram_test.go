@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -189,6 +190,35 @@ func click(t *testing.T, user int64, m tgtest.Sent, i int) *models.Update {
 	return tgtest.Click(user, m, data[i])
 }
 
+// message returns the current version of a message the bot sent (edits
+// included).
+func message(t *testing.T, srv *tgtest.Server, chat int64, id int) tgtest.Sent {
+	t.Helper()
+	for _, m := range srv.SentTo(chat) {
+		if m.MessageID == id {
+			return m
+		}
+	}
+	t.Fatalf("no message %d in chat %d", id, chat)
+	return tgtest.Sent{}
+}
+
+// button finds the index of the first button whose label has prefix.
+func button(t *testing.T, m tgtest.Sent, prefix string) int {
+	t.Helper()
+	_, labels := m.Buttons()
+	for i, l := range labels {
+		if strings.HasPrefix(l, prefix) {
+			return i
+		}
+	}
+	t.Fatalf("no button %q in %v:\n%s", prefix, labels, m.Text)
+	return -1
+}
+
+// A seller goes from the first question to a finished checklist by
+// buttons alone, ticking two categories on the way (the question is edited
+// in place as they tick, and nothing is answered until they press Done).
 func TestFullOnboardingByButtonsAndText(t *testing.T) {
 	for _, mode := range []string{"poll", "webhook"} {
 		t.Run(mode, func(t *testing.T) {
@@ -205,6 +235,9 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 			if data, labels := q.Buttons(); len(data) != 3 || labels[0] != "A company registered in mainland China or Hong Kong" {
 				t.Fatalf("keyboard = %v %v", data, labels)
 			}
+			if !strings.Contains(q.HTML, "<b>TikTok Shop UK") || !strings.Contains(q.HTML, "<i>Source:") {
+				t.Errorf("the question is not formatted (bold header, source in italics):\n%s", q.HTML)
+			}
 
 			steps := []struct {
 				button int    // -1: answer by text
@@ -218,7 +251,6 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 				{0, "", "enter your UK VAT number"},
 				{-1, "GB 123 456 789", "Where will your orders ship from?"},
 				{1, "", "Which product categories"},
-				{0, "", "UK Responsible Person"},
 			}
 			n := 2
 			for _, s := range steps {
@@ -231,20 +263,60 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 				q = nth(t, srv, user, n)
 				mustContain(t, q, s.next)
 			}
-			mustContain(t, q, "SCPN", "uk-vat", "legislation.gov.uk")
-			// Each click was acknowledged and its question edited to show the answer.
-			if !srv.Wait(timeout, func() bool { return len(srv.Calls("editMessageText")) == 6 }) {
-				t.Fatalf("%d edits, want 6", len(srv.Calls("editMessageText")))
-			}
-			if got := len(srv.Calls("answerCallbackQuery")); got != 6 {
-				t.Errorf("%d callback answers, want 6", got)
-			}
-			edit := srv.Calls("editMessageText")[0].Params
-			if !strings.Contains(edit["text"], "✅ A company registered in mainland China or Hong Kong") || edit["reply_markup"] != "" {
-				t.Errorf("first edit = %v", edit)
+
+			// Tick beauty and toys: the same message is edited each time.
+			for i, category := range []string{"Beauty", "Toys"} {
+				e.deliver(click(t, user, message(t, srv, user, q.MessageID), button(t, message(t, srv, user, q.MessageID), category)))
+				if !srv.Wait(timeout, func() bool { return message(t, srv, user, q.MessageID).Edits == i+1 }) {
+					t.Fatalf("the category question was not edited after ticking %s", category)
+				}
+				_, labels := message(t, srv, user, q.MessageID).Buttons()
+				if !slices.ContainsFunc(labels, func(l string) bool { return strings.HasPrefix(l, "✅ "+category) }) {
+					t.Errorf("after ticking %s: buttons %v", category, labels)
+				}
 			}
 			if got := len(srv.SentTo(user)); got != n {
+				t.Fatalf("%d messages after ticking, want %d: ticking must not send new messages", got, n)
+			}
+			e.deliver(click(t, user, message(t, srv, user, q.MessageID), button(t, message(t, srv, user, q.MessageID), "☑️ Done (2)")))
+			n++
+			q = nth(t, srv, user, n)
+			mustContain(t, q, "✅ You can open a shop", "UK Responsible Person", "SCPN", "UKCA")
+
+			// Every item by its button: open it, read its source, mark it.
+			for round := 0; ; round++ {
+				if round > 40 {
+					t.Fatal("the checklist never finished")
+				}
+				if strings.Contains(q.Text, "complete") {
+					break
+				}
+				next := 0 // the outcome's first item button, then each reply's "Next"
+				if round > 0 {
+					next = button(t, q, "Next:")
+				}
+				e.deliver(click(t, user, q, next))
+				n++
+				card := nth(t, srv, user, n)
+				mustContain(t, card, "Source:")
+				e.deliver(click(t, user, card, button(t, card, "✅ Done")))
+				n++
+				q = nth(t, srv, user, n)
+			}
+			mustContain(t, q, "🎉")
+			if got := len(srv.SentTo(user)); got != n {
 				t.Errorf("%d messages sent, want %d (one per input)", got, n)
+			}
+			// Each answered click was acknowledged; answered questions show the answer.
+			marked := false
+			for _, c := range srv.Calls("editMessageText") {
+				marked = marked || (strings.Contains(c.Params["text"], "✅ A company registered in mainland China or Hong Kong") && c.Params["reply_markup"] == "")
+			}
+			if !marked {
+				t.Error("the first question was not edited to show the answer")
+			}
+			if !srv.Wait(timeout, func() bool { return len(srv.Calls("answerCallbackQuery")) >= 8 }) {
+				t.Errorf("%d callback answers", len(srv.Calls("answerCallbackQuery")))
 			}
 		})
 	}

@@ -49,6 +49,7 @@ type Sent struct {
 	Text     string // as sent: escaped
 	Blocks   slackapi.Blocks
 	At       time.Time
+	Edits    int // chat.update calls on the message
 }
 
 // Plain is the message's text with Slack's escaping undone.
@@ -533,6 +534,12 @@ func (s *Server) update(w http.ResponseWriter, p map[string]string) {
 	}
 	s.mu.Lock()
 	s.updates = append(s.updates, Sent{Channel: p["channel"], TS: p["ts"], Text: p["text"], Blocks: blocks, At: time.Now()})
+	for i := range s.sent { // the message as it now shows
+		if m := &s.sent[i]; m.Channel == p["channel"] && m.TS == p["ts"] {
+			m.Text, m.Blocks = p["text"], blocks
+			m.Edits++
+		}
+	}
 	s.changes.Signal()
 	s.mu.Unlock()
 	answer(w, map[string]any{"ok": true, "channel": p["channel"], "ts": p["ts"], "text": p["text"]})
@@ -566,6 +573,20 @@ func checkMessage(p map[string]string) (slackapi.Blocks, string) {
 			if b.Text == nil || b.Text.Text == "" || utf8.RuneCountInString(b.Text.Text) > 3000 {
 				return blocks, "invalid_blocks"
 			}
+		case *slackapi.HeaderBlock:
+			if b.Text == nil || b.Text.Type != slackapi.PlainTextType || b.Text.Text == "" || utf8.RuneCountInString(b.Text.Text) > 150 {
+				return blocks, "invalid_blocks"
+			}
+		case *slackapi.ContextBlock:
+			if len(b.ContextElements.Elements) == 0 || len(b.ContextElements.Elements) > 10 {
+				return blocks, "invalid_blocks"
+			}
+			for _, e := range b.ContextElements.Elements {
+				if t, ok := e.(*slackapi.TextBlockObject); !ok || t.Text == "" || utf8.RuneCountInString(t.Text) > 2000 {
+					return blocks, "invalid_blocks"
+				}
+			}
+		case *slackapi.DividerBlock:
 		case *slackapi.ActionBlock:
 			if b.Elements == nil || len(b.Elements.ElementSet) == 0 || len(b.Elements.ElementSet) > 25 {
 				return blocks, "invalid_blocks"

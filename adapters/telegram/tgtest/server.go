@@ -34,9 +34,14 @@ const Username = "onboard_test_bot"
 type Sent struct {
 	ChatID    int64
 	MessageID int
-	Text      string
-	Keyboard  *models.InlineKeyboardMarkup
-	At        time.Time
+	// Text is the message as Telegram shows it; HTML is what was sent when
+	// it was sent as HTML.
+	Text string
+	HTML string
+	// Edits counts the times the bot edited the message.
+	Edits    int
+	Keyboard *models.InlineKeyboardMarkup
+	At       time.Time
 }
 
 // Buttons returns the callback data and label of every inline button.
@@ -283,10 +288,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "sendMessage":
 		s.sendMessage(w, params)
 	case "editMessageText":
-		// Like Telegram: the edited message, for messages the bot sent.
-		chat, _ := strconv.ParseInt(params["chat_id"], 10, 64)
-		id, _ := strconv.Atoi(params["message_id"])
-		reply(w, models.Message{ID: id, Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, Text: params["text"], Date: int(time.Now().Unix())}, 0, "", 0)
+		s.editMessageText(w, params)
 	case "answerCallbackQuery", "setMyCommands", "deleteWebhook":
 		reply(w, true, 0, "", 0)
 	default:
@@ -337,26 +339,10 @@ func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string) {
 		reply(w, nil, 400, "Bad Request: chat not found", 0)
 		return
 	}
-	text := p["text"]
-	if n := len(utf16.Encode([]rune(text))); n == 0 || n > 4096 {
-		reply(w, nil, 400, fmt.Sprintf("Bad Request: message text length %d", n), 0)
+	text, html, kb, problem := content(p)
+	if problem != "" {
+		reply(w, nil, 400, problem, 0)
 		return
-	}
-	var kb *models.InlineKeyboardMarkup
-	if raw := p["reply_markup"]; raw != "" {
-		kb = &models.InlineKeyboardMarkup{}
-		if err := json.Unmarshal([]byte(raw), kb); err != nil {
-			reply(w, nil, 400, "Bad Request: can't parse reply keyboard markup JSON object", 0)
-			return
-		}
-		for _, row := range kb.InlineKeyboard {
-			for _, b := range row {
-				if n := len(b.CallbackData); n < 1 || n > 64 {
-					reply(w, nil, 400, "Bad Request: BUTTON_DATA_INVALID", 0)
-					return
-				}
-			}
-		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -386,11 +372,153 @@ func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string) {
 		s.recent = append(s.recent, now)
 	}
 	s.nextMsg++
-	m := Sent{ChatID: chat, MessageID: s.nextMsg, Text: text, Keyboard: kb, At: time.Now()}
+	m := Sent{ChatID: chat, MessageID: s.nextMsg, Text: text, HTML: html, Keyboard: kb, At: time.Now()}
 	s.byChat[chat] = append(s.byChat[chat], len(s.sent))
 	s.sent = append(s.sent, m)
 	s.changes.Signal()
 	reply(w, models.Message{ID: m.MessageID, Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, Text: text, Date: int(m.At.Unix())}, 0, "", 0)
+}
+
+// content reads a message's text, as Telegram shows it (HTML parsed when
+// parse_mode is HTML) and its keyboard, or says why Telegram refuses them.
+func content(p map[string]string) (text, html string, kb *models.InlineKeyboardMarkup, problem string) {
+	text = p["text"]
+	if p["parse_mode"] == "HTML" {
+		html = text
+		plain, err := parseHTML(text)
+		if err != nil {
+			return "", "", nil, "Bad Request: can't parse entities: " + err.Error()
+		}
+		text = plain
+	}
+	if n := len(utf16.Encode([]rune(text))); n == 0 || n > 4096 {
+		return "", "", nil, fmt.Sprintf("Bad Request: message text length %d", n)
+	}
+	if raw := p["reply_markup"]; raw != "" {
+		kb = &models.InlineKeyboardMarkup{}
+		if err := json.Unmarshal([]byte(raw), kb); err != nil {
+			return "", "", nil, "Bad Request: can't parse reply keyboard markup JSON object"
+		}
+		for _, row := range kb.InlineKeyboard {
+			for _, b := range row {
+				if n := len(b.CallbackData); n < 1 || n > 64 {
+					return "", "", nil, "Bad Request: BUTTON_DATA_INVALID"
+				}
+			}
+		}
+	}
+	return text, html, kb, ""
+}
+
+// parseHTML reads Telegram's HTML as it does: the tags it knows, closed in
+// order, and the four entities; it returns the text shown.
+func parseHTML(s string) (string, error) {
+	var out strings.Builder
+	var open []string
+	for i := 0; i < len(s); {
+		switch s[i] {
+		case '<':
+			end := strings.IndexByte(s[i:], '>')
+			if end < 0 {
+				return "", fmt.Errorf("unclosed start tag at byte offset %d", i)
+			}
+			tag := s[i+1 : i+end]
+			i += end + 1
+			if closing, ok := strings.CutPrefix(tag, "/"); ok {
+				if len(open) == 0 || open[len(open)-1] != closing {
+					return "", fmt.Errorf("unmatched end tag %q", closing)
+				}
+				open = open[:len(open)-1]
+				continue
+			}
+			name, _, _ := strings.Cut(tag, " ")
+			switch name {
+			case "b", "i", "u", "s", "code", "pre", "a", "blockquote":
+				open = append(open, name)
+			default:
+				return "", fmt.Errorf("unsupported start tag %q", name)
+			}
+		case '&':
+			end := strings.IndexByte(s[i:], ';')
+			if end < 0 {
+				return "", fmt.Errorf("unclosed entity at byte offset %d", i)
+			}
+			ent := s[i : i+end+1]
+			if num, ok := strings.CutPrefix(ent[1:len(ent)-1], "#"); ok {
+				// Numeric entities are supported, decimal or hex.
+				base := 10
+				if hex, ok := strings.CutPrefix(strings.ToLower(num), "x"); ok {
+					num, base = hex, 16
+				}
+				code, err := strconv.ParseInt(num, base, 32)
+				if err != nil {
+					return "", fmt.Errorf("unsupported entity %q", ent)
+				}
+				out.WriteRune(rune(code))
+				i += end + 1
+				continue
+			}
+			switch ent {
+			case "&lt;":
+				out.WriteByte('<')
+			case "&gt;":
+				out.WriteByte('>')
+			case "&amp;":
+				out.WriteByte('&')
+			case "&quot;":
+				out.WriteByte('"')
+			default:
+				return "", fmt.Errorf("unsupported entity %q", s[i:i+end+1])
+			}
+			i += end + 1
+		default:
+			out.WriteByte(s[i])
+			i++
+		}
+	}
+	if len(open) > 0 {
+		return "", fmt.Errorf("unclosed tag %q", open[len(open)-1])
+	}
+	return out.String(), nil
+}
+
+// editMessageText changes a message the bot sent, as Telegram does: the
+// same content again is refused as "not modified".
+func (s *Server) editMessageText(w http.ResponseWriter, p map[string]string) {
+	chat, _ := strconv.ParseInt(p["chat_id"], 10, 64)
+	id, _ := strconv.Atoi(p["message_id"])
+	text, html, kb, problem := content(p)
+	if problem != "" {
+		reply(w, nil, 400, problem, 0)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, i := range s.byChat[chat] {
+		m := &s.sent[i]
+		if m.MessageID != id {
+			continue
+		}
+		if m.Text == text && m.HTML == html && keyboardJSON(m.Keyboard) == keyboardJSON(kb) {
+			reply(w, nil, 400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message", 0)
+			return
+		}
+		m.Text, m.HTML, m.Keyboard = text, html, kb
+		m.Edits++
+		s.changes.Signal()
+		reply(w, models.Message{ID: id, Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, Text: text, Date: int(time.Now().Unix())}, 0, "", 0)
+		return
+	}
+	// A message this server did not send (a test that edits by hand).
+	reply(w, models.Message{ID: id, Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, Text: text, Date: int(time.Now().Unix())}, 0, "", 0)
+}
+
+func keyboardJSON(kb *models.InlineKeyboardMarkup) string {
+	if kb == nil {
+		return ""
+	}
+	b, _ := json.Marshal(kb)
+	return string(b)
 }
 
 // parseParams reads a request's parameters from a multipart form (the
