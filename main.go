@@ -88,7 +88,7 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 	case "chat":
 		err = m.chat(ctx, args)
 	case "markets":
-		err = m.markets(args)
+		err = m.markets(ctx, args)
 	case "serve":
 		err = m.serve(ctx, args)
 	case "announce":
@@ -118,26 +118,27 @@ func (m *Main) env(name, def string) string {
 }
 
 // rules loads the market rules: ONBOARD_RULES_DIR when set, else the
-// built-in ones.
-func (m *Main) rules() (*flows.Catalog, error) {
+// built-in ones. It gives up when ctx is done or after markets.LoadTimeout,
+// whatever sits in the folder.
+func (m *Main) rules(ctx context.Context) (*flows.Catalog, error) {
 	if dir := m.Getenv("ONBOARD_RULES_DIR"); dir != "" {
 		info, err := os.Stat(dir)
 		if err != nil || !info.IsDir() {
 			return nil, fmt.Errorf("ONBOARD_RULES_DIR %q is not a readable folder", dir)
 		}
-		return markets.LoadRules(os.DirFS(dir), dir)
+		return markets.LoadRulesContext(ctx, markets.Dir(dir), dir)
 	}
 	fsys, dir := markets.EmbeddedRules()
-	return markets.LoadRules(fsys, dir)
+	return markets.LoadRulesContext(ctx, fsys, dir)
 }
 
-func (m *Main) markets(args []string) error {
+func (m *Main) markets(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("markets", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	catalog, err := m.rules()
+	catalog, err := m.rules(ctx)
 	if err != nil {
 		return err
 	}
@@ -168,7 +169,7 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	catalog, err := m.rules()
+	catalog, err := m.rules(ctx)
 	if err != nil {
 		return err
 	}
@@ -216,7 +217,7 @@ func (m *Main) announce(ctx context.Context, args []string) error {
 	if *stage != "" && !validStage(flows.Stage(*stage)) {
 		return fmt.Errorf("announce: unknown stage %q", *stage)
 	}
-	catalog, err := m.rules()
+	catalog, err := m.rules(ctx)
 	if err != nil {
 		return err
 	}

@@ -133,23 +133,37 @@ func retention(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// reloadOnHangup reloads the market rules on SIGHUP. A rule set that does
-// not load leaves the old one in force, and admins are told why (file and
-// line); a good one replaces it and sellers' checklists follow.
-func (m *Main) reloadOnHangup(ctx context.Context, core *bot.Core, log *slog.Logger) {
-	hup := m.Hangup
-	if hup == nil {
-		hup = make(chan os.Signal, 1)
-		signal.Notify(hup, syscall.SIGHUP)
-		defer signal.Stop(hup)
+// hangups returns the channel SIGHUP arrives on (Main.Hangup in tests) and
+// a function that stops it. serve calls it before it starts its work, so a
+// SIGHUP early on is a reload, not the signal's default (the end of the
+// process).
+func (m *Main) hangups() (<-chan os.Signal, func()) {
+	if m.Hangup != nil {
+		return m.Hangup, func() {}
 	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	return hup, func() { signal.Stop(hup) }
+}
+
+// reloadOnHangup reloads the market rules on SIGHUP. A rule set that does
+// not load (in markets.LoadTimeout at most) leaves the old one in force,
+// and admins are told why (file and line); a good one replaces it and
+// sellers' checklists follow. When ctx is done it returns at once, even in
+// the middle of a reload, so shutdown never waits on one.
+func (m *Main) reloadOnHangup(ctx context.Context, hup <-chan os.Signal, core *bot.Core, log *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
 		}
-		catalog, err := m.rules()
+		log.Info("reloading the market rules")
+		catalog, err := m.rules(ctx)
+		if ctx.Err() != nil {
+			log.Info("rule reload abandoned: shutting down")
+			return
+		}
 		if err != nil {
 			log.Error("rule reload failed; the old rules stay in force", "err", err)
 			msg := flows.Textf(flows.Text{ZH: "⚠️ 规则重新加载失败,旧规则继续生效:\n%s", EN: "⚠️ Reloading the rules failed; the old rules stay in force:\n%s"}, err.Error())
@@ -181,7 +195,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	catalog, err := m.rules()
+	catalog, err := m.rules(ctx)
 	if err != nil {
 		return err
 	}
@@ -248,8 +262,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return schedule.Run(ctx, log, adm.ProgressJob(editors, 3*time.Second),
 			schedule.Prune(store, cfg.retention, m.Now, log))
 	})
+	hup, stopHangups := m.hangups()
+	defer stopHangups()
 	run("rule reload", func(ctx context.Context) error {
-		m.reloadOnHangup(ctx, core, log)
+		m.reloadOnHangup(ctx, hup, core, log)
 		return nil
 	})
 

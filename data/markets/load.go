@@ -5,13 +5,17 @@ package markets
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"sort"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -32,7 +36,8 @@ func EmbeddedRules() (fs.FS, string) {
 }
 
 // RuleError lists every problem found in the rule files, one
-// "file:line: message" each.
+// "file:line: message" each, or "file: message" for a problem with the
+// file as a whole (not a regular file, too large).
 type RuleError struct {
 	Problems []string
 }
@@ -41,10 +46,63 @@ func (e *RuleError) Error() string {
 	return "invalid market rules:\n  " + strings.Join(e.Problems, "\n  ")
 }
 
+// MaxFileSize is the largest rule file the loader reads (the real ones are
+// tens of KB). The cap holds while reading, so a file that never ends costs
+// at most this much.
+const MaxFileSize = 1 << 20
+
+// LoadTimeout bounds a whole load. The real rules load in milliseconds (ten
+// files at MaxFileSize, in seconds); this only ends a load stuck on a file
+// that never answers (a hung network file system, a pipe that some fs.FS
+// opens and waits on).
+const LoadTimeout = 30 * time.Second
+
 // LoadRules reads and validates every *.yaml file in fsys. dir is the folder
 // name used in messages. Any problem in any file fails the whole load: a bad
-// rule must never reach a seller.
+// rule must never reach a seller. It is LoadRulesContext without a context.
 func LoadRules(fsys fs.FS, dir string) (*flows.Catalog, error) {
+	return LoadRulesContext(context.Background(), fsys, dir)
+}
+
+// LoadRulesContext is LoadRules that gives up when ctx is done or after
+// LoadTimeout, whichever is first. It reads only regular files (symbolic
+// links to them are fine): a named pipe, a device, a socket or a folder
+// named *.yaml is a problem of the load, found before it is opened, so it
+// cannot block the load. A read that still blocks (a file swapped for a
+// pipe after the check, on a file system whose Open waits for a writer) is
+// left behind in its goroutine when the load gives up; Dir opens files so
+// that it never blocks.
+func LoadRulesContext(ctx context.Context, fsys fs.FS, dir string) (*flows.Catalog, error) {
+	began := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, LoadTimeout)
+	defer cancel()
+	type result struct {
+		c   *flows.Catalog
+		err error
+	}
+	done := make(chan result, 1)
+	var reading atomic.Pointer[string] // the file being read, for the message on giving up
+	go func() {
+		c, err := loadRules(ctx, fsys, dir, &reading)
+		done <- result{c, err}
+	}()
+	select {
+	case r := <-done:
+		return r.c, r.err
+	case <-ctx.Done():
+		where := dir
+		if file := reading.Load(); file != nil {
+			where = *file
+		}
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("load market rules: %s: gave up after %v still on this file", where, time.Since(began).Round(time.Millisecond))
+		}
+		return nil, fmt.Errorf("load market rules: %s: %w", where, ctx.Err())
+	}
+}
+
+// loadRules is the load itself; reading is set to each file as it is read.
+func loadRules(ctx context.Context, fsys fs.FS, dir string, reading *atomic.Pointer[string]) (*flows.Catalog, error) {
 	names, err := fs.Glob(fsys, "*.yaml")
 	if err != nil {
 		return nil, fmt.Errorf("list rule files: %w", err)
@@ -57,10 +115,18 @@ func LoadRules(fsys fs.FS, dir string) (*flows.Catalog, error) {
 	var markets []*flows.Market
 	seen := map[string]string{}
 	for _, name := range names {
+		if err := ctx.Err(); err != nil {
+			return nil, err // given up on: stop reading
+		}
 		file := path.Join(dir, name)
-		src, err := fs.ReadFile(fsys, name)
+		reading.Store(&file)
+		src, problem, err := readRuleFile(fsys, name, file)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", file, err)
+		}
+		if problem != "" {
+			problems = append(problems, problem)
+			continue
 		}
 		m, ps := parseMarket(file, src)
 		problems = append(problems, ps...)
@@ -83,6 +149,68 @@ func LoadRules(fsys fs.FS, dir string) (*flows.Catalog, error) {
 		flows.Prepare(m)
 	}
 	return flows.NewCatalog(markets), nil
+}
+
+// readRuleFile reads one rule file, or says why it is not one: not a
+// regular file (checked before opening it, since opening a named pipe can
+// wait for a writer for ever, and again on the opened file), or larger than
+// MaxFileSize (checked while reading, not after).
+func readRuleFile(fsys fs.FS, name, file string) (src []byte, problem string, err error) {
+	info, err := fs.Stat(fsys, name)
+	if err != nil {
+		return nil, "", err
+	}
+	if p := fileProblem(file, info); p != "" {
+		return nil, p, nil
+	}
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, "", err
+	}
+	defer f.Close()
+	if info, err = f.Stat(); err != nil {
+		return nil, "", err
+	}
+	if p := fileProblem(file, info); p != "" {
+		return nil, p, nil
+	}
+	src, err = io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, "", err
+	}
+	if len(src) > MaxFileSize {
+		return nil, tooLarge(file), nil
+	}
+	return src, "", nil
+}
+
+// fileProblem says what is wrong with a rule file as a whole, if anything.
+func fileProblem(file string, info fs.FileInfo) string {
+	mode := info.Mode()
+	if mode.IsRegular() {
+		if info.Size() > MaxFileSize {
+			return tooLarge(file)
+		}
+		return ""
+	}
+	kind := "not a regular file"
+	switch {
+	case mode.IsDir():
+		kind = "a folder"
+	case mode&fs.ModeNamedPipe != 0:
+		kind = "a named pipe (FIFO)"
+	case mode&fs.ModeSocket != 0:
+		kind = "a socket"
+	case mode&fs.ModeDevice != 0:
+		kind = "a device"
+	case mode&fs.ModeSymlink != 0:
+		kind = "a symbolic link"
+	}
+	return fmt.Sprintf("%s: is %s; a rule file must be a regular file (or a symbolic link to one)", file, kind)
+}
+
+func tooLarge(file string) string {
+	return fmt.Sprintf("%s: larger than %d bytes (1 MB), the limit for a rule file", file, MaxFileSize)
 }
 
 // maxNesting bounds how deeply a rule file may nest. Found by FuzzLoadRules:
