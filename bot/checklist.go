@@ -109,6 +109,9 @@ func markRunner(status flows.ItemStatus) func(cv *Conversation, args []string) e
 		if err != nil || m == nil {
 			return err
 		}
+		prev := o.State.Items[itemID]
+		// The words after the id, as typed: flows.Mark finds the expiry
+		// among them and takes the rest, spaces kept, for the number.
 		next, rej := flows.Mark(m, o.State, itemID, status, args[1:], cv.now)
 		if rej != nil {
 			cv.say(rej.Message)
@@ -138,6 +141,7 @@ func markRunner(status flows.ItemStatus) func(cv *Conversation, args []string) e
 		default:
 			cv.sayf("⬜ 改回待办：%s", "⬜ Back to do: %s", it.Title)
 		}
+		cv.evidenceChange(prev, st)
 		list := numbered(m, next, cv)
 		done, na, total := counts(list)
 		if done+na == total {
@@ -154,6 +158,34 @@ func markRunner(status flows.ItemStatus) func(cv *Conversation, args []string) e
 		}
 		cv.offer(flows.Text{ZH: "📋 查看清单", EN: "📋 Checklist"}, "checklist "+m.ID, m, "")
 		return nil
+	}
+}
+
+// evidenceChange tells the seller what became of the number and expiry
+// recorded before, so nothing they typed goes without a word: what a new
+// mark replaced, or what reopening or n/a removed. Evidence kept shows in
+// the ✅ line already.
+func (cv *Conversation) evidenceChange(prev, cur flows.ItemState) {
+	if prev.Status != flows.ItemDone {
+		return
+	}
+	gone := prev
+	if cur.Status == flows.ItemDone {
+		gone = flows.ItemState{}
+		if prev.Number != cur.Number {
+			gone.Number = prev.Number
+		}
+		if prev.Expiry != cur.Expiry {
+			gone.Expiry = prev.Expiry
+		}
+	}
+	ev := evidence(gone, cv.lang())
+	switch {
+	case ev == "":
+	case cur.Status == flows.ItemDone:
+		cv.sayf("已替换之前记录的：%s。", "Replaced what was recorded before: %s.", ev)
+	default:
+		cv.sayf("已删除之前记录的：%s（/history 里还能查到）。", "Removed what was recorded before: %s (/history still shows it).", ev)
 	}
 }
 

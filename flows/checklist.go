@@ -79,8 +79,15 @@ func checklist(m *Market, s State, now time.Time) []Entry {
 	return out
 }
 
-// Mark records a checklist item's status. For done, evidence may hold a
-// certificate number and an expiry date (YYYY-MM-DD), in any order.
+// Mark records a checklist item's status. For done, evidence is what the
+// seller typed after the item id, word by word: see readEvidence.
+//
+// Marking an item done again keeps the number and expiry recorded before,
+// unless new ones are given: a new number replaces the number, a new expiry
+// the expiry. A kept expiry that has passed is refused, not kept silently:
+// the item would be "done" and still open. Marking an item to do or not
+// applicable drops its evidence, so a reopened item starts clean; the
+// caller tells the seller what was dropped (the history keeps it).
 func Mark(m *Market, s State, itemID string, status ItemStatus, evidence []string, now time.Time) (State, *Reject) {
 	it, ok := m.Item(itemID)
 	if !ok {
@@ -96,29 +103,23 @@ func Mark(m *Market, s State, itemID string, status ItemStatus, evidence []strin
 	}
 	st := ItemState{Status: status, At: now}
 	if status == ItemDone {
-		for _, ev := range evidence {
-			if d, ok := parseLooseDate(ev); ok {
-				if d.Before(day(now)) {
-					return s, reject("有效期 %s 已经过了,请先续期。", "The expiry date %s has already passed: renew it first.", d.Format(DateLayout))
-				}
-				st.Expiry = d.Format(DateLayout)
-				continue
-			}
-			if st.Number != "" {
-				return s, reject("请只给一个证书编号和一个有效期,例如 /done %s ABC123 2027-03-31。",
-					"Give one certificate number and one expiry date, for example /done %s ABC123 2027-03-31.", itemID)
-			}
-			st.Number = ev
+		number, expiry, rej := readEvidence(it, evidence, now)
+		if rej != nil {
+			return s, rej
 		}
-		if st.Number != "" && it.Evidence != nil && it.Evidence.Pattern != "" {
-			re := patternRe(it.Evidence.re, it.Evidence.Pattern)
-			if !re.MatchString(st.Number) && !re.MatchString(strings.ToUpper(st.Number)) {
-				return s, reject("编号“%s”格式不对。需要:%s", "The number %q is not in the expected form. Expected: %s",
-					st.Number, it.Evidence.Expect)
-			}
+		if old := s.Items[itemID]; old.Status == ItemDone {
+			st.Number, st.Expiry = old.Number, old.Expiry
 		}
-		if utf8.RuneCountInString(st.Number) > MaxAnswerRunes {
-			return s, reject("编号太长了。", "That number is too long.")
+		if number != "" {
+			st.Number = number
+		}
+		if expiry != "" {
+			st.Expiry = expiry
+		}
+		if d, err := ParseDate(st.Expiry); expiry == "" && err == nil && d.Before(day(now)) {
+			return s, reject("这一项记录的有效期 %s 已经过了。请写上续期后的有效期，例如 /done %s %s。",
+				"The expiry recorded for this item, %s, has passed. Give the renewed one, for example /done %s %s.",
+				st.Expiry, itemID, day(now).AddDate(1, 0, 0).Format(DateLayout))
 		}
 	}
 	next := s.Clone()
@@ -131,4 +132,74 @@ func Mark(m *Market, s State, itemID string, status ItemStatus, evidence []strin
 		next.Items[itemID] = st
 	}
 	return next, nil
+}
+
+// maxDateWords is the most words a date may be typed in: 2027 年 6 月 30 日.
+const maxDateWords = 6
+
+// readEvidence reads what a seller typed after an item id. An expiry date
+// is recognised wherever it stands (2027-06-30, 2027/6/30, 2027年6月30日,
+// even typed with spaces); everything else, in order and joined by single
+// spaces, is the certificate number, since real ones have spaces in them
+// ("DE 12345678", a WEEE number). Something shaped like a date that is not
+// one (2027-02-30, 30.06.2027) is refused rather than taken for part of the
+// number, so the seller is told instead of finding it filed wrong.
+func readEvidence(it *Item, words []string, now time.Time) (number, expiry string, rej *Reject) {
+	var rest []string
+	for i := 0; i < len(words); {
+		n, d, ok := dateAt(words[i:])
+		if n == 0 {
+			rest = append(rest, words[i])
+			i++
+			continue
+		}
+		switch {
+		case !ok:
+			return "", "", reject("“%s”不是一个有效的日期。有效期请写成 年-月-日，例如 2027-06-30。",
+				"%q is not a date in the calendar. Write the expiry as year-month-day, for example 2027-06-30.", strings.Join(words[i:i+n], " "))
+		case expiry != "":
+			return "", "", reject("请只写一个有效期，例如 /done %s ABC123 2027-06-30。",
+				"Give one expiry date, for example /done %s ABC123 2027-06-30.", it.ID)
+		case d.Before(day(now)):
+			return "", "", reject("有效期 %s 已经过了，请先续期。", "The expiry date %s has already passed: renew it first.", d.Format(DateLayout))
+		}
+		expiry = d.Format(DateLayout)
+		i += n
+	}
+	number = strings.Join(rest, " ")
+	if utf8.RuneCountInString(number) > MaxAnswerRunes {
+		return "", "", reject("编号太长了。", "That number is too long.")
+	}
+	if number == "" || it.Evidence == nil || it.Evidence.Pattern == "" {
+		return number, expiry, nil
+	}
+	// The number is checked as typed first, so a pattern that allows spaces
+	// or lower case keeps them. Failing that, as the issuer prints it:
+	// sellers type "DE 123 456 789" or "gb123456789", or paste full-width
+	// digits, for DE\d{9} and GB\d{9}; the compact form is what is stored.
+	re := patternRe(it.Evidence.re, it.Evidence.Pattern)
+	switch c := compact(number); {
+	case re.MatchString(number):
+	case re.MatchString(c):
+		number = c
+	default:
+		return "", "", reject("编号“%s”格式不对。需要：%s", "The number %q is not in the expected form. Expected: %s",
+			number, it.Evidence.Expect)
+	}
+	return number, expiry, nil
+}
+
+// dateAt finds a date at the start of words: the most words, up to
+// maxDateWords, that together have the shape of a date, and the date they
+// name (ok is false when the shape holds but no such day exists, or the day
+// comes first, as in 30.06.2027, which could be read two ways).
+func dateAt(words []string) (n int, d time.Time, ok bool) {
+	for k := min(len(words), maxDateWords); k > 0; k-- {
+		s := narrow(strings.Join(words[:k], " "))
+		if looseDate.MatchString(s) || dayFirst.MatchString(s) {
+			d, ok = parseLooseDate(s)
+			return k, d, ok
+		}
+	}
+	return 0, time.Time{}, false
 }

@@ -307,7 +307,7 @@ func TestMarkChecklistItems(t *testing.T) {
 		{"item for another category", "toys-marking", flows.ItemDone, nil, "does not apply"},
 		{"expired certificate", "scpn", flows.ItemDone, []string{"REF1", "2025-01-01"}, "already passed"},
 		{"bad VAT number", "uk-vat", flows.ItemDone, []string{"GB1"}, "GB followed by 9 digits"},
-		{"two numbers", "scpn", flows.ItemDone, []string{"A", "B"}, "one certificate number"},
+		{"two dates", "scpn", flows.ItemDone, []string{"A", "2027-06-30", "2027/7/1"}, "one expiry date"},
 		{"done with evidence", "scpn", flows.ItemDone, []string{"2027-06-30", "REF-1"}, ""},
 		{"vat lower case", "uk-vat", flows.ItemDone, []string{"gb123456789"}, ""},
 		{"not applicable", "company-cert", flows.ItemNA, nil, ""},
@@ -346,6 +346,94 @@ func TestMarkChecklistItems(t *testing.T) {
 	s, _ = flows.Mark(uk, s, "scpn", flows.ItemTodo, nil, today)
 	if _, ok := s.Items["scpn"]; ok {
 		t.Error("todo did not reopen the item")
+	}
+}
+
+// TestMarkEvidence marks items one after the other, each row on the state
+// the rows before it left, and checks the number and expiry recorded.
+func TestMarkEvidence(t *testing.T) {
+	type row struct {
+		name     string
+		item     string
+		status   flows.ItemStatus
+		evidence string // split into words, as the bot splits a message
+		now      time.Time
+		reject   string // in the English message; the state is unchanged
+		number   string // what is recorded after the row
+		expiry   string
+	}
+	later := time.Date(2027, 7, 1, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		market string
+		inputs []string
+		rows   []row
+	}{
+		{name: "marking done again keeps the evidence", market: "tiktok-uk",
+			inputs: []string{"1", "0", "1", "1", "1", "GB123456789", "2", "beauty"},
+			rows: []row{
+				{name: "first with both", item: "uk-rp", status: flows.ItemDone, evidence: "RP-1 2027-06-30", number: "RP-1", expiry: "2027-06-30"},
+				{name: "again without evidence", item: "uk-rp", status: flows.ItemDone, number: "RP-1", expiry: "2027-06-30"},
+				{name: "a new number keeps the expiry", item: "uk-rp", status: flows.ItemDone, evidence: "RP-2", number: "RP-2", expiry: "2027-06-30"},
+				{name: "a new expiry keeps the number", item: "uk-rp", status: flows.ItemDone, evidence: "2028年1月31日", number: "RP-2", expiry: "2028-01-31"},
+				{name: "a refused expiry changes nothing", item: "uk-rp", status: flows.ItemDone, evidence: "RP-3 2025-01-01", reject: "already passed", number: "RP-2", expiry: "2028-01-31"},
+				{name: "not applicable drops it", item: "uk-rp", status: flows.ItemNA},
+				{name: "done after n/a starts clean", item: "uk-rp", status: flows.ItemDone},
+				{name: "scpn with an expiry", item: "scpn", status: flows.ItemDone, evidence: "REF-1 2027-06-30", number: "REF-1", expiry: "2027-06-30"},
+				{name: "the kept expiry passed", item: "scpn", status: flows.ItemDone, now: later, reject: "has passed", number: "REF-1", expiry: "2027-06-30"},
+				{name: "renewed", item: "scpn", status: flows.ItemDone, evidence: "2029-06-30", now: later, number: "REF-1", expiry: "2029-06-30"},
+				{name: "reopening drops it", item: "scpn", status: flows.ItemTodo},
+				{name: "done after reopening starts clean", item: "scpn", status: flows.ItemDone},
+			}},
+		{name: "numbers with spaces, dates anywhere", market: "amazon-de",
+			inputs: []string{"cn-company", "2028-12-31", "ready", "germany", "yes", "electronics"},
+			rows: []row{
+				{name: "a WEEE number with a space", item: "weee", status: flows.ItemDone, evidence: "DE 12345678", number: "DE 12345678"},
+				{name: "expiry last", item: "weee", status: flows.ItemDone, evidence: "DE 12345679 2027-06-30", number: "DE 12345679", expiry: "2027-06-30"},
+				{name: "expiry first, slashes", item: "weee", status: flows.ItemDone, evidence: "2027/6/29 DE 1234", number: "DE 1234", expiry: "2027-06-29"},
+				{name: "expiry between, Chinese with spaces", item: "weee", status: flows.ItemDone, evidence: "DE 2027 年 6 月 28 日 5678", number: "DE 5678", expiry: "2027-06-28"},
+				{name: "expiry in full-width digits", item: "weee", status: flows.ItemDone, evidence: "２０２７年６月２７日", number: "DE 5678", expiry: "2027-06-27"},
+				{name: "two dates", item: "weee", status: flows.ItemDone, evidence: "DE 1 2027-06-30 2027-07-30", reject: "one expiry date", number: "DE 5678", expiry: "2027-06-27"},
+				{name: "a day that does not exist", item: "weee", status: flows.ItemDone, evidence: "DE 1 2027-02-30", reject: "not a date", number: "DE 5678", expiry: "2027-06-27"},
+				{name: "day first", item: "weee", status: flows.ItemDone, evidence: "DE 1 30.06.2027", reject: "year-month-day", number: "DE 5678", expiry: "2027-06-27"},
+				{name: "VAT ID typed with a space", item: "de-vat-id", status: flows.ItemDone, evidence: "DE 123456789", number: "DE123456789"},
+				{name: "VAT ID in groups, lower case", item: "de-vat-id", status: flows.ItemDone, evidence: "de 123 456 789", number: "DE123456789"},
+				{name: "VAT ID in full width", item: "de-vat-id", status: flows.ItemDone, evidence: "ＤＥ１２３４５６７８８", number: "DE123456788"},
+				{name: "VAT ID too short", item: "de-vat-id", status: flows.ItemDone, evidence: "DE 12345678", reject: "DE followed by 9 digits", number: "DE123456788"},
+				{name: "VAT ID with an expiry", item: "de-vat-id", status: flows.ItemDone, evidence: "DE 123 456 787 2030-01-01", number: "DE123456787", expiry: "2030-01-01"},
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := market(t, tt.market)
+			s := play(t, m, tt.inputs...)
+			for _, r := range tt.rows {
+				now := today
+				if !r.now.IsZero() {
+					now = r.now
+				}
+				next, rej := flows.Mark(m, s, r.item, r.status, strings.Fields(r.evidence), now)
+				switch {
+				case r.reject != "" && rej == nil:
+					t.Fatalf("%s: accepted, want %q", r.name, r.reject)
+				case r.reject != "" && !strings.Contains(rej.Message.EN, r.reject):
+					t.Fatalf("%s: %q, want %q", r.name, rej.Message.EN, r.reject)
+				case r.reject == "" && rej != nil:
+					t.Fatalf("%s: %s", r.name, rej.Message.EN)
+				}
+				if rej != nil && (rej.Message.ZH == "" || rej.Message.ZH == rej.Message.EN) {
+					t.Errorf("%s: no Chinese message: %+v", r.name, rej.Message)
+				}
+				s = next
+				st := s.Items[r.item]
+				if st.Number != r.number || st.Expiry != r.expiry {
+					t.Errorf("%s: recorded %q, %q; want %q, %q", r.name, st.Number, st.Expiry, r.number, r.expiry)
+				}
+				if r.reject == "" && r.status != flows.ItemTodo && st.Status != r.status {
+					t.Errorf("%s: status %q, want %q", r.name, st.Status, r.status)
+				}
+			}
+		})
 	}
 }
 

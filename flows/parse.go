@@ -75,8 +75,9 @@ func Parse(q *Question, input string) (Answer, *Reject) {
 		if q.Pattern != "" {
 			re := patternRe(q.re, q.Pattern)
 			if !re.MatchString(in) {
-				// Sellers paste numbers with spaces and in lower case.
-				in = strings.ToUpper(strings.Join(strings.Fields(in), ""))
+				// Sellers paste numbers with spaces, in lower case or
+				// full width.
+				in = compact(in)
 				if !re.MatchString(in) {
 					return Answer{}, expected(q)
 				}
@@ -131,17 +132,28 @@ func (q *Question) match(input string) (string, bool) {
 // fold makes a label comparable whichever keyboard typed it: full-width
 // forms (（，：) become their ASCII twins, and spaces are dropped.
 func fold(s string) string {
-	var b strings.Builder
-	for _, r := range s {
+	return strings.ReplaceAll(narrow(s), " ", "")
+}
+
+// narrow turns full-width forms (ＤＥ１２３，：) into their ASCII twins and
+// the ideographic space into a space: a Chinese keyboard types them.
+func narrow(s string) string {
+	return strings.Map(func(r rune) rune {
 		switch {
 		case r >= 0xFF01 && r <= 0xFF5E:
-			r -= 0xFEE0
-		case r == ' ' || r == '\u3000':
-			continue
+			return r - 0xFEE0
+		case r == '\u3000':
+			return ' '
 		}
-		b.WriteRune(r)
-	}
-	return b.String()
+		return r
+	}, s)
+}
+
+// compact is a pasted number as its issuer prints it, to match a pattern
+// with: full-width forms narrowed, every space dropped, upper case
+// ("gb 123 456 789" and "ＧＢ１２３４５６７８９" are GB123456789).
+func compact(s string) string {
+	return strings.ToUpper(strings.Join(strings.Fields(narrow(s)), ""))
 }
 
 // expected builds the re-prompt that says what q takes.
@@ -175,9 +187,14 @@ var decimal = regexp.MustCompile(`^[-+]?(\d{1,3}(,\d{3})+|\d{1,15})(\.\d{1,6})?$
 
 var looseDate = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$`)
 
-// parseLooseDate reads 2027-03-31, 2027/3/31, 2027.03.31 or 2027年3月31日.
+// dayFirst is a date written day (or month) first, 30.06.2027 or 6/30/2027:
+// not read, since it could mean two days, but recognised as a date.
+var dayFirst = regexp.MustCompile(`^\d{1,2}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{4}$`)
+
+// parseLooseDate reads 2027-03-31, 2027/3/31, 2027.03.31 or 2027年3月31日,
+// in ASCII or full-width digits.
 func parseLooseDate(s string) (time.Time, bool) {
-	m := looseDate.FindStringSubmatch(s)
+	m := looseDate.FindStringSubmatch(narrow(s))
 	if m == nil {
 		return time.Time{}, false
 	}

@@ -38,6 +38,9 @@ func sequenceSeeds() []string {
 		// tiktok-id.
 		"pt-pma\nyes\nready\noverseas-3pl\nbeauty\uff0cfood\n<done bpom-cosmetics>\n<na halal-food>\n<done #2>\n<done #3>\n<done #4>\n<done #5>\n<done #6>",
 		"cn-company\n<back>\npt-pma\nno",
+		// amazon-de, numbers with spaces and dates anywhere among them.
+		"cn-company\n2028-12-31\nready\ngermany\nyes\nelectronics\n<done weee DE 12345678>\n<done weee 2027 年 6 月 30 日>\n<done weee>" +
+			"\n<done de-vat-id de 123 456 789 2027/6/30>\n<done de-vat-id ＤＥ１２３>\n<done weee DE 1 30.06.2027>\n<wait 600>\n<done weee>\n<todo weee>",
 		// Mixed answer forms: each market takes the ones that fit its questions.
 		strings.Repeat("1\n2099-12-31\n0\n", 16) + "1,2,3\n" + strings.Repeat("<done #0>\n<done #1>\n<na #2>\n<done #3 2027-06-30>\n", 3),
 		strings.Repeat("2\n2030-01-01\n3\n", 16) + "1 2 3 4 5\n<wait 400>\n<back>\n2",
@@ -114,6 +117,11 @@ func playSequence(t *testing.T, m *flows.Market, lines []string) {
 				st, marked := next.Items[item]
 				if op == "todo" && marked || op != "todo" && (!marked || st.Status != flows.ItemStatus(op)) {
 					t.Fatalf("%s: Mark %s %s left %+v", where, op, item, next.Items)
+				}
+				// Done again with nothing new keeps what was recorded.
+				if old := s.Items[item]; op == "done" && len(args) == 1 && old.Status == flows.ItemDone &&
+					(st.Number != old.Number || st.Expiry != old.Expiry) {
+					t.Fatalf("%s: done again changed the evidence %+v to %+v", where, old, st)
 				}
 			}
 		}

@@ -1,0 +1,75 @@
+package bot_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestDoneKeepsAndReadsEvidence marks items through the bot, each row on
+// the state the rows before it left: the reply, and the number and expiry
+// saved.
+func TestDoneKeepsAndReadsEvidence(t *testing.T) {
+	type row struct {
+		in             string
+		wants, notWant []string
+		number, expiry string // saved afterwards for the item the row marks
+	}
+	tests := []struct {
+		name    string
+		market  string
+		answers []string
+		rows    []row
+	}{
+		{name: "uk-rp done again", market: "tiktok-uk", answers: []string{"1", "0", "1", "1", "1", "GB123456789", "2", "1"},
+			rows: []row{
+				{in: "/done uk-rp RP-1 2027-06-30", wants: []string{"Done", "no. RP-1", "expires 2027-06-30"}, number: "RP-1", expiry: "2027-06-30"},
+				{in: "/done uk-rp", wants: []string{"Done", "no. RP-1", "expires 2027-06-30"}, notWant: []string{"Replaced"}, number: "RP-1", expiry: "2027-06-30"},
+				{in: "/done uk-rp RP-2", wants: []string{"no. RP-2, expires 2027-06-30", "Replaced what was recorded before: no. RP-1."}, number: "RP-2", expiry: "2027-06-30"},
+				{in: "/done uk-rp 2028/1/31", wants: []string{"no. RP-2, expires 2028-01-31", "Replaced what was recorded before: expires 2027-06-30."}, number: "RP-2", expiry: "2028-01-31"},
+				{in: "/done uk-rp RP-3 2020-01-01", wants: []string{"already passed"}, notWant: []string{"Done"}, number: "RP-2", expiry: "2028-01-31"},
+				{in: "/todo uk-rp", wants: []string{"Back to do", "Removed what was recorded before: no. RP-2, expires 2028-01-31", "/history"}},
+				{in: "/done uk-rp", wants: []string{"Done"}, notWant: []string{"no. RP-2", "Removed", "Replaced"}},
+				{in: "/lang zh", wants: []string{"中文"}},
+				{in: "/done uk-rp RP-4 2027年6月30日", wants: []string{"已完成", "编号 RP-4", "有效期至 2027-06-30"}, number: "RP-4", expiry: "2027-06-30"},
+				{in: "/na uk-rp", wants: []string{"不适用", "已删除之前记录的：编号 RP-4"}},
+			}},
+		{name: "WEEE and VAT ID numbers with spaces", market: "amazon-de", answers: []string{"cn-company", "2028-12-31", "ready", "germany", "yes", "electronics"},
+			rows: []row{
+				{in: "/done weee DE 12345678", wants: []string{"Done", "no. DE 12345678"}, number: "DE 12345678"},
+				{in: "/done weee DE 12345678 2027-06-30", wants: []string{"no. DE 12345678, expires 2027-06-30"}, notWant: []string{"Replaced"}, number: "DE 12345678", expiry: "2027-06-30"},
+				{in: "/done weee DE 12345678 30.06.2027", wants: []string{"year-month-day"}, number: "DE 12345678", expiry: "2027-06-30"},
+				{in: "/done weee 2027-06-30 DE 1 2027-07-01", wants: []string{"one expiry date"}, number: "DE 12345678", expiry: "2027-06-30"},
+				{in: "/done de-vat-id DE 123 456 789", wants: []string{"no. DE123456789"}, number: "DE123456789"},
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.send("eve", "/onboard "+tt.market)
+			for _, in := range tt.answers {
+				h.send("eve", in)
+			}
+			for _, r := range tt.rows {
+				got := h.send("eve", r.in)
+				for _, w := range r.wants {
+					if !strings.Contains(got.Text, w) {
+						t.Errorf("%s: reply lacks %q:\n%s", r.in, w, got.Text)
+					}
+				}
+				for _, w := range r.notWant {
+					if strings.Contains(got.Text, w) {
+						t.Errorf("%s: reply has %q:\n%s", r.in, w, got.Text)
+					}
+				}
+				f := strings.Fields(r.in)
+				if f[0] == "/lang" {
+					continue
+				}
+				_, o := h.state("eve", tt.market)
+				if st := o.State.Items[f[1]]; st.Number != r.number || st.Expiry != r.expiry {
+					t.Errorf("%s: saved %q, %q; want %q, %q", r.in, st.Number, st.Expiry, r.number, r.expiry)
+				}
+			}
+		})
+	}
+}
