@@ -51,10 +51,12 @@ type ChoiceRef struct {
 // RefKind says what a choice answers.
 type RefKind string
 
-// Choice kinds: an onboarding question (the default) or a draft step.
+// Choice kinds: an onboarding question (the default), a draft step, or
+// starting the market named (a button under an answer to /ask).
 const (
 	RefAnswer RefKind = ""
 	RefDraft  RefKind = "draft"
+	RefStart  RefKind = "start"
 )
 
 // Choice is one choice offered with a reply, for buttons or a numbered list.

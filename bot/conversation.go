@@ -63,6 +63,9 @@ func (cv *Conversation) handle(in Inbound) error {
 		cv.sayf("这个公告草稿已经不在了。", "That announcement draft is gone.")
 		return nil
 	}
+	if in.Choice != nil && in.Choice.Kind == RefStart {
+		return cv.onboard([]string{in.Choice.Market})
+	}
 	if in.Choice != nil {
 		return cv.answer(in.Choice.Choice, in.Choice)
 	}
@@ -188,6 +191,9 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 			cv.notice = flows.Text{ZH: "这个按钮已经无效。", EN: "That button is no longer valid."}
 		}
 		cv.seller.Market = ""
+		if cv.freeQuestion(input, ref) {
+			return nil
+		}
 		cv.sayf("我们还没开始哪个市场的入驻流程。先选一个市场：", "We have not started onboarding a market yet. Pick one to start:")
 		cv.marketList()
 		return nil
@@ -200,6 +206,9 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 		return nil
 	}
 	if step.Question == nil {
+		if cv.freeQuestion(input, ref) {
+			return nil
+		}
 		if step.Verdict != nil {
 			cv.sayf("%s 的入驻流程已经停在资质审核这一步。", "Onboarding for %s has stopped at eligibility.", m.Name)
 		} else {
