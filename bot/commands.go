@@ -28,6 +28,8 @@ func commandTable() []Command {
 			Help: flows.Text{ZH: "可以入驻的市场", EN: "the markets I can guide you into"}},
 		{Name: "onboard", Aliases: []string{"入驻"}, Usage: "<market>", Run: (*Conversation).onboard,
 			Help: flows.Text{ZH: "开始或继续一个市场的入驻", EN: "start or continue onboarding a market"}},
+		{Name: "ask", Aliases: []string{"问", "提问"}, Usage: "<question>", Run: (*Conversation).askCmd,
+			Help: flows.Text{ZH: "问规则：在所有市场的规则里找答案，例如 /ask 印尼能卖口红吗", EN: "ask the rules of every market, for example /ask can I sell lipstick in Indonesia"}},
 		{Name: "status", Aliases: []string{"进度", "状态"}, Run: (*Conversation).status,
 			Help: flows.Text{ZH: "你开始过的每个市场的进度", EN: "your progress in every market you started"}},
 		{Name: "checklist", Aliases: []string{"清单"}, Usage: "[market]", Run: (*Conversation).checklistCmd,

@@ -211,6 +211,9 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 			cv.notice = flows.Text{ZH: "这个按钮已经无效。", EN: "That button is no longer valid."}
 		}
 		cv.seller.Market = ""
+		if cv.freeQuestion(input, ref) {
+			return nil
+		}
 		cv.sayf("我们还没开始哪个市场的入驻流程。先选一个市场：", "We have not started onboarding a market yet. Pick one to start:")
 		cv.marketList()
 		return nil
@@ -223,6 +226,9 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 		return nil
 	}
 	if step.Question == nil {
+		if cv.freeQuestion(input, ref) {
+			return nil
+		}
 		// One short line, not the whole checklist again for a stray message.
 		if step.Verdict != nil {
 			cv.sayf("%s 的入驻停在资质审核：%s", "Onboarding for %s stopped at eligibility: %s", m.Name, step.Verdict.Reason)

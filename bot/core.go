@@ -22,6 +22,7 @@ type Core struct {
 	store    Store
 	catalog  atomic.Pointer[flows.Catalog]
 	rendered atomic.Pointer[catalogViews]
+	index    atomic.Pointer[flows.Index] // the rules searched by /ask, built per catalog
 	now      func() time.Time
 	log      *slog.Logger
 	commands []Command
