@@ -3,7 +3,9 @@ package admin
 // An announcement's text: reading both languages, and its limits.
 
 import (
+	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/onboardbot/onboardbot/flows"
@@ -13,40 +15,62 @@ import (
 // it fits one message on every platform with its header.
 const MaxAnnouncementRunes = 3000
 
-// ParseAnnouncementText reads the admin's text: lines starting "zh:" and
-// "en:" give each language; text without them goes to everyone as written.
-// The second result, when set, says what is wrong.
+// ParseAnnouncementText reads the admin's text. "zh:" and "en:" (or
+// "zh：", any case) give each language, anywhere but right after a Latin
+// letter or digit, so both fit on one line where a terminal takes only
+// one: "zh: 中文 en: English". Text before the first tag goes to both; text
+// without tags goes to everyone as written. The second result, when set,
+// says what is wrong.
 func ParseAnnouncementText(input string) (flows.Text, flows.Text) {
-	var t flows.Text
-	var cur *string
-	tagged := false
-	for _, line := range strings.Split(input, "\n") {
-		if lang, rest, ok := cutLangTag(line); ok {
-			cur, tagged, line = &t.EN, true, rest
-			if lang == flows.ZH {
-				cur = &t.ZH
-			}
+	tags := langTags(input)
+	if len(tags) == 0 {
+		t := flows.Text{ZH: strings.TrimSpace(input), EN: strings.TrimSpace(input)}
+		return t, textProblem(t)
+	}
+	var zh, en []string
+	for i, tag := range tags {
+		end := len(input)
+		if i+1 < len(tags) {
+			end = tags[i+1][0]
 		}
-		if cur != nil {
-			*cur += line + "\n"
+		part := strings.TrimSpace(input[tag[1]:end])
+		switch {
+		case part == "":
+		case strings.EqualFold(input[tag[2]:tag[3]], "zh"):
+			zh = append(zh, part)
+		default:
+			en = append(en, part)
 		}
 	}
-	if !tagged {
-		t = flows.Text{ZH: input, EN: input}
+	lead := strings.TrimSpace(input[:tags[0][0]])
+	join := func(parts []string) string {
+		if len(parts) == 0 {
+			return "" // those sellers get the other language
+		}
+		return strings.TrimSpace(lead + "\n" + strings.Join(parts, "\n"))
 	}
-	t.ZH, t.EN = strings.TrimSpace(t.ZH), strings.TrimSpace(t.EN)
+	t := flows.Text{ZH: join(zh), EN: join(en)}
+	if t.IsZero() {
+		t = flows.Text{ZH: lead, EN: lead}
+	}
 	return t, textProblem(t)
 }
 
-// cutLangTag recognises "zh:", "en:" and their full-width-colon forms.
-func cutLangTag(line string) (flows.Lang, string, bool) {
-	l := strings.TrimSpace(line)
-	for _, tag := range []string{"zh:", "zh\uff1a", "ZH:", "en:", "en\uff1a", "EN:"} {
-		if rest, ok := strings.CutPrefix(l, tag); ok {
-			return flows.ParseLang(tag), strings.TrimSpace(rest), true
+// langTag is a language tag: "zh:" or "en:", either colon, any case.
+var langTag = regexp.MustCompile(`(?i)(zh|en)[ \t]*[:\x{ff1a}]`)
+
+// langTags finds the language tags that start the text or follow anything
+// but a Latin letter or digit ("中文。en: English" has one, "Open: 9am"
+// none), as FindAllStringSubmatchIndex does.
+func langTags(input string) [][]int {
+	var tags [][]int
+	for _, tag := range langTag.FindAllStringSubmatchIndex(input, -1) {
+		before, _ := utf8.DecodeLastRuneInString(input[:tag[0]])
+		if tag[0] == 0 || !(before < utf8.RuneSelf && (unicode.IsLetter(before) || unicode.IsDigit(before) || before == '_')) {
+			tags = append(tags, tag)
 		}
 	}
-	return "", "", false
+	return tags
 }
 
 // textProblem says what is wrong with an announcement's text, if anything.
