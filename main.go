@@ -225,7 +225,7 @@ func (m *Main) announce(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	res, err := admin.New(store, nil, admin.WithClock(m.Now)).Announce(ctx, catalog, bot.Announcement{Markets: markets, Category: *category, Stage: flows.Stage(*stage), OpenItem: *item, Text: t, CreatedBy: "shell"})
+	res, err := admin.New(store, nil, admin.WithClock(m.Now)).Announce(ctx, catalog, bot.Announcement{Markets: markets, Category: *category, Stage: flows.Stage(*stage), OpenItem: *item, Text: t, CreatedBy: "shell"}, true)
 	if err != nil {
 		return fmt.Errorf("announce: %w", err)
 	}

@@ -72,7 +72,7 @@ func (a *Admin) Commands() []bot.Command {
 // Input takes an admin's text, or a draft button's choice, as input to
 // their draft; it reports false when they have none.
 func (a *Admin) Input(cv *bot.Conversation, input string, draft bool) (bool, error) {
-	return a.draftInput(cv, input)
+	return a.draftInput(cv, input, draft)
 }
 
 // announcementsCmd lists recent announcements with their counts.

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
@@ -16,7 +15,7 @@ import (
 
 // ProgressText is an admin's progress message for an announcement.
 func ProgressText(a bot.Announcement, st bot.DeliveryStats, lang flows.Lang) string {
-	head := flows.Textf(flows.Text{ZH: "📢 公告 #%d(%s):%d 位收件人", EN: "📢 Announcement #%d (%s): %d recipients"}, a.ID, strings.Join(a.Markets, ", "), a.Recipients)
+	head := flows.Textf(flows.Text{ZH: "📢 公告 #%d（%s）：%d 位收件人", EN: "📢 Announcement #%d (%s): %d recipients"}, a.ID, marketList(a.Markets), a.Recipients)
 	line := flows.Textf(flows.Text{ZH: "已发送 %d · 待发送 %d · 无法送达 %d", EN: "sent %d · pending %d · unreachable %d"}, st.Sent, st.Pending, st.Unreachable)
 	if st.Failed > 0 {
 		line = flows.Textf(flows.Text{ZH: "%s · 失败 %d", EN: "%s · failed %d"}, line, st.Failed)

@@ -15,44 +15,139 @@ import (
 
 type queued struct{ queued, unreachable int }
 
-// recipients lists the subscribers an announcement reaches, one per seller.
-func recipients(ctx context.Context, tx bot.Tx, catalog *flows.Catalog, a bot.Announcement, now time.Time) ([]bot.Subscriber, error) {
+// selection is who an announcement reaches, and what a preview says about
+// the others.
+type selection struct {
+	recipients []bot.Subscriber // one per seller
+	// onboarding counts the sellers onboarding a chosen market who did not
+	// mute it; inCategory those of them who sell the category (all of
+	// them without one).
+	onboarding, inCategory int
+	// muted counts the sellers who would get it had they not muted the
+	// market.
+	muted int
+}
+
+// selectRecipients works out who an announcement reaches.
+func selectRecipients(ctx context.Context, tx bot.Tx, catalog *flows.Catalog, a bot.Announcement, now time.Time) (selection, error) {
+	var sel selection
 	subs, err := tx.Subscribers(ctx, a.Markets)
 	if err != nil {
-		return nil, fmt.Errorf("list subscribers: %w", err)
+		return sel, fmt.Errorf("list subscribers: %w", err)
 	}
-	seen := map[int64]bool{}
-	var out []bot.Subscriber
+	onboarding, inCategory, got := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
 	for _, s := range subs {
 		m, ok := catalog.Market(s.Onboarding.Market)
-		if !ok || seen[s.Seller.ID] {
+		if !ok {
 			continue
 		}
-		st := s.Onboarding.State
-		if a.Category != "" && !slices.Contains(st.Categories(), a.Category) {
+		onboarding[s.Seller.ID] = true
+		cut := filteredOut(a, m, s.Onboarding.State, now)
+		if cut == cutCategory {
 			continue
 		}
-		if a.Stage != "" && flows.Current(m, st, now).Stage != a.Stage {
-			continue
+		inCategory[s.Seller.ID] = true
+		if cut == "" && !got[s.Seller.ID] {
+			got[s.Seller.ID] = true
+			sel.recipients = append(sel.recipients, s)
 		}
-		if a.OpenItem != "" {
-			open := false
-			for _, e := range flows.Checklist(m, st, now) {
-				open = open || (e.Item.ID == a.OpenItem && e.Open())
-			}
-			if !open {
-				continue
-			}
-		}
-		seen[s.Seller.ID] = true
-		out = append(out, s)
 	}
-	return out, nil
+	sel.onboarding, sel.inCategory = len(onboarding), len(inCategory)
+	muted, err := tx.MutedSubscribers(ctx, a.Markets)
+	if err != nil {
+		return sel, fmt.Errorf("list muted subscribers: %w", err)
+	}
+	skipped := map[int64]bool{}
+	for _, s := range muted {
+		if m, ok := catalog.Market(s.Onboarding.Market); ok && !got[s.Seller.ID] && filteredOut(a, m, s.Onboarding.State, now) == "" {
+			skipped[s.Seller.ID] = true
+		}
+	}
+	sel.muted = len(skipped)
+	return sel, nil
+}
+
+// What leaves a seller out of an announcement: its category, or its stage
+// or checklist item.
+const (
+	cutCategory = "category"
+	cutProgress = "progress"
+)
+
+// filteredOut says which of an announcement's filters leaves out a seller
+// with state st in market m, or "" when none does.
+func filteredOut(a bot.Announcement, m *flows.Market, st flows.State, now time.Time) string {
+	if a.Category != "" && !slices.Contains(st.Categories(), a.Category) {
+		return cutCategory
+	}
+	if a.Stage != "" && flows.Current(m, st, now).Stage != a.Stage {
+		return cutProgress
+	}
+	if a.OpenItem != "" {
+		for _, e := range flows.Checklist(m, st, now) {
+			if e.Item.ID == a.OpenItem && e.Open() {
+				return ""
+			}
+		}
+		return cutProgress
+	}
+	return ""
+}
+
+// marketsWithout lists the markets that have no checklist item id.
+func marketsWithout(catalog *flows.Catalog, markets []string, id string) []string {
+	var lack []string
+	for _, mid := range markets {
+		m, ok := catalog.Market(mid)
+		if !ok {
+			continue
+		}
+		if _, ok := m.Item(id); !ok {
+			lack = append(lack, mid)
+		}
+	}
+	return lack
+}
+
+// itemMissing says which of the markets lack a checklist item: an
+// announcement to the sellers who have not done it would leave out every
+// seller there, which is never what was meant.
+func itemMissing(markets, lack []string, id string) flows.Text {
+	if len(lack) == len(markets) {
+		return flows.Textf(flows.Text{ZH: "%[1]s 没有清单项“%[2]s”。", EN: "No checklist item %[2]q in %[1]s."}, marketList(lack), id)
+	}
+	var have []string
+	for _, m := range markets {
+		if !slices.Contains(lack, m) {
+			have = append(have, m)
+		}
+	}
+	return flows.Textf(flows.Text{ZH: "%[1]s 没有清单项“%[2]s”（只有 %[3]s 有）。请只选有这一项的市场（从头再来），或换一个清单项。",
+		EN: "No checklist item %[2]q in %[1]s (only in %[3]s). Choose only markets that have it (start over), or another item."}, marketList(lack), id, marketList(have))
+}
+
+// commonItem is the first checklist item every one of the markets has,
+// or "".
+func commonItem(catalog *flows.Catalog, markets []string) string {
+	if len(markets) == 0 {
+		return ""
+	}
+	first, ok := catalog.Market(markets[0])
+	if !ok {
+		return ""
+	}
+	for _, it := range first.Items {
+		if len(marketsWithout(catalog, markets, it.ID)) == 0 {
+			return it.ID
+		}
+	}
+	return ""
 }
 
 // queueAnnouncement stores an announcement and one outbox row per
-// recipient, in the caller's transaction: all of it or none.
-func queueAnnouncement(ctx context.Context, tx bot.Tx, catalog *flows.Catalog, a *bot.Announcement, now time.Time) (queued, error) {
+// recipient (subs, from selectRecipients), in the caller's transaction:
+// all of it or none.
+func queueAnnouncement(ctx context.Context, tx bot.Tx, catalog *flows.Catalog, a *bot.Announcement, subs []bot.Subscriber, now time.Time) (queued, error) {
 	var q queued
 	if len(a.Markets) == 0 {
 		return q, errors.New("announcement without a market")
@@ -61,10 +156,6 @@ func queueAnnouncement(ctx context.Context, tx bot.Tx, catalog *flows.Catalog, a
 		if _, ok := catalog.Market(id); !ok {
 			return q, fmt.Errorf("unknown market %q", id)
 		}
-	}
-	subs, err := recipients(ctx, tx, catalog, *a, now)
-	if err != nil {
-		return q, err
 	}
 	a.CreatedAt, a.Recipients = now, len(subs)
 	if err := tx.CreateAnnouncement(ctx, a); err != nil {
