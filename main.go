@@ -58,6 +58,7 @@ commands:
   serve      run the Telegram and Slack adapters whose credentials are set, the HTTP server
              (/healthz, /metrics, webhooks) and one outbox dispatcher per platform
   announce   queue an announcement: --market ID [--category ID] [--stage STAGE] [--item ID] --text TEXT
+             [--dry-run: print who would get it, queue nothing] [--allow-empty: queue it even for nobody]
 
 environment:
   ONBOARD_DB               SQLite file (default onboard.db)
@@ -203,7 +204,9 @@ func (m *Main) announce(ctx context.Context, args []string) error {
 	category := fs.String("category", "", "only sellers of this product category")
 	stage := fs.String("stage", "", "only sellers at this stage: eligibility, logistics, categories, checklist, complete, ineligible")
 	item := fs.String("item", "", "only sellers with this checklist item not done")
-	text := fs.String("text", "", "the text; lines starting zh: and en: give each language")
+	text := fs.String("text", "", "the text; zh: and en: give each language (\"zh: 中文 en: English\")")
+	dryRun := fs.Bool("dry-run", false, "print the preview (recipients per platform and language, muted sellers skipped) and queue nothing")
+	allowEmpty := fs.Bool("allow-empty", false, "queue it even when nobody would get it")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -226,12 +229,28 @@ func (m *Main) announce(ctx context.Context, args []string) error {
 		return err
 	}
 	defer store.Close()
-	res, err := admin.New(store, nil, admin.WithClock(m.Now)).Announce(ctx, catalog, bot.Announcement{Markets: markets, Category: *category, Stage: flows.Stage(*stage), OpenItem: *item, Text: t, CreatedBy: "shell"})
+	adm := admin.New(store, nil, admin.WithClock(m.Now))
+	a := bot.Announcement{Markets: markets, Category: *category, Stage: flows.Stage(*stage), OpenItem: strings.ToLower(*item), Text: t, CreatedBy: "shell"}
+	if *dryRun {
+		p, err := adm.Preview(ctx, catalog, a)
+		if err != nil {
+			return fmt.Errorf("announce: %w", err)
+		}
+		fmt.Fprintf(m.Stdout, "%s\ndry run: nothing queued\n", admin.PreviewText(p, catalog, flows.EN))
+		if p.Recipients == 0 && !*allowEmpty {
+			return fmt.Errorf("announce: %w. Without --dry-run it would be refused (--allow-empty queues it anyway)", admin.ErrNoRecipients)
+		}
+		return nil
+	}
+	res, err := adm.Announce(ctx, catalog, a, *allowEmpty)
+	if errors.Is(err, admin.ErrNoRecipients) {
+		return fmt.Errorf("announce: %w Nothing queued (--dry-run shows the preview, --allow-empty queues it anyway)", err)
+	}
 	if err != nil {
 		return fmt.Errorf("announce: %w", err)
 	}
-	fmt.Fprintf(m.Stdout, "announcement %d queued: %d recipients (%d to send, %d unreachable); a running `onboardbot serve` delivers it\n",
-		res.Announcement.ID, res.Announcement.Recipients, res.Queued, res.Unreachable)
+	fmt.Fprintf(m.Stdout, "announcement %d queued: %d recipients (%d to send, %d unreachable; %d muted, skipped); a running `onboardbot serve` delivers it\n",
+		res.Announcement.ID, res.Announcement.Recipients, res.Queued, res.Unreachable, res.Preview.Muted)
 	return nil
 }
 

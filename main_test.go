@@ -160,17 +160,25 @@ func TestBinary(t *testing.T) {
 	}
 }
 
+// chatAs runs chat on db as user with input.
+func chatAs(t *testing.T, db, user, input string) {
+	t.Helper()
+	if code, _, errOut := run(t, map[string]string{"ONBOARD_DB": db, "USER": user}, input, "chat"); code != 0 {
+		t.Fatalf("chat as %s: %s", user, errOut)
+	}
+}
+
+// ukSeller is the input that takes a seller of category through TikTok
+// Shop UK to the checklist.
+func ukSeller(category string) string {
+	return "/onboard tiktok-uk\n1\n0\n1\n1\n2\n1\n" + category + "\n"
+}
+
 func TestAnnounceFromTheShell(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "onboard.db")
-	for _, seller := range []struct{ user, input string }{
-		{"uk-beauty", "/onboard tiktok-uk\n1\n0\n1\n1\n2\n1\nbeauty\n"},
-		{"uk-toys", "/lang zh\n/onboard tiktok-uk\n1\n0\n1\n1\n2\n1\ntoys\n"},
-		{"id-only", "/onboard tiktok-id\n"},
-	} {
-		if code, _, errOut := run(t, map[string]string{"ONBOARD_DB": db, "USER": seller.user}, seller.input, "chat"); code != 0 {
-			t.Fatalf("chat: %s", errOut)
-		}
-	}
+	chatAs(t, db, "uk-beauty", ukSeller("beauty"))
+	chatAs(t, db, "uk-toys", "/lang zh\n"+ukSeller("toys"))
+	chatAs(t, db, "id-only", "/onboard tiktok-id\n")
 	env := map[string]string{"ONBOARD_DB": db}
 	code, out, errOut := run(t, env, "", "announce", "--market", "tiktok-uk", "--text", "zh: 新规则\nen: New rule")
 	if code != 0 || !strings.Contains(out, "announcement 1 queued: 2 recipients") {
@@ -197,6 +205,62 @@ func TestAnnounceFromTheShell(t *testing.T) {
 	code, out, _ = run(t, map[string]string{"ONBOARD_DB": db, "USER": "uk-toys"}, "", "chat")
 	if code != 0 || !strings.Contains(out, "TikTok Shop 英国跨境店 公告") || !strings.Contains(out, "新规则") || strings.Contains(out, "New rule") {
 		t.Errorf("the Chinese seller's announcement:\n%s", out)
+	}
+}
+
+// TestAnnounceDryRunAndNobody: --dry-run prints the preview and queues
+// nothing; an announcement nobody would get is refused, saying why, unless
+// --allow-empty; an item must be in every market given.
+func TestAnnounceDryRunAndNobody(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "onboard.db")
+	chatAs(t, db, "uk-beauty", ukSeller("beauty"))
+	chatAs(t, db, "uk-toys", "/lang zh\n"+ukSeller("toys"))
+	chatAs(t, db, "uk-muted", "/onboard tiktok-uk\n/mute tiktok-uk\n")
+	env := map[string]string{"ONBOARD_DB": db}
+	tests := []struct {
+		name   string
+		args   []string
+		ok     bool
+		stdout []string
+		stderr []string
+	}{
+		{"dry run", []string{"--market", "tiktok-uk", "--text", "zh: 新规 en: New rule", "--dry-run"}, true,
+			[]string{"Recipients: 2", "console: 2 (Chinese 1, English 1)", "In Chinese: 1 · in English: 1", "Muted, skipped: 1", "dry run: nothing queued"}, nil},
+		{"dry run for nobody", []string{"--market", "tiktok-us", "--text", "x", "--dry-run"}, false,
+			[]string{"Recipients: 0", "Nobody would get it: No seller is onboarding tiktok-us", "dry run: nothing queued"}, []string{"--allow-empty"}},
+		{"dry run for nobody, allowed", []string{"--market", "tiktok-us", "--text", "x", "--dry-run", "--allow-empty"}, true,
+			[]string{"Recipients: 0"}, nil},
+		{"nobody", []string{"--market", "tiktok-uk", "--category", "food", "--text", "x"}, false,
+			nil, []string{"nobody would get this announcement", "None of the 2 sellers onboarding tiktok-uk sells Food (food). Nothing queued", "--allow-empty"}},
+		{"an item some market lacks", []string{"--market", "tiktok-uk,tiktok-id", "--item", "scpn", "--text", "x"}, false,
+			nil, []string{`No checklist item "scpn" in tiktok-id (only in tiktok-uk)`}},
+		{"nobody, allowed", []string{"--market", "tiktok-us", "--text", "x", "--allow-empty"}, true,
+			[]string{"announcement 1 queued: 0 recipients"}, nil},
+		{"somebody", []string{"--market", "tiktok-uk", "--text", "x"}, true,
+			[]string{"announcement 2 queued: 2 recipients", "1 muted, skipped"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := run(t, env, "", append([]string{"announce"}, tt.args...)...)
+			if (code == 0) != tt.ok {
+				t.Errorf("exit %d, want success %v; stdout:\n%s\nstderr:\n%s", code, tt.ok, out, errOut)
+			}
+			for _, w := range tt.stdout {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, out)
+				}
+			}
+			for _, w := range tt.stderr {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errOut)
+				}
+			}
+		})
+	}
+	// Only the last run queued anything to the sellers.
+	_, out, _ := run(t, map[string]string{"ONBOARD_DB": db, "USER": "uk-beauty"}, "", "chat")
+	if n := strings.Count(out, "📢"); n != 1 {
+		t.Errorf("the seller has %d announcements, want 1:\n%s", n, out)
 	}
 }
 

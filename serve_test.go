@@ -468,7 +468,7 @@ func TestSecondServeOnOneFileIsRefused(t *testing.T) {
 	if code, out, errOut := run(t, env, "/status\n", "chat", "--db", db, "--user", "beside"); code != 0 || errOut != "" || out == "" {
 		t.Errorf("chat beside serve: exit %d, stderr %q", code, errOut)
 	}
-	if code, out, errOut := run(t, env, "", "announce", "--market", "tiktok-uk", "--text", "hello"); code != 0 || !strings.Contains(out, "queued") {
+	if code, out, errOut := run(t, env, "", "announce", "--market", "tiktok-uk", "--text", "hello", "--allow-empty"); code != 0 || !strings.Contains(out, "queued") {
 		t.Errorf("announce beside serve: exit %d, %s %s", code, out, errOut)
 	}
 	if code, _ := stop(); code != 0 {

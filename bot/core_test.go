@@ -35,7 +35,7 @@ func newHarness(t *testing.T, admins ...string) *harness {
 
 // announce queues an announcement as the shell does.
 func (h *harness) announce(a bot.Announcement) (admin.AnnounceResult, error) {
-	return h.admin.Announce(context.Background(), h.core.Catalog(), a)
+	return h.admin.Announce(context.Background(), h.core.Catalog(), a, false)
 }
 
 // send delivers a message from user and returns the reply.

@@ -67,6 +67,9 @@ type Onboardings interface {
 	// Subscribers lists the sellers onboarding any of the markets who have
 	// not muted it.
 	Subscribers(ctx context.Context, markets []string) ([]Subscriber, error)
+	// MutedSubscribers lists the sellers onboarding any of the markets who
+	// muted it: those an announcement skips.
+	MutedSubscribers(ctx context.Context, markets []string) ([]Subscriber, error)
 	// Behind lists every seller onboarding a market whose progress was
 	// checked against another rule version than version, or whose
 	// projection was never written (a database from before projections).

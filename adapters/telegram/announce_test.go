@@ -63,15 +63,21 @@ func TestAdminAnnouncementThroughTelegram(t *testing.T) {
 	e.deliver(tgtest.Text(admin, "en", "/announce"))
 	m := next()
 	mustContain(t, m, "Which market")
-	e.deliver(click(t, admin, m, buttonLabeled(t, m, "TikTok Shop UK (cross-border)")))
-	mustContain(t, next(), "product category")
-	e.deliver(tgtest.Text(admin, "en", "0"))
+	e.deliver(click(t, admin, m, buttonLabeled(t, m, "TikTok Shop UK (cross-border) · tiktok-uk")))
+	// The choices are the buttons, not also a list in the text, and a
+	// typed number picks the button in that place.
+	m = next()
+	mustContain(t, m, "product category")
+	if _, labels := m.Buttons(); len(labels) < 2 || labels[0] != "Every category" || strings.Contains(m.Text, "1)") {
+		t.Fatalf("buttons %v under:\n%s", labels, m.Text)
+	}
+	e.deliver(tgtest.Text(admin, "en", "1"))
 	mustContain(t, next(), "Narrow by progress")
 	e.deliver(tgtest.Text(admin, "en", "1"))
 	mustContain(t, next(), "Write the announcement")
 	e.deliver(tgtest.Text(admin, "en", "zh: 英国站公告:请检查 SCPN。\nen: UK notice: check your SCPN."))
 	m = next()
-	mustContain(t, m, "Recipients: 2 (telegram 2)")
+	mustContain(t, m, "Recipients: 2", "telegram: 2 (Chinese 1, English 1)")
 	if got := len(announcementsTo(srv, en)) + len(announcementsTo(srv, zh)); got != 0 {
 		t.Fatalf("%d announcements before the confirmation", got)
 	}
@@ -137,7 +143,7 @@ func TestBroadcastStaysWithinTheRateLimit(t *testing.T) {
 
 	srv.Limit(25) // Telegram answers 429 beyond 25 messages a second
 	e = start(t, srv, db, "webhook", options{rate: 20})
-	if _, err := e.admin.Announce(context.Background(), e.core.Catalog(), bot.Announcement{Markets: []string{"tiktok-uk"}, Text: flows.Text{EN: "hello"}, CreatedBy: "shell"}); err != nil {
+	if _, err := e.admin.Announce(context.Background(), e.core.Catalog(), bot.Announcement{Markets: []string{"tiktok-uk"}, Text: flows.Text{EN: "hello"}, CreatedBy: "shell"}, false); err != nil {
 		t.Fatal(err)
 	}
 	if !srv.Wait(timeout, func() bool {
@@ -169,7 +175,7 @@ func TestBroadcastResumesAfterStopWithNoSellerSkipped(t *testing.T) {
 	sellers(t, e, first, n)
 	e.stop()
 	e = start(t, srv, db, "webhook", options{rate: 100})
-	if _, err := e.admin.Announce(context.Background(), e.core.Catalog(), bot.Announcement{Markets: []string{"tiktok-uk"}, Text: flows.Text{EN: "broadcast"}, CreatedBy: "shell"}); err != nil {
+	if _, err := e.admin.Announce(context.Background(), e.core.Catalog(), bot.Announcement{Markets: []string{"tiktok-uk"}, Text: flows.Text{EN: "broadcast"}, CreatedBy: "shell"}, false); err != nil {
 		t.Fatal(err)
 	}
 	delivered := func() (got, dup int) {

@@ -44,7 +44,7 @@ func BenchmarkFanout(b *testing.B) {
 
 		b.ResetTimer()
 		begin := time.Now()
-		if _, err := e.admin.Announce(context.Background(), e.core.Catalog(), bot.Announcement{Markets: []string{"tiktok-uk"}, Category: "food", Text: flows.Text{EN: "broadcast"}, CreatedBy: "shell"}); err != nil {
+		if _, err := e.admin.Announce(context.Background(), e.core.Catalog(), bot.Announcement{Markets: []string{"tiktok-uk"}, Category: "food", Text: flows.Text{EN: "broadcast"}, CreatedBy: "shell"}, false); err != nil {
 			b.Fatal(err)
 		}
 		queued := time.Since(begin)

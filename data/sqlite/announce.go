@@ -43,11 +43,21 @@ func (t *storeTx) subscribers(_ context.Context, query string, args ...any) ([]b
 }
 
 func (t *storeTx) Subscribers(ctx context.Context, markets []string) ([]bot.Subscriber, error) {
+	return t.onboardingsIn(ctx, markets, false)
+}
+
+func (t *storeTx) MutedSubscribers(ctx context.Context, markets []string) ([]bot.Subscriber, error) {
+	return t.onboardingsIn(ctx, markets, true)
+}
+
+// onboardingsIn lists the sellers onboarding any of the markets who muted
+// it, or who did not.
+func (t *storeTx) onboardingsIn(ctx context.Context, markets []string, muted bool) ([]bot.Subscriber, error) {
 	if len(markets) == 0 {
 		return nil, nil
 	}
 	query, args, err := sqlx.In(`SELECT `+subscriberColumns+` FROM onboardings o JOIN sellers s ON s.id = o.seller_id
-		WHERE o.market IN (?) AND o.muted = 0 ORDER BY s.id, o.market`, markets)
+		WHERE o.market IN (?) AND o.muted = ? ORDER BY s.id, o.market`, markets, muted)
 	if err != nil {
 		return nil, err
 	}

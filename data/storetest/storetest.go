@@ -28,6 +28,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("RollsBackOnError", func(t *testing.T) { testRollsBack(t, open(t)) })
 	t.Run("AnnouncementMarketsKeepTheirOrder", func(t *testing.T) { testAnnouncementMarkets(t, open(t)) })
 	t.Run("ProjectionsFollowTheState", func(t *testing.T) { testProjections(t, open(t)) })
+	t.Run("MutedSubscribersApart", func(t *testing.T) { testMutedSubscribers(t, open(t)) })
 	t.Run("HistoryInPages", func(t *testing.T) { testHistoryPages(t, open(t)) })
 	t.Run("PruneClaims", func(t *testing.T) { testPruneClaims(t, open(t)) })
 	for _, batch := range []int{1, 2, 500} {
@@ -110,6 +111,49 @@ func testAnnouncementMarkets(t *testing.T, s bot.Store) {
 		}
 		if len(got) != 1 || !reflect.DeepEqual(got[0].Markets, a.Markets) {
 			t.Errorf("announcements = %+v, want markets %v", got, a.Markets)
+		}
+		return nil
+	})
+}
+
+// testMutedSubscribers: a seller who muted a market is listed by
+// MutedSubscribers and not by Subscribers, for that market only.
+func testMutedSubscribers(t *testing.T, s bot.Store) {
+	fsys, dir := markets.EmbeddedRules()
+	catalog, err := markets.LoadRules(fsys, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core := bot.New(s, catalog, bot.WithClock(func() time.Time { return t0 }))
+	for _, in := range []struct{ user, text string }{
+		{"a", "/onboard tiktok-uk"}, {"b", "/onboard tiktok-uk"}, {"b", "/onboard tiktok-id"}, {"b", "/mute tiktok-uk"}, {"c", "/onboard amazon-de"},
+	} {
+		if _, err := core.Handle(context.Background(), bot.Inbound{Platform: "test", UserID: in.user, ChatID: in.user, Text: in.text}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list := func(subs []bot.Subscriber) string {
+		var out []string
+		for _, sub := range subs {
+			out = append(out, sub.Seller.UserID+":"+sub.Onboarding.Market)
+		}
+		return strings.Join(out, " ")
+	}
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		markets := []string{"tiktok-uk", "tiktok-id"}
+		subs, err := tx.Subscribers(ctx, markets)
+		if err != nil {
+			return err
+		}
+		muted, err := tx.MutedSubscribers(ctx, markets)
+		if err != nil {
+			return err
+		}
+		if got := list(subs); got != "a:tiktok-uk b:tiktok-id" {
+			t.Errorf("Subscribers = %s", got)
+		}
+		if got := list(muted); got != "b:tiktok-uk" || !muted[0].Onboarding.Muted {
+			t.Errorf("MutedSubscribers = %s (%+v)", got, muted)
 		}
 		return nil
 	})
