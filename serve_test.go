@@ -354,6 +354,10 @@ func TestServeReloadsRulesOnHangup(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
+	// Eight answers, and the checklist after the outcome of the last.
+	if !srv.Wait(10*time.Second, func() bool { return srv.CountTo(901) == 9 && srv.CountTo(902) == 9 }) {
+		t.Fatalf("sellers got %d and %d messages, want 9 each", srv.CountTo(901), srv.CountTo(902))
+	}
 	admin, toys, beauty := srv.CountTo(900), srv.CountTo(901), srv.CountTo(902)
 
 	// A broken file: refused, and the admin is told where.

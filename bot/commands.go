@@ -40,6 +40,8 @@ func commandTable() []Command {
 			Help: flows.Text{ZH: "把清单项标记为不适用", EN: "mark a checklist item not applicable"}},
 		{Name: "todo", Aliases: []string{"待办"}, Usage: "<item>", Run: markRunner(flows.ItemTodo),
 			Help: flows.Text{ZH: "把清单项改回待办", EN: "reopen a checklist item"}},
+		{Name: "warnings", Aliases: []string{"提醒"}, Usage: "[market]", Run: (*Conversation).warningsCmd,
+			Help: flows.Text{ZH: "查看回答里需要注意的地方", EN: "what in your answers needs attention"}},
 		{Name: "why", Aliases: []string{"为什么"}, Usage: "<item>", Run: (*Conversation).why,
 			Help: flows.Text{ZH: "查看某个清单项的规则、来源和生效日期", EN: "show a checklist item's rule, source and date"}},
 		{Name: "back", Aliases: []string{"返回", "上一步"}, Run: (*Conversation).back,
@@ -167,7 +169,9 @@ func (cv *Conversation) onboard(args []string) error {
 	if err := cv.history(m.ID, ActionStart, "", m.Version); err != nil {
 		return err
 	}
-	cv.sayf("开始办理 %s 的入驻。\n%s\n规则版本 %s，%s 起生效。", "Starting onboarding for %s.\n%s\nRules version %s, in force since %s.", m.Name, m.Summary, m.Version, m.Effective)
+	// One line, then the first question: the market's summary is where
+	// sellers choose (/markets, /ask), and a phone shows little at once.
+	cv.sayf("开始办理 %s 的入驻（规则 %s 版）。", "Starting onboarding for %s (rules version %s).", m.Name, m.Version)
 	cv.present(m, o, flows.Current(m, o.State, cv.now))
 	return nil
 }

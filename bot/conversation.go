@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -22,6 +23,7 @@ type Conversation struct {
 	seller   *Seller
 	now      time.Time
 	blocks   []Block
+	sent     [][]Block // messages finished before blocks (see newMessage)
 	choices  []Choice
 	multi    bool
 	notice   flows.Text
@@ -55,9 +57,39 @@ func (cv *Conversation) sayf(zh, en string, args ...any) {
 	cv.say(flows.Textf(flows.Text{ZH: zh, EN: en}, args...))
 }
 
-func (cv *Conversation) reply() Reply {
-	return Reply{Text: PlainText(cv.blocks), Blocks: cv.blocks, Choices: cv.choices, Multi: cv.multi, Notice: cv.notice.In(cv.lang()),
-		StatusOf: cv.statusOf, Replaces: cv.replaces}
+// MaxRepliesPerMessage bounds how many messages one inbound message is
+// answered with (an outcome and its checklist; a note and the next
+// question).
+const MaxRepliesPerMessage = 2
+
+// newMessage ends the message being written: what follows goes in a new
+// one, so that each stays short on a phone (an introduction, then the
+// question; an outcome, then the checklist).
+func (cv *Conversation) newMessage() {
+	if len(cv.blocks) > 0 {
+		cv.sent = append(cv.sent, cv.blocks)
+		cv.blocks = nil
+	}
+}
+
+// replies are the messages written, in order; the last carries the
+// choices. A reply in place of a clicked message is one message.
+func (cv *Conversation) replies() []Reply {
+	msgs := append(slices.Clone(cv.sent), cv.blocks)
+	if len(cv.blocks) == 0 && len(cv.sent) > 0 {
+		msgs = cv.sent
+	}
+	if cv.replaces != "" && len(msgs) > 1 {
+		msgs = [][]Block{slices.Concat(msgs...)}
+	}
+	out := make([]Reply, len(msgs))
+	for i, blocks := range msgs {
+		out[i] = Reply{Text: PlainText(blocks), Blocks: blocks}
+	}
+	last := &out[len(out)-1]
+	last.Choices, last.Multi, last.StatusOf, last.Replaces = cv.choices, cv.multi, cv.statusOf, cv.replaces
+	out[0].Notice = cv.notice.In(cv.lang())
+	return out
 }
 
 func (cv *Conversation) handle(in Inbound) error {
@@ -262,8 +294,7 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 	}
 	for _, w := range after.Warnings {
 		if w.Question.ID == last.Question {
-			cv.sayf("⚠️ 注意：%s", "⚠️ Note: %s", w.Reason)
-			cv.note(cv.source(w.Question.Sourced))
+			cv.sayf("⚠️ 注意：%s", "⚠️ Note: %s", w.Reason) // its source: /warnings
 		}
 	}
 	cv.present(m, o, after)

@@ -107,18 +107,21 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 				return fmt.Errorf("save seller: %w", err)
 			}
 		}
-		r := cv.reply()
-		r.Platform, r.ChatID, r.SellerID, r.Kind = in.Platform, seller.ChatID, seller.ID, KindReply
-		if in.Public {
-			r.ChatID = in.ChatID // answered where they asked
+		out = cv.replies()
+		for i := range out {
+			r := &out[i]
+			r.Platform, r.ChatID, r.SellerID, r.Kind = in.Platform, seller.ChatID, seller.ID, KindReply
+			if in.Public {
+				r.ChatID = in.ChatID // answered where they asked
+			}
+			if err := tx.Enqueue(ctx, r, now); err != nil {
+				return fmt.Errorf("queue reply: %w", err)
+			}
 		}
-		if err := tx.Enqueue(ctx, &r, now); err != nil {
-			return fmt.Errorf("queue reply: %w", err)
+		if out[0].Notice == "" && out[len(out)-1].Replaces == "" { // a reply in place of the clicked message is its own mark
+			out[0].Clicked = clicked
 		}
-		if r.Notice == "" && r.Replaces == "" { // a reply in place of the clicked message is its own mark
-			r.Clicked = clicked
-		}
-		out, broadcast = []Reply{r}, cv.notifyAll
+		broadcast = cv.notifyAll
 		return nil
 	})
 	outcome := "ok"
@@ -132,8 +135,8 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 	if err != nil {
 		return nil, fmt.Errorf("handle %s message: %w", in.Platform, err)
 	}
-	for _, r := range out {
-		c.notify.Notify(r.Platform, r.ChatID)
+	if len(out) > 0 {
+		c.notify.Notify(out[0].Platform, out[0].ChatID)
 	}
 	if broadcast {
 		c.notify.Notify("")

@@ -50,16 +50,29 @@ func (h *harness) deliver(in bot.Inbound) bot.Reply {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	if len(replies) != 1 {
-		h.t.Fatalf("%d replies to %q, want 1", len(replies), in.Text)
+	if len(replies) == 0 {
+		h.t.Fatalf("no reply to %q", in.Text)
 	}
-	r := replies[0]
-	if strings.Contains(r.Text, "%!") {
-		h.t.Fatalf("a format verb went wrong in the reply:\n%s", r.Text)
+	for _, r := range replies {
+		if strings.Contains(r.Text, "%!") {
+			h.t.Fatalf("a format verb went wrong in the reply:\n%s", r.Text)
+		}
+		if r.ID == 0 || r.ChatID != in.ChatID || r.Platform != in.Platform || strings.TrimSpace(r.Text) == "" {
+			h.t.Fatalf("reply not queued properly: %+v", r)
+		}
 	}
-	if r.ID == 0 || r.ChatID != in.ChatID || r.Platform != in.Platform || strings.TrimSpace(r.Text) == "" {
-		h.t.Fatalf("reply not queued properly: %+v", r)
+	return joined(replies)
+}
+
+// joined is a reply of several messages as one: the texts in order, the
+// last one's choices, the first one's notice.
+func joined(replies []bot.Reply) bot.Reply {
+	r := replies[len(replies)-1]
+	texts := make([]string, len(replies))
+	for i, m := range replies {
+		texts[i] = m.Text
 	}
+	r.Text, r.Notice, r.Clicked = strings.Join(texts, "\n\n"), replies[0].Notice, replies[0].Clicked
 	return r
 }
 

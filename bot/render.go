@@ -92,7 +92,10 @@ func (cv *Conversation) ask(m *flows.Market, o *Onboarding, step flows.Step) {
 	}
 	cv.text(b.String())
 	if q.ID != flows.CategoryQuestionID {
-		cv.note(cv.source(q.Sourced))
+		// Shortened: a question is read on a phone; /why gives sources whole.
+		short := q.Sourced
+		short.Source = shorten(short.Source, 60)
+		cv.note(cv.source(short))
 	}
 	cv.choices, cv.multi = nil, multi
 	for _, c := range q.Choices {
@@ -136,6 +139,7 @@ func (cv *Conversation) outcome(m *flows.Market, o *Onboarding, step flows.Step)
 	cv.head(flows.Textf(flows.Text{ZH: "✅ 可以入驻 %s", EN: "✅ You can open a shop on %s"}, m.Name).In(cv.lang()))
 	cv.warnings(step)
 	cv.sayf("下一步：按下面的清单逐项准备，每完成一项就点它标记。", "Next: work through the checklist below, and mark each item as you finish it.")
+	cv.newMessage()
 	cv.checklist(m, o)
 }
 
@@ -159,8 +163,10 @@ func (cv *Conversation) checklist(m *flows.Market, o *Onboarding) {
 	list := numbered(m, o.State, cv)
 	done, na, total := counts(list)
 	cv.head(progress(m, done, na, total).In(lang))
-	if len(list) > 0 && !slices.ContainsFunc(cv.blocks, func(b Block) bool { return strings.HasPrefix(b.Text, "⚠️") }) {
-		cv.warnings(flows.Current(m, o.State, cv.now))
+	// The warnings stay in view, counted; their text is a button away.
+	if n := len(flows.Current(m, o.State, cv.now).Warnings); n > 0 {
+		cv.text(flows.Textf(flows.Text{ZH: "⚠️ 你的回答有 %d 条提醒", EN: "⚠️ %d warnings from your answers"}, n).In(lang))
+		defer cv.offer(flows.Text{ZH: "⚠️ 查看提醒", EN: "⚠️ Warnings"}, "warnings "+m.ID, m, "")
 	}
 	var b strings.Builder
 	group := flows.Group("")

@@ -46,9 +46,37 @@ func (cv *Conversation) status(args []string) error {
 				fmt.Fprint(&b, flows.Textf(flows.Text{ZH: "（%d 项不适用）", EN: " (%d not applicable)"}, na).In(lang))
 			}
 		}
+		if n := len(step.Warnings); n > 0 {
+			fmt.Fprint(&b, flows.Textf(flows.Text{ZH: "，⚠️ %d 条提醒", EN: ", ⚠️ %d warnings"}, n).In(lang))
+		}
 	}
 	cv.text(b.String())
 	cv.sayf("继续某个市场：/onboard <市场编号>；查看清单：/checklist", "Continue a market: /onboard <market id>; see the checklist: /checklist")
+	return nil
+}
+
+// warningsCmd shows the warnings a seller's answers collected in a
+// market, each with the rule's source.
+func (cv *Conversation) warningsCmd(args []string) error {
+	m, o, err := cv.namedOnboarding(args, "/warnings tiktok-uk")
+	if m == nil || err != nil {
+		return err
+	}
+	if o == nil {
+		cv.sayf("你还没有开始 %s 的入驻。", "You have not started %s yet.", m.Name)
+		return nil
+	}
+	step := flows.Current(m, o.State, cv.now)
+	if len(step.Warnings) == 0 {
+		cv.sayf("%s：你的回答没有需要注意的地方。", "%s: nothing in your answers needs attention.", m.Name)
+	} else {
+		cv.head(flows.Textf(flows.Text{ZH: "⚠️ %s：需要注意", EN: "⚠️ %s: to keep in mind"}, m.Name).In(cv.lang()))
+		for _, w := range step.Warnings {
+			cv.say(w.Reason)
+			cv.note(cv.source(w.Question.Sourced))
+		}
+	}
+	cv.offer(flows.Text{ZH: "📋 查看清单", EN: "📋 Checklist"}, "checklist "+m.ID, m, "")
 	return nil
 }
 

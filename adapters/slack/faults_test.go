@@ -250,13 +250,13 @@ func TestSellersTextIsShownAsWritten(t *testing.T) {
 	const user = "U6301"
 	dm := slacktest.DMChannel(user)
 	steps := []string{"/onboard tiktok-uk", "1", "0", "1", "1", "2", "1", "beauty"}
-	for i, s := range steps {
-		e.dm(user, s)
-		nth(t, srv, dm, i+1)
+	for _, s := range steps {
+		answered(t, srv, dm, func() { e.dm(user, s) })
 	}
 	const number = "*AB_12*~x~`y`&<z>"
-	e.dm(user, "/done scpn "+strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(number)+" 2027-06-30")
-	m := nth(t, srv, dm, len(steps)+1)
+	m := answered(t, srv, dm, func() {
+		e.dm(user, "/done scpn "+strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(number)+" 2027-06-30")
+	})
 	mustContain(t, m, "no. "+number)
 	found := false
 	for _, b := range m.Blocks.BlockSet {

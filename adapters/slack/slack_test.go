@@ -219,6 +219,20 @@ func (e *env) clickID(user string, m slacktest.Sent, actionID string) {
 	}
 }
 
+// answered runs do (a message to channel) and returns the last message of
+// the answer, which may be more than one message.
+func answered(t *testing.T, srv *slacktest.Server, channel string, do func()) slacktest.Sent {
+	t.Helper()
+	before := len(srv.SentTo(channel))
+	do()
+	if !srv.Wait(timeout, func() bool { return len(srv.SentTo(channel)) > before }) {
+		t.Fatalf("no answer in %s", channel)
+	}
+	time.Sleep(50 * time.Millisecond) // a second message of the answer follows at once
+	sent := srv.SentTo(channel)
+	return sent[len(sent)-1]
+}
+
 // nth waits until channel has received n messages and returns the nth.
 func nth(t *testing.T, srv *slacktest.Server, channel string, n int) slacktest.Sent {
 	t.Helper()
@@ -363,9 +377,11 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 			}
 			cur := message(t, srv, dm, q.TS)
 			e.click(user, cur, button(t, cur, "☑️ Done (2)"))
+			n++ // the outcome, then the checklist in a message of its own
+			mustContain(t, nth(t, srv, dm, n), "✅ You can open a shop")
 			n++
 			q = nth(t, srv, dm, n)
-			mustContain(t, q, "✅ You can open a shop", "UK Responsible Person", "SCPN", "UKCA")
+			mustContain(t, q, "UK Responsible Person", "SCPN", "UKCA")
 
 			// Every item by its button: open it, read its source, mark it.
 			for round := 0; ; round++ {

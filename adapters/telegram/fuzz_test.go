@@ -196,7 +196,7 @@ func (fz *fuzzEnv) check(t *testing.T, body []byte) {
 	switch {
 	case code != http.StatusOK && c1 != c0:
 		t.Fatalf("rejected input (%d) stored something: %+v -> %+v for %q", code, c0, c1, show)
-	case c1.outbox-c0.outbox > 1:
+	case c1.outbox-c0.outbox > bot.MaxRepliesPerMessage:
 		t.Fatalf("one update queued %d replies for %q", c1.outbox-c0.outbox, show)
 	}
 

@@ -1,7 +1,6 @@
 package markets_test
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,7 +90,7 @@ func TestEveryPathPlaysThroughTheEngine(t *testing.T) {
 					if q == nil || q.ID != step.Question {
 						t.Fatalf("path %v: expected question %s, engine is at %v", p.Steps, step.Question, q)
 					}
-					next, rej := flows.Apply(m, s, inputFor(t, m, s, q, step), today)
+					next, rej := flows.Apply(m, s, datatest.Input(t, m, s, q, step, today), today)
 					if rej != nil {
 						t.Fatalf("path %v: %s rejected: %s", p.Steps, q.ID, rej.Message.EN)
 					}
@@ -121,55 +120,4 @@ func TestEveryPathPlaysThroughTheEngine(t *testing.T) {
 			}
 		})
 	}
-}
-
-// inputFor is what a seller types to take a path's step at question q.
-func inputFor(t *testing.T, m *flows.Market, s flows.State, q *flows.Question, step flows.PathStep) string {
-	t.Helper()
-	if q.IsChoice() {
-		return step.Choice
-	}
-	var check *flows.Check
-	if i, ok := strings.CutPrefix(step.Choice, "check-"); ok {
-		n, _ := strconv.Atoi(i)
-		check = &q.Checks[n]
-	}
-	switch q.Kind {
-	case flows.KindText:
-		if q.Example != "" {
-			return q.Example
-		}
-		return "answer"
-	case flows.KindDate:
-		if check != nil {
-			return today.Format(flows.DateLayout) // within any window
-		}
-		return today.AddDate(10, 0, 0).Format(flows.DateLayout)
-	case flows.KindNumber:
-		if check != nil {
-			if check.Min != nil {
-				return fmt.Sprint(*check.Min)
-			}
-			return fmt.Sprint(*check.Max)
-		}
-		// A number no check matches, within the question's range.
-		for _, c := range []float64{0, 1, 2, 3, 5, 10, 14, 20, 50, 100, 1000} {
-			in := fmt.Sprint(c)
-			next, rej := flows.Apply(m, s, in, today)
-			if rej == nil && flows.Current(m, next, today).Verdict == nil && !warned(m, next, q.ID) {
-				return in
-			}
-		}
-		t.Fatalf("%s: no number passes every check", q.ID)
-	}
-	return ""
-}
-
-func warned(m *flows.Market, s flows.State, question string) bool {
-	for _, w := range flows.Current(m, s, today).Warnings {
-		if w.Question.ID == question {
-			return true
-		}
-	}
-	return false
 }
