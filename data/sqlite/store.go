@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -41,6 +42,10 @@ type Store struct {
 	unprepared map[string]bool // writer queries to prepare once the connection is free
 
 	sellers *sellerCache // the committer's goroutine only
+	log     *slog.Logger
+	// damagedClaims counts, per inbound delivery, the transactions that
+	// failed on damaged data (the committer's goroutine only; damage.go).
+	damagedClaims map[string]int
 
 	queue        chan *updateReq // transactions waiting for the committer
 	written      chan struct{}   // a group was committed: the WAL grew
@@ -54,20 +59,36 @@ type Store struct {
 
 var _ bot.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the SQLite file at path and applies the
+// Option configures a Store.
+type Option func(*Store)
+
+// WithLogger sets the logger: the start-up check's outcome, and damage
+// found while running.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+
+// Open opens (creating if needed) the SQLite file at path, checks it for
+// damage (refusing a damaged file, with the way out) and applies the
 // embedded migrations.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open store: empty database path")
+	}
+	s := &Store{stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}, sellers: newSellerCache(),
+		log: slog.New(slog.DiscardHandler), damagedClaims: map[string]int{},
+		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{}),
+		written: make(chan struct{}, 1), checkpointed: make(chan struct{}), restartAt: restartAt}
+	for _, o := range opts {
+		o(s)
+	}
+	if err := check(ctx, path, s.log); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	write, err := sqlx.Open("sqlite", dsn(path, true))
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
-	s := &Store{write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}, sellers: newSellerCache(),
-		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{}),
-		written: make(chan struct{}, 1), checkpointed: make(chan struct{}), restartAt: restartAt}
+	s.write = write
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -177,9 +198,10 @@ var errClosed = errors.New("store is closed")
 const maxGroup = 128
 
 type updateReq struct {
-	ctx  context.Context
-	fn   func(bot.Tx) error
-	done chan error
+	ctx   context.Context
+	fn    func(bot.Tx) error
+	done  chan error
+	claim string // the inbound delivery fn claims, if any ("platform update-id")
 }
 
 // committer runs the queued transactions, in groups, until the store closes.
@@ -228,12 +250,12 @@ func (s *Store) commitGroup(group []*updateReq) {
 	err := s.runTx(live)
 	if err != nil && len(live) > 1 {
 		for _, r := range live {
-			r.done <- s.runTx([]*updateReq{r})
+			r.done <- s.settle(r, s.runTx([]*updateReq{r}))
 		}
 		return
 	}
 	for _, r := range live {
-		r.done <- err
+		r.done <- s.settle(r, err)
 	}
 }
 
@@ -247,6 +269,7 @@ func (s *Store) runTx(group []*updateReq) error {
 	defer tx.Rollback()
 	t := &storeTx{tx: tx, store: s, bound: map[string]*sqlx.Stmt{}}
 	for _, r := range group {
+		t.req = r
 		if err := r.fn(t); err != nil {
 			return err
 		}
@@ -415,6 +438,7 @@ func outgoing(ctx context.Context, get selector, id int64) (bot.Reply, error) {
 type storeTx struct {
 	tx      *sqlx.Tx
 	store   *Store
+	req     *updateReq            // the transaction of the group running now
 	bound   map[string]*sqlx.Stmt // statements bound to tx, by query: a group binds each once
 	sellers txSellers             // what it read and wrote of the seller cache
 	// projections holds the projection last read or written in this
@@ -551,6 +575,7 @@ func (t *storeTx) sel(_ context.Context, dest any, query string, args ...any) er
 }
 
 func (t *storeTx) Claim(ctx context.Context, platform, updateID string, at time.Time) (bool, error) {
+	t.req.claim = platform + " " + updateID
 	// ON CONFLICT DO NOTHING is understood by SQLite and PostgreSQL alike.
 	res, err := t.exec(ctx, `INSERT INTO inbound (platform, update_id, handled_at) VALUES (?, ?, ?)
 		ON CONFLICT (platform, update_id) DO NOTHING`, platform, updateID, at.UTC())

@@ -1,0 +1,4 @@
+package sqlite
+
+// CheckBudget lets tests bound the start-up check.
+var CheckBudget = &checkBudget
