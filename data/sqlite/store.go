@@ -118,7 +118,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 // dsn builds the connection string: WAL, a busy timeout and foreign keys
 // for every connection, and BEGIN IMMEDIATE for the writer, since its
 // transactions read before they write.
-func dsn(path string, writer bool) string { return dsnWith(path, writer, 5*time.Second) }
+func dsn(path string, writer bool) string { return dsnWith(path, writer, busyWait) }
+
+// busyWait is how long a statement waits for a lock another connection holds.
+const busyWait = 5 * time.Second
 
 // dsnWith is dsn with another busy timeout: how long a statement waits for
 // a lock another connection holds.
