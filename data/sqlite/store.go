@@ -60,11 +60,15 @@ type Store struct {
 var _ bot.Store = (*Store)(nil)
 
 // Option configures a Store.
-type Option func(*Store)
+type Option func(*options)
+
+type options struct {
+	log *slog.Logger
+}
 
 // WithLogger sets the logger: the start-up check's outcome, and damage
 // found while running.
-func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 
 // Open opens (creating if needed) the SQLite file at path, checks it for
 // damage (refusing a damaged file, with the way out) and applies the
@@ -73,14 +77,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open store: empty database path")
 	}
-	s := &Store{stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}, sellers: newSellerCache(),
-		log: slog.New(slog.DiscardHandler), damagedClaims: map[string]int{},
-		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{}),
-		written: make(chan struct{}, 1), checkpointed: make(chan struct{}), restartAt: restartAt}
-	for _, o := range opts {
-		o(s)
+	o := options{log: slog.New(slog.DiscardHandler)}
+	for _, opt := range opts {
+		opt(&o)
 	}
-	if err := check(ctx, path, s.log); err != nil {
+	if err := check(ctx, path, o.log); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	write, err := sqlx.Open("sqlite", dsn(path, true))
@@ -88,7 +89,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	write.SetMaxOpenConns(1)
-	s.write = write
+	s := &Store{write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}, sellers: newSellerCache(),
+		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{}),
+		written: make(chan struct{}, 1), checkpointed: make(chan struct{}), restartAt: restartAt}
+	s.log, s.damagedClaims = o.log, map[string]int{}
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
