@@ -6,6 +6,7 @@
 //	onboardbot markets   list the market rule sets; non-zero on an invalid file
 //	onboardbot serve     run the platform adapters (Telegram, Slack)
 //	onboardbot announce  queue an announcement from the shell
+//	onboardbot backup    copy the database while serve runs
 package main
 
 import (
@@ -59,6 +60,7 @@ commands:
              (/healthz, /metrics, webhooks) and one outbox dispatcher per platform
   announce   queue an announcement: --market ID [--category ID] [--stage STAGE] [--item ID] --text TEXT
              [--dry-run: print who would get it, queue nothing] [--allow-empty: queue it even for nobody]
+  backup     copy the database to a new file, consistent even while serve runs: --to FILE
 
 environment:
   ONBOARD_DB               SQLite file (default onboard.db)
@@ -94,6 +96,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.serve(ctx, args)
 	case "announce":
 		err = m.announce(ctx, args)
+	case "backup":
+		err = m.backup(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return 0

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -76,6 +77,7 @@ func BenchmarkScale100k(b *testing.B) {
 
 	var startups []time.Duration
 	var rss int
+	var backups []time.Duration
 	for range 3 {
 		addr := freeAddr(b)
 		cmd := exec.Command(bin, "serve")
@@ -99,6 +101,12 @@ func BenchmarkScale100k(b *testing.B) {
 		}
 		startups = append(startups, time.Since(began))
 		rss = max(rss, residentKB(cmd.Process.Pid))
+		// A backup while serve runs, as an operator takes one.
+		began = time.Now()
+		if out, err := exec.Command(bin, "backup", "--db", db, "--to", filepath.Join(dir, fmt.Sprintf("backup-%d.db", len(backups)))).CombinedOutput(); err != nil {
+			b.Fatalf("backup: %v\n%s", err, out)
+		}
+		backups = append(backups, time.Since(began))
 		cmd.Process.Signal(os.Interrupt)
 		cmd.Wait()
 	}
@@ -128,6 +136,7 @@ func BenchmarkScale100k(b *testing.B) {
 	}
 	b.ReportMetric(float64(slow.Milliseconds()), "startup-ms")
 	b.ReportMetric(float64(rss)/1024, "rss-MB")
+	b.ReportMetric(float64(slices.Max(backups).Milliseconds()), "backup-ms")
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/1000, "status-ms")
 }
 

@@ -199,7 +199,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, cfg.db)
+	store, err := sqlite.Open(ctx, cfg.db, sqlite.WithLogger(log))
 	if err != nil {
 		return err
 	}

@@ -126,6 +126,9 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 	})
 	outcome := "ok"
 	switch {
+	case errors.Is(err, ErrSetAside):
+		out, broadcast, err = c.setAside(ctx, in, now, err), false, nil
+		outcome = "set_aside"
 	case err != nil:
 		outcome = "error"
 	case duplicate:
@@ -153,11 +156,57 @@ func (c *Core) Skip(ctx context.Context, platform, updateID string) error {
 		return err
 	})
 	outcome := "skipped"
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrSetAside):
+		c.log.Error("update set aside: acknowledged without being recorded", "platform", platform, "update", updateID, "err", err)
+		outcome, err = "set_aside", nil
+	case err != nil:
 		outcome = "error"
 	}
 	c.obs.Handled(platform, outcome, time.Since(began))
 	return err
+}
+
+// notSaved tells a seller that their message was set aside.
+var notSaved = flows.Text{
+	ZH: "⚠️ 抱歉，这条消息没能保存：我们这边的数据库出了问题，管理员会处理。请过一段时间再发一次。",
+	EN: "⚠️ Sorry, this message could not be saved: our database has a problem, which the operators will fix. Please send it again later.",
+}
+
+// setAside acknowledges a delivery the store gave up on (its data is
+// damaged: see ErrSetAside), so the platform stops redelivering it. It
+// records the delivery as handled and queues a notice to the seller, in a
+// transaction of its own that touches neither the seller nor their
+// progress (in both languages: the seller's is not known, reading it may be
+// what failed); if even that fails, the delivery is acknowledged all the same.
+// The answer in it is lost: the operators restore the database from a
+// backup, and the seller sends it again.
+func (c *Core) setAside(ctx context.Context, in Inbound, now time.Time, cause error) []Reply {
+	c.log.Error("update set aside: it failed on damaged data several times; acknowledged so that the platform stops redelivering it, and the seller told to send it again",
+		"platform", in.Platform, "update", in.UpdateID, "err", cause)
+	var out []Reply
+	err := c.store.Update(ctx, func(tx Tx) error {
+		out = nil
+		fresh, err := tx.Claim(ctx, in.Platform, in.UpdateID, now)
+		if err != nil || !fresh {
+			return err
+		}
+		text := notSaved.ZH + "\n" + notSaved.EN
+		if flows.ParseLang(in.LangHint) == flows.EN {
+			text = notSaved.EN + "\n" + notSaved.ZH
+		}
+		r := Reply{Platform: in.Platform, ChatID: in.ChatID, Kind: KindReply, Text: text}
+		if err := tx.Enqueue(ctx, &r, now); err != nil {
+			return err
+		}
+		out = []Reply{r}
+		return nil
+	})
+	if err != nil {
+		c.log.Error("set-aside update: could not record it or tell the seller", "platform", in.Platform, "update", in.UpdateID, "err", err)
+		return nil
+	}
+	return out
 }
 
 // seller loads the sender, creating them on first contact, and returns

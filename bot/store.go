@@ -9,6 +9,12 @@ import (
 // ErrNotFound is returned by store lookups that find nothing.
 var ErrNotFound = errors.New("not found")
 
+// ErrSetAside is returned (wrapped) by Update when a transaction that
+// claims an inbound delivery has failed several times on damaged data: it
+// cannot succeed, and the store gives up on that delivery. The core then
+// acknowledges it rather than have the platform redeliver it for ever.
+var ErrSetAside = errors.New("update set aside after failing on damaged data")
+
 // Store keeps sellers, their progress and the outbox. It is the contract a
 // store implements (data/sqlite; data/storetest is the suite every store
 // must pass): a write side (Update, whose transaction offers the concerns

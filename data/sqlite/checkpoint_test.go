@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
 )
@@ -79,4 +81,47 @@ func TestWALStaysBoundedUnderConstantReads(t *testing.T) {
 		t.Errorf("the WAL grew to %d MB; want under %d MB", largest.Load()>>20, limit>>20)
 	}
 	t.Logf("largest WAL: %.1f MB", float64(largest.Load())/(1<<20))
+}
+
+// A reader in another process that keeps one snapshot (a backup copying
+// the database) keeps the WAL from restarting; the writer must not wait for
+// it more than a moment.
+func TestLongReaderElsewhereDoesNotHoldTheWriterBack(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "onboard.db")
+	s := openStore(t, path)
+	s.restartAt = 50 // 200 KB
+
+	other, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	snapshot, err := other.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snapshot.Rollback()
+	var n int
+	if err := snapshot.QueryRow(`SELECT COUNT(*) FROM sellers`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+
+	text := strings.Repeat("x", 3000)
+	var slowest time.Duration
+	for i := 0; i < 300 && slowest < time.Second; i++ {
+		began := time.Now()
+		err := s.Update(ctx, func(tx bot.Tx) error {
+			r := bot.Reply{Platform: "telegram", ChatID: fmt.Sprint(i), Kind: bot.KindReply, Text: text}
+			return tx.Enqueue(ctx, &r, t0)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		slowest = max(slowest, time.Since(began))
+	}
+	// 300 messages of 3 KB: the WAL passes its threshold many times.
+	if slowest > 200*time.Millisecond {
+		t.Errorf("a write waited %v for the other process's reader", slowest)
+	}
 }

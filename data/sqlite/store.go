@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -42,6 +43,10 @@ type Store struct {
 	unprepared map[string]bool // writer queries to prepare once the connection is free
 
 	sellers *sellerCache // the committer's goroutine only
+	log     *slog.Logger
+	// damagedClaims counts, per inbound delivery, the transactions that
+	// failed on damaged data (the committer's goroutine only; damage.go).
+	damagedClaims map[string]int
 
 	queue        chan *updateReq // transactions waiting for the committer
 	written      chan struct{}   // a group was committed: the WAL grew
@@ -55,11 +60,30 @@ type Store struct {
 
 var _ bot.Store = (*Store)(nil)
 
-// Open opens (creating if needed) the SQLite file at path and applies the
+// Option configures a Store.
+type Option func(*options)
+
+type options struct {
+	log *slog.Logger
+}
+
+// WithLogger sets the logger: the start-up check's outcome, and damage
+// found while running.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// Open opens (creating if needed) the SQLite file at path, checks it for
+// damage (refusing a damaged file, with the way out) and applies the
 // embedded migrations.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("open store: empty database path")
+	}
+	o := options{log: slog.New(slog.DiscardHandler)}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if err := check(ctx, path, o.log); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	write, err := sqlx.Open("sqlite", dsn(path, true))
 	if err != nil {
@@ -74,6 +98,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s := &Store{file: file, write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}, sellers: newSellerCache(),
 		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{}),
 		written: make(chan struct{}, 1), checkpointed: make(chan struct{}), restartAt: restartAt}
+	s.log, s.damagedClaims = o.log, map[string]int{}
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -103,7 +128,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // dsn builds the connection string: WAL, a busy timeout and foreign keys
 // for every connection, and BEGIN IMMEDIATE for the writer, since its
 // transactions read before they write.
-func dsn(path string, writer bool) string { return dsnWith(path, writer, 5*time.Second) }
+func dsn(path string, writer bool) string { return dsnWith(path, writer, busyWait) }
+
+// busyWait is how long a statement waits for a lock another connection holds.
+const busyWait = 5 * time.Second
 
 // dsnWith is dsn with another busy timeout: how long a statement waits for
 // a lock another connection holds.
@@ -186,9 +214,10 @@ var errClosed = errors.New("store is closed")
 const maxGroup = 128
 
 type updateReq struct {
-	ctx  context.Context
-	fn   func(bot.Tx) error
-	done chan error
+	ctx   context.Context
+	fn    func(bot.Tx) error
+	done  chan error
+	claim string // the inbound delivery fn claims, if any ("platform update-id")
 }
 
 // committer runs the queued transactions, in groups, until the store closes.
@@ -237,12 +266,12 @@ func (s *Store) commitGroup(group []*updateReq) {
 	err := s.runTx(live)
 	if err != nil && len(live) > 1 {
 		for _, r := range live {
-			r.done <- s.runTx([]*updateReq{r})
+			r.done <- s.settle(r, s.runTx([]*updateReq{r}))
 		}
 		return
 	}
 	for _, r := range live {
-		r.done <- err
+		r.done <- s.settle(r, err)
 	}
 }
 
@@ -256,6 +285,7 @@ func (s *Store) runTx(group []*updateReq) error {
 	defer tx.Rollback()
 	t := &storeTx{tx: tx, store: s, bound: map[string]*sqlx.Stmt{}}
 	for _, r := range group {
+		t.req = r
 		if err := r.fn(t); err != nil {
 			return err
 		}
@@ -424,6 +454,7 @@ func outgoing(ctx context.Context, get selector, id int64) (bot.Reply, error) {
 type storeTx struct {
 	tx      *sqlx.Tx
 	store   *Store
+	req     *updateReq            // the transaction of the group running now
 	bound   map[string]*sqlx.Stmt // statements bound to tx, by query: a group binds each once
 	sellers txSellers             // what it read and wrote of the seller cache
 	// projections holds the projection last read or written in this
@@ -560,6 +591,7 @@ func (t *storeTx) sel(_ context.Context, dest any, query string, args ...any) er
 }
 
 func (t *storeTx) Claim(ctx context.Context, platform, updateID string, at time.Time) (bool, error) {
+	t.req.claim = platform + " " + updateID
 	// ON CONFLICT DO NOTHING is understood by SQLite and PostgreSQL alike.
 	res, err := t.exec(ctx, `INSERT INTO inbound (platform, update_id, handled_at) VALUES (?, ?, ?)
 		ON CONFLICT (platform, update_id) DO NOTHING`, platform, updateID, at.UTC())
