@@ -304,3 +304,25 @@ func TestManifest(t *testing.T) {
 		t.Errorf("long description of %d characters", n)
 	}
 }
+
+// Hints name commands as a Slack seller can type them: without the slash
+// (Slack's client keeps "/back" for itself), but /onboard as it is, the
+// slash command Slack runs.
+func TestHintsAreWordedForSlack(t *testing.T) {
+	h := newHints([]bot.CommandInfo{{Name: "back"}, {Name: "checklist"}, {Name: "done"}, {Name: "onboard"}, {Name: "lang"}})
+	tests := []struct{ in, want string }{
+		{"Answered wrongly? /back changes the last answer", "Answered wrongly? back changes the last answer"},
+		{"/checklist shows the rest.", "checklist shows the rest."},
+		{"答错了？用 /back 修改（/checklist 查看）", "答错了？用 back 修改（checklist 查看）"},
+		{"Type /onboard <market id> to start", "Type /onboard <market id> to start"},
+		{"/done scpn REF 2027-06-30", "done scpn REF 2027-06-30"},
+		{"see https://example.com/back/done and a/b", "see https://example.com/back/done and a/b"},
+		{"/backup is not a command here", "/backup is not a command here"},
+		{"Type /lang en for English.", "Type lang en for English."},
+	}
+	for _, tt := range tests {
+		if got := h.text(tt.in); got != tt.want {
+			t.Errorf("%q → %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -62,7 +62,7 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
 	if channel == "" {
 		return "", fmt.Errorf("%w: chat id %q is not a Slack channel", outbox.ErrUnreachable, r.ChatID)
 	}
-	msgs := render(r)
+	msgs := render(a.hints.reply(r))
 	if r.Replaces != "" && len(msgs) == 1 {
 		if ref, ok, err := a.replace(ctx, channel, r, msgs[0]); ok || err != nil {
 			return ref, err

@@ -62,6 +62,7 @@ type Config struct {
 
 // Adapter is one Slack app in one workspace.
 type Adapter struct {
+	hints    hints              // command hints worded for Slack
 	refusals *platform.Refusals // unauthenticated requests, logged sparingly
 	api      *slackapi.Client
 	core     platform.Core
@@ -142,6 +143,9 @@ func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) 
 		lookups:  pace.New(cfg.Rate, cfg.ChatRate),
 		locales:  newCache(cacheSize),
 		dms:      newCache(cacheSize),
+	}
+	if core != nil {
+		a.hints = newHints(core.Commands())
 	}
 	a.log.Info("slack: connected", "team", auth.TeamID, "bot_user", auth.UserID)
 	return a, nil
