@@ -48,6 +48,9 @@ type Config struct {
 	// timeouts fitting the poll timeout).
 	HTTPClient *http.Client
 	Logger     *slog.Logger
+	// Admins are the Telegram user ids of the admins: their private chats
+	// get the admins' commands in the menu, everyone else the sellers'.
+	Admins []int64
 	// Refused counts a refused unauthenticated request (for /metrics); the
 	// log gets at most a line a minute of them.
 	Refused func(reason string)
@@ -123,18 +126,36 @@ func New(ctx context.Context, cfg Config, core platform.Core) (*Adapter, error) 
 func (a *Adapter) Username() string { return a.username }
 
 // RegisterCommands sets the command menu in English (the default) and Chinese.
+// Sellers get the sellers' commands; each admin's private chat (Config.Admins)
+// gets the admins' commands too.
 func (a *Adapter) RegisterCommands(ctx context.Context) error {
-	for _, lang := range []string{"", "zh"} {
-		var cmds []models.BotCommand
-		for _, c := range a.core.Commands() {
-			desc := c.Help.EN
-			if lang == "zh" {
-				desc = c.Help.ZH
+	menus := []struct {
+		scope models.BotCommandScope
+		admin bool
+	}{{nil, false}}
+	for _, id := range a.cfg.Admins {
+		menus = append(menus, struct {
+			scope models.BotCommandScope
+			admin bool
+		}{&models.BotCommandScopeChat{ChatID: id}, true})
+	}
+	for _, menu := range menus {
+		for _, lang := range []string{"", "zh"} {
+			var cmds []models.BotCommand
+			for _, c := range a.core.Commands() {
+				if c.Admin && !menu.admin {
+					continue
+				}
+				desc := c.Help.EN
+				if lang == "zh" {
+					desc = c.Help.ZH
+				}
+				cmds = append(cmds, models.BotCommand{Command: c.Name, Description: desc})
 			}
-			cmds = append(cmds, models.BotCommand{Command: c.Name, Description: desc})
-		}
-		if _, err := a.api.SetMyCommands(ctx, &tg.SetMyCommandsParams{Commands: cmds, LanguageCode: lang}); err != nil {
-			return fmt.Errorf("telegram: setMyCommands %q: %w", lang, err)
+			p := &tg.SetMyCommandsParams{Commands: cmds, LanguageCode: lang, Scope: menu.scope}
+			if _, err := a.api.SetMyCommands(ctx, p); err != nil {
+				return fmt.Errorf("telegram: setMyCommands %q: %w", lang, err)
+			}
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -77,7 +78,7 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 	core := bot.New(store, catalog, bot.WithAdmins(adm), bot.WithNotifier(hub))
 	a, err := telegram.New(ctx, telegram.Config{
 		Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: secret, Rate: o.rate, ChatRate: o.chatRate, GroupRate: o.groupRate,
-		PollTimeout: 5 * time.Second,
+		PollTimeout: 5 * time.Second, Admins: adminIDs(o.admins),
 	}, core)
 	if err != nil {
 		t.Fatal(err)
@@ -564,6 +565,42 @@ func TestLongRepliesAreSplitAndCommandsRegistered(t *testing.T) {
 		!strings.Contains(calls[0].Params["commands"], `"command":"onboard"`) {
 		t.Errorf("setMyCommands calls = %v", calls)
 	}
+}
+
+// Sellers' menu has the sellers' commands; an admin's chat has the admins'
+// commands too.
+func TestAdminCommandsOnlyInAdminsMenus(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "webhook", options{admins: []string{"telegram:4242"}})
+	if err := e.adapter.RegisterCommands(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	calls := srv.Calls("setMyCommands")
+	if len(calls) != 4 {
+		t.Fatalf("%d setMyCommands calls, want 4 (sellers and the admin, in English and Chinese)", len(calls))
+	}
+	for _, c := range calls {
+		admin := strings.Contains(c.Params["scope"], `"chat_id":4242`)
+		if has := strings.Contains(c.Params["commands"], `"command":"announce"`); has != admin {
+			t.Errorf("menu for scope %q lists announce: %v", c.Params["scope"], has)
+		}
+		if !strings.Contains(c.Params["commands"], `"command":"status"`) {
+			t.Errorf("menu for scope %q lacks status", c.Params["scope"])
+		}
+	}
+}
+
+func adminIDs(keys []string) []int64 {
+	var out []int64
+	for _, k := range keys {
+		if v, ok := strings.CutPrefix(k, "telegram:"); ok {
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
 }
 
 // Where a text is cut is tested in textcut; here, how the platform counts.
