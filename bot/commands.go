@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/onboardbot/onboardbot/flows"
 )
@@ -124,7 +125,7 @@ func (cv *Conversation) start(args []string) error {
 
 func (cv *Conversation) help(args []string) error {
 	var b strings.Builder
-	b.WriteString(flows.Text{ZH: "命令（斜杠可以省略）:", EN: "Commands (the slash is optional):"}.In(cv.lang()))
+	b.WriteString(flows.Text{ZH: "命令（斜杠可以省略；括号里是也能用的中文）：", EN: "Commands (the slash is optional):"}.In(cv.lang()))
 	for _, cmd := range cv.core.commands {
 		if cmd.Admin && !cv.core.isAdmin(cv.seller) {
 			continue
@@ -132,6 +133,18 @@ func (cv *Conversation) help(args []string) error {
 		fmt.Fprintf(&b, "\n/%s", cmd.Name)
 		if cmd.Usage != "" {
 			b.WriteString(" " + cmd.Usage)
+		}
+		if cv.lang() == flows.ZH {
+			// The Chinese names work too, without a slash: 进度, 清单...
+			var zh []string
+			for _, a := range cmd.Aliases {
+				if utf8.RuneLen([]rune(a)[0]) > 1 {
+					zh = append(zh, a)
+				}
+			}
+			if len(zh) > 0 {
+				b.WriteString("（" + strings.Join(zh, "、") + "）")
+			}
 		}
 		b.WriteString(" · " + cmd.Help.In(cv.lang()))
 	}
@@ -248,7 +261,7 @@ func (cv *Conversation) restart(args []string) error {
 
 func (cv *Conversation) setLang(args []string) error {
 	if len(args) == 0 || (args[0] != "zh" && args[0] != "en" && args[0] != "中文" && !strings.EqualFold(args[0], "english")) {
-		cv.sayf("用法：/lang zh（中文）或 /lang en(English)", "Usage: /lang zh（中文）or /lang en (English)")
+		cv.sayf("用法：/lang zh（中文）或 /lang en（English）", "Usage: /lang zh (中文) or /lang en (English)")
 		return nil
 	}
 	cv.seller.Lang = flows.ParseLang(strings.Replace(args[0], "中文", "zh", 1))

@@ -205,13 +205,52 @@ func (cv *Conversation) marketArg(args []string, usage string) *flows.Market {
 		return nil
 	}
 	m, ok := cv.catalog.Market(id)
-	if !ok {
-		cv.sayf("没有这个市场：%s", "There is no market %q.", id)
-		cv.marketList()
-		return nil
+	if ok {
+		return m
 	}
-	return m
+	// A market named as a seller would: 英国, Indonesia, 亚马逊 美国...
+	var found []*flows.Market
+	for _, c := range cv.catalog.Markets() {
+		if namesMarket(c, args) {
+			found = append(found, c)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0]
+	case 0:
+		cv.sayf("没有这个市场：%s", "There is no market %q.", strings.Join(args, " "))
+		cv.marketList()
+	default:
+		cv.sayf("“%s”有这几个市场，选一个：", "%q could be these markets; pick one:", strings.Join(args, " "))
+		for _, c := range found {
+			cv.offer(c.Name, strings.TrimPrefix(strings.Replace(usage, "tiktok-uk", c.ID, 1), "/"), c, "")
+		}
+	}
+	return nil
 }
+
+// namesMarket reports whether every word a seller typed is in the market's
+// name, region or platform, in either language.
+func namesMarket(m *flows.Market, words []string) bool {
+	if len(words) == 0 {
+		return false
+	}
+	hay := strings.ToLower(strings.Join([]string{m.Name.ZH, m.Name.EN, m.Region.ZH, m.Region.EN, m.Platform, m.ID}, " "))
+	for _, w := range words {
+		w = strings.ToLower(strings.TrimSpace(w))
+		if full, ok := shortRegions[w]; ok {
+			w = full
+		}
+		if w == "" || !strings.Contains(hay, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// shortRegions are the short names sellers use for a region.
+var shortRegions = map[string]string{"印尼": "印度尼西亚", "大马": "马来西亚", "马来": "马来西亚", "菲": "菲律宾"}
 
 // save stores an onboarding with its stage worked out from the rules.
 func (cv *Conversation) save(m *flows.Market, o *Onboarding) error {

@@ -144,7 +144,7 @@ func TestUKCosmeticsSellerGetsResponsiblePersonAndSCPN(t *testing.T) {
 	}
 	mustContain(t, h.send("ann", "status"), "TikTok Shop UK", "0 of 12 done")
 	mustContain(t, h.send("ann", "/done scpn REF-9 2027-06-30"), "Done", "REF-9", "1 of 12 done")
-	mustContain(t, h.send("ann", "history"), "entity → A company registered", "scpn: done no. REF-9")
+	mustContain(t, h.send("ann", "history"), "Who will open the shop? → A company registered", "SCPN: done no. REF-9, expires 2027-06-30")
 }
 
 func TestIndonesiaWithoutLocalCompanyExplainsTheWayForward(t *testing.T) {
@@ -273,7 +273,7 @@ func TestOnboardInProgressContinuesAndRestartClears(t *testing.T) {
 	if _, o := h.state("gus", "tiktok-uk"); len(o.State.Answers) != 0 || o.Stage != flows.StageEligibility {
 		t.Errorf("after restart: %d answers, stage %s", len(o.State.Answers), o.Stage)
 	}
-	mustContain(t, h.send("gus", "history tiktok-uk"), "shops → 0", "started over")
+	mustContain(t, h.send("gus", "history tiktok-uk"), "→ 0", "started over")
 }
 
 func TestLanguageFollowsHintUntilChosen(t *testing.T) {
@@ -323,4 +323,17 @@ func TestItemIDsAreCaseInsensitiveAndMayNameTheMarket(t *testing.T) {
 	mustContain(t, h.send("ann", "/done SCPN"), "Done")
 	mustContain(t, h.send("ann", "/why tiktok-uk:UK-RP"), "Responsible Person", "legislation.gov.uk")
 	mustContain(t, h.send("ann", "/na tiktok-id:bpom-food"), `no checklist item "tiktok-id:bpom-food"`)
+}
+
+// A market can be named as a seller would, in Chinese or English: one
+// match starts it, several are offered to pick from.
+func TestMarketsNamedByRegionOrPlatform(t *testing.T) {
+	h := newHarness(t)
+	h.send("ren", "/lang zh")
+	mustContain(t, h.send("ren", "/onboard 英国"), "TikTok Shop 英国跨境店", "第 1 题")
+	r := h.send("ren", "入驻 印尼")
+	mustContain(t, r, "选一个")
+	mustOffer(t, r, "onboard lazada-id", "onboard shopee-id", "onboard tiktok-id")
+	mustContain(t, h.send("ren", "/onboard shopee 印尼"), "Shopee", "第 1 题")
+	mustContain(t, h.send("ren", "/onboard 火星"), "没有这个市场")
 }

@@ -29,7 +29,7 @@ func (h *harness) marks(user string, n int) {
 	}
 }
 
-var markLine = regexp.MustCompile(`(?m)scpn: v(\d+)$`)
+var markLine = regexp.MustCompile(`(?m)[:：] ?v(\d+)$`)
 
 // shown lists the marks a /history reply shows, in its order.
 func shown(r bot.Reply) []string {

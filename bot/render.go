@@ -44,7 +44,7 @@ func (c *Core) views(catalog *flows.Catalog) *catalogViews {
 func renderMarketList(catalog *flows.Catalog, lang flows.Lang) string {
 	markets := catalog.Markets()
 	var b strings.Builder
-	b.WriteString(flows.Text{ZH: "可以入驻的市场（按平台）:", EN: "Markets by platform:"}.In(lang))
+	b.WriteString(flows.Text{ZH: "可以入驻的市场（按平台）：", EN: "Markets by platform:"}.In(lang))
 	platform := ""
 	for _, m := range markets {
 		if m.Platform != platform {
@@ -65,7 +65,11 @@ func renderMarketList(catalog *flows.Catalog, lang flows.Lang) string {
 	}
 	sort.Strings(regions)
 	for _, r := range regions {
-		fmt.Fprintf(&b, "\n  %s: %s", r, strings.Join(byRegion[r], ", "))
+		if lang == flows.ZH {
+			fmt.Fprintf(&b, "\n  %s：%s", r, strings.Join(byRegion[r], "、"))
+		} else {
+			fmt.Fprintf(&b, "\n  %s: %s", r, strings.Join(byRegion[r], ", "))
+		}
 	}
 	return b.String()
 }
@@ -243,7 +247,7 @@ func evidence(s flows.ItemState, lang flows.Lang) string {
 	if s.Expiry != "" {
 		parts = append(parts, flows.Textf(flows.Text{ZH: "有效期至 %s", EN: "expires %s"}, s.Expiry).In(lang))
 	}
-	return strings.Join(parts, ", ")
+	return strings.Join(parts, flows.Text{ZH: "，", EN: ", "}.In(lang))
 }
 
 // answerLabel shows a recorded answer with the choices' labels.

@@ -57,7 +57,7 @@ func (c *Core) SyncRules(ctx context.Context) ([]RuleChange, error) {
 			var lines []string
 			for _, ch := range changes {
 				lines = append(lines, flows.Textf(flows.Text{
-					ZH: "📋 %s 的规则已更新为 %s 版（之前：%s）:%d 位卖家的清单或问题有变化，已通知他们。",
+					ZH: "📋 %s 的规则已更新为 %s 版（之前：%s）：%d 位卖家的清单或问题有变化，已通知他们。",
 					EN: "📋 Rules for %s are now version %s (was %s): %d sellers' checklists or questions changed, and they were told.",
 				}, ch.Market, ch.To, strings.Join(ch.From, ", "), ch.Affected).In(lang))
 			}

@@ -6,6 +6,7 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/onboardbot/onboardbot/flows"
@@ -27,7 +28,7 @@ func (cv *Conversation) status(args []string) error {
 	for _, o := range all {
 		m, ok := cv.catalog.Market(o.Market)
 		if !ok {
-			fmt.Fprintf(&b, "\n  %s: %s", o.Market, flows.Text{ZH: "这个市场已下线", EN: "no longer offered"}.In(lang))
+			fmt.Fprintf(&b, "\n  %s%s%s", o.Market, flows.Text{ZH: "：", EN: ": "}.In(lang), flows.Text{ZH: "这个市场已下线", EN: "no longer offered"}.In(lang))
 			continue
 		}
 		step := flows.Current(m, o.State, cv.now)
@@ -119,14 +120,14 @@ func (cv *Conversation) historyCmd(args []string) error {
 	lang := cv.lang()
 	var b strings.Builder
 	if pages == 1 {
-		b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（UTC 时间）：", EN: "Your history for %s (UTC):"}, m.Name).In(lang))
+		b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（北京时间）：", EN: "Your history for %s (UTC):"}, m.Name).In(lang))
 	} else {
 		last := total - (page-1)*HistoryPageSize
-		b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（UTC 时间），第 %d-%d 条，共 %d 条：", EN: "Your history for %s (UTC), entries %d-%d of %d:"},
+		b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（北京时间），第 %d-%d 条，共 %d 条：", EN: "Your history for %s (UTC), entries %d-%d of %d:"},
 			m.Name, last-len(hs)+1, last, total).In(lang))
 	}
 	for _, h := range hs {
-		fmt.Fprintf(&b, "\n%s  ", h.At.UTC().Format("2006-01-02 15:04"))
+		fmt.Fprintf(&b, "\n%s  ", localTime(h.At, lang))
 		switch h.Action {
 		case ActionStart:
 			b.WriteString(flows.Textf(flows.Text{ZH: "开始（规则版本 %s）", EN: "started (rules version %s)"}, h.Value).In(lang))
@@ -135,9 +136,9 @@ func (cv *Conversation) historyCmd(args []string) error {
 		case ActionBack:
 			b.WriteString(flows.Textf(flows.Text{ZH: "撤回了 %s 的回答", EN: "took back the answer to %s"}, h.Question).In(lang))
 		case ActionAnswer:
-			fmt.Fprintf(&b, "%s → %s", h.Question, clip(answerLabel(m, h.Question, h.Value, lang), historyValueRunes))
+			fmt.Fprintf(&b, "%s → %s", questionName(m, h.Question, lang), clip(answerLabel(m, h.Question, h.Value, lang), historyValueRunes))
 		case ActionMark:
-			fmt.Fprintf(&b, "%s: %s", h.Question, clip(h.Value, historyValueRunes))
+			fmt.Fprintf(&b, "%s%s %s", itemName(m, h.Question, lang), flows.Text{ZH: "：", EN: ":"}.In(lang), clip(markValue(h.Value, lang), historyValueRunes))
 		case ActionRules:
 			b.WriteString(flows.Textf(flows.Text{ZH: "规则更新到 %s 版", EN: "rules updated to version %s"}, h.Value).In(lang))
 		}
@@ -212,4 +213,57 @@ func clip(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n-1]) + "…"
+}
+
+// chinaTime is the time Chinese sellers read (China keeps no daylight
+// saving, so a fixed zone is exact and needs no time zone database).
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// localTime shows a moment as the seller reads time: Beijing time for
+// Chinese, UTC otherwise (the heading says which).
+func localTime(t time.Time, lang flows.Lang) string {
+	if lang == flows.ZH {
+		return t.In(chinaTime).Format("2006-01-02 15:04")
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}
+
+// questionName is a question as a seller recognises it: its text,
+// shortened, in their language; the id when it is no longer asked.
+func questionName(m *flows.Market, id string, lang flows.Lang) string {
+	if q, ok := m.Question(id); ok {
+		return shorten(q.Text.In(lang), 28)
+	}
+	return id
+}
+
+// itemName is a checklist item's title, shortened, or its id when the
+// rules no longer have it.
+func itemName(m *flows.Market, id string, lang flows.Lang) string {
+	if it, ok := m.Item(id); ok {
+		return shorten(it.Title.In(lang), 28)
+	}
+	return id
+}
+
+// markValue reads a recorded mark ("done no. X, expires 2027-06-30", as
+// the history stores it) in the seller's language.
+func markValue(v string, lang flows.Lang) string {
+	if lang != flows.ZH {
+		return v
+	}
+	status, rest, _ := strings.Cut(v, " ")
+	switch flows.ItemStatus(status) {
+	case flows.ItemDone:
+		status = "已完成"
+	case flows.ItemNA:
+		status = "不适用"
+	case flows.ItemTodo:
+		status = "待办"
+	}
+	rest = strings.NewReplacer("no. ", "编号 ", ", expires ", "，有效期至 ", "expires ", "有效期至 ").Replace(rest)
+	if rest == "" {
+		return status
+	}
+	return status + "（" + rest + "）"
 }
