@@ -32,6 +32,7 @@ type Outbox interface {
 
 // Adapter is one terminal conversation.
 type Adapter struct {
+	last    *bot.Reply // the last message with buttons, for a typed letter
 	handler Handler
 	outbox  Outbox
 	user    string
@@ -102,8 +103,12 @@ func (a *Adapter) run(ctx context.Context) error {
 				}
 				return nil
 			}
-			if cmd := strings.ToLower(strings.TrimSpace(line)); cmd == "/quit" || cmd == "quit" || cmd == "/exit" || cmd == "exit" {
-				fmt.Fprintln(a.out, "Bye! 再见!Your progress is saved; run the chat again to continue.")
+			if cmd := strings.ToLower(strings.TrimSpace(line)); cmd == "/quit" || cmd == "quit" || cmd == "/exit" || cmd == "exit" || cmd == "退出" {
+				if strings.HasPrefix(a.lang, "zh") {
+					fmt.Fprintln(a.out, "再见！进度已保存，下次运行 chat 会接着来。")
+				} else {
+					fmt.Fprintln(a.out, "Bye! Your progress is saved; run the chat again to continue.")
+				}
 				return nil
 			}
 			if err := a.handle(ctx, line); err != nil {
@@ -150,11 +155,41 @@ func readLines(r io.Reader, lines chan<- string, done <-chan struct{}) error {
 }
 
 func (a *Adapter) handle(ctx context.Context, text string) error {
-	replies, err := a.handler.Handle(ctx, bot.Inbound{Platform: Platform, UserID: a.user, ChatID: a.user, Text: text, LangHint: a.lang})
+	in := bot.Inbound{Platform: Platform, UserID: a.user, ChatID: a.user, Text: text, LangHint: a.lang}
+	// A letter presses the button it stands for in the last message.
+	if k, ok := letterIndex(text); ok && a.last != nil {
+		for i, c := range a.last.Choices {
+			if !lettered(c) {
+				continue
+			}
+			if k == 0 {
+				in.Text, in.Button = "", &bot.Button{Data: bot.ButtonID(a.last.ID, i), InChat: func(c string) bool { return c == a.user }}
+				break
+			}
+			k--
+		}
+	}
+	replies, err := a.handler.Handle(ctx, in)
 	if err != nil {
 		return err
 	}
 	return a.show(ctx, replies)
+}
+
+// lettered reports whether a choice is shown with a letter (a button that
+// runs a step: back, the checklist, done) rather than a number (an answer,
+// which a typed number gives anyway).
+func lettered(c bot.Choice) bool {
+	return c.Ref.Kind == bot.RefCommand || c.Ref.Kind == bot.RefSubmit
+}
+
+// letterIndex reads "a" as 0, "b" as 1...
+func letterIndex(s string) (int, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	if len(s) != 1 || s[0] < 'a' || s[0] > 'z' {
+		return 0, false
+	}
+	return int(s[0] - 'a'), true
 }
 
 // flush shows replies that were committed but never shown, for example
@@ -172,16 +207,28 @@ func (a *Adapter) show(ctx context.Context, replies []bot.Reply) error {
 	for _, r := range replies {
 		fmt.Fprintln(a.out, Render(r))
 		ids = append(ids, r.ID)
+		if len(r.Choices) > 0 {
+			a.last = &r
+		}
 	}
 	return a.outbox.MarkSent(ctx, ids, a.now())
 }
 
-// Render formats a reply for a terminal: the text, then the choices numbered.
+// Render formats a reply for a terminal: the text, then the answers
+// numbered (type the number) and the other buttons lettered (type the
+// letter).
 func Render(r bot.Reply) string {
 	var b strings.Builder
 	b.WriteString(r.Text)
-	for i, c := range r.Choices {
-		fmt.Fprintf(&b, "\n  %d) %s", i+1, c.Label)
+	n, letter := 0, 'a'
+	for _, c := range r.Choices {
+		if lettered(c) && letter <= 'z' {
+			fmt.Fprintf(&b, "\n  %c) %s", letter, c.Label)
+			letter++
+			continue
+		}
+		n++
+		fmt.Fprintf(&b, "\n  %d) %s", n, c.Label)
 	}
 	b.WriteString("\n")
 	return b.String()

@@ -110,3 +110,21 @@ func TestQuitAndCancel(t *testing.T) {
 		t.Fatal("Run did not return after cancel")
 	}
 }
+
+// In the terminal a seller presses a button by typing its letter.
+func TestLettersPressButtons(t *testing.T) {
+	store, core := setup(t)
+	var out bytes.Buffer
+	in := "/onboard tiktok-uk\n1\na\n"
+	if err := console.New(core, store, "u9", strings.NewReader(in), &out).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if !strings.Contains(got, "a) ⬅️") {
+		t.Fatalf("the way back is not lettered:\n%s", got)
+	}
+	// "a" went back: the first question is asked again after the second.
+	if strings.Count(got, "Who will open the shop?") != 2 {
+		t.Errorf("typing a did not press Back:\n%s", got)
+	}
+}
