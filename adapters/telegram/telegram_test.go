@@ -696,3 +696,27 @@ func TestFastMessagesOfOneChatAreHandledInOrder(t *testing.T) {
 		t.Errorf("answers recorded as %v, want %v", got, want)
 	}
 }
+
+// Day-one breakages, through Telegram: a certificate number with a space
+// is taken, marking the item done again keeps its number and expiry, and
+// a stray text after the questions gets one short line, not the checklist.
+func TestDayOneBreakagesThroughTelegram(t *testing.T) {
+	srv := tgtest.New()
+	defer srv.Close()
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "webhook")
+	const user = 5601
+	for _, in := range []string{"/onboard amazon-de", "1", "2099-12-31", "1", "1", "1", "electronics"} {
+		answered(t, srv, user, func() { e.deliver(tgtest.Text(user, "en", in)) })
+	}
+	mustContain(t, answered(t, srv, user, func() { e.deliver(tgtest.Text(user, "en", "/done weee DE 12345678 2027-06-30")) }),
+		"DE 12345678", "2027-06-30")
+	mustContain(t, answered(t, srv, user, func() { e.deliver(tgtest.Text(user, "en", "/done weee")) }), "DE 12345678", "2027-06-30")
+	stray := answered(t, srv, user, func() { e.deliver(tgtest.Text(user, "en", "ok thanks")) })
+	mustContain(t, stray, "answered every question")
+	if n := len([]rune(stray.Text)); n > 300 {
+		t.Errorf("a stray text got %d characters back:\n%s", n, stray.Text)
+	}
+	if _, labels := stray.Buttons(); !slices.ContainsFunc(labels, func(l string) bool { return strings.Contains(l, "Checklist") }) {
+		t.Errorf("the short line offers no checklist button: %v", labels)
+	}
+}
