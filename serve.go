@@ -320,7 +320,7 @@ func (m *Main) adapters(ctx context.Context, cfg serveConfig, core *bot.Core, lo
 		a, err := telegram.New(ctx, telegram.Config{
 			Token: cfg.tgToken, ServerURL: cfg.tgURL, WebhookSecret: cfg.tgSecret, Rate: cfg.tgRate,
 			Logger: log.With("platform", telegram.Platform), Refused: obs.Refused(telegram.Platform),
-			Admins: telegramAdmins(cfg.admins),
+			Admins: telegram.AdminIDs(cfg.admins),
 		}, core)
 		if err != nil {
 			return nil, err
@@ -341,18 +341,4 @@ func (m *Main) adapters(ctx context.Context, cfg serveConfig, core *bot.Core, lo
 		out = append(out, a)
 	}
 	return out, nil
-}
-
-// telegramAdmins picks the Telegram user ids out of ONBOARD_ADMINS (checked
-// at start: each is a number).
-func telegramAdmins(keys []string) []int64 {
-	var out []int64
-	for _, k := range keys {
-		if v, ok := strings.CutPrefix(k, "telegram:"); ok {
-			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
-				out = append(out, id)
-			}
-		}
-	}
-	return out
 }

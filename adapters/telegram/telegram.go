@@ -187,3 +187,18 @@ func (a *Adapter) Run(ctx context.Context) error {
 }
 
 func id(n int64) string { return strconv.FormatInt(n, 10) }
+
+// AdminIDs picks the Telegram user ids out of admin keys ("telegram:123",
+// as ONBOARD_ADMINS lists them, checked at start); other platforms' keys
+// are left out.
+func AdminIDs(keys []string) []int64 {
+	var out []int64
+	for _, k := range keys {
+		if v, ok := strings.CutPrefix(k, Platform+":"); ok {
+			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}

@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -78,7 +77,7 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 	core := bot.New(store, catalog, bot.WithAdmins(adm), bot.WithNotifier(hub))
 	a, err := telegram.New(ctx, telegram.Config{
 		Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: secret, Rate: o.rate, ChatRate: o.chatRate, GroupRate: o.groupRate,
-		PollTimeout: 5 * time.Second, Admins: adminIDs(o.admins),
+		PollTimeout: 5 * time.Second, Admins: telegram.AdminIDs(o.admins),
 	}, core)
 	if err != nil {
 		t.Fatal(err)
@@ -589,18 +588,6 @@ func TestAdminCommandsOnlyInAdminsMenus(t *testing.T) {
 			t.Errorf("menu for scope %q lacks status", c.Params["scope"])
 		}
 	}
-}
-
-func adminIDs(keys []string) []int64 {
-	var out []int64
-	for _, k := range keys {
-		if v, ok := strings.CutPrefix(k, "telegram:"); ok {
-			if id, err := strconv.ParseInt(v, 10, 64); err == nil {
-				out = append(out, id)
-			}
-		}
-	}
-	return out
 }
 
 // Where a text is cut is tested in textcut; here, how the platform counts.
