@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
+)
+
+// The real-binary benchmark runs three processes, as production does: the
+// built bot in webhook mode, a test Bot API server and a load generator.
+// The last two are this test binary again, started with a role.
+const benchRole = "ONBOARD_BENCH_ROLE"
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(benchRole) {
+	case "botapi":
+		runBotAPI()
+		return
+	case "load":
+		runLoad()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+// runBotAPI serves a test Bot API, prints its address and the address of
+// its counter, and runs until its input closes.
+func runBotAPI() {
+	srv := tgtest.New()
+	defer srv.Close()
+	users, _ := strconv.Atoi(os.Getenv("BENCH_USERS"))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	// /stats: every message the bot sent, and how many users got another
+	// number of replies than each of them sent updates.
+	go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		per, _ := strconv.Atoi(r.URL.Query().Get("per"))
+		bad := 0
+		for u := 1; u <= users; u++ {
+			if srv.CountTo(int64(u)) != per {
+				bad++
+			}
+		}
+		json.NewEncoder(w).Encode(map[string]int{"total": srv.Count(), "bad": bad})
+	}))
+	fmt.Println(srv.URL, "http://"+ln.Addr().String())
+	io.Copy(io.Discard, os.Stdin)
+}
+
+// loadResult is what the load generator measured.
+type loadResult struct {
+	Handled int     `json:"handled"`
+	Errors  int     `json:"errors"`
+	Seconds float64 `json:"seconds"`
+	P50ms   float64 `json:"p50_ms"`
+	P99ms   float64 `json:"p99_ms"`
+}
+
+// runLoad posts BENCH_N updates from BENCH_USERS users to the webhook
+// with BENCH_CLIENTS clients, and prints what it measured as JSON.
+func runLoad() {
+	n, _ := strconv.Atoi(os.Getenv("BENCH_N"))
+	users, _ := strconv.Atoi(os.Getenv("BENCH_USERS"))
+	clients, _ := strconv.Atoi(os.Getenv("BENCH_CLIENTS"))
+	target, secret := os.Getenv("BENCH_TARGET"), os.Getenv("BENCH_SECRET")
+	bodies := make([][]byte, n)
+	for i := range bodies {
+		u := tgtest.Text(int64(1+i%users), "en", []string{"/help", "/markets"}[i/users%2])
+		u.ID = int64(i + 1)
+		bodies[i], _ = json.Marshal(u)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}, Timeout: 30 * time.Second}
+	lat := make([]time.Duration, n)
+	var next, errs atomic.Int64
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				req, _ := http.NewRequest(http.MethodPost, target, bytes.NewReader(bodies[i]))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				lat[i] = time.Since(t0)
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					errs.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	took := time.Since(begin)
+	slices.Sort(lat)
+	q := func(p float64) float64 { return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000 }
+	json.NewEncoder(os.Stdout).Encode(loadResult{Handled: n - int(errs.Load()), Errors: int(errs.Load()), Seconds: took.Seconds(), P50ms: q(0.50), P99ms: q(0.99)})
+}
+
+// BenchmarkRealBinary measures what users get: the built binary in webhook
+// mode, load from another process over loopback HTTP (40 clients, b.N
+// updates from b.N/2 users), replies to a test Bot API in a third process.
+// It reports intake (2xx a second), delivery (replies a second), the
+// webhook's p50 and p99, the bot's peak resident memory, and each rate as
+// a ratio to the raw single-writer SQLite rate measured in the same run;
+// once with the dispatcher unthrottled, once at Telegram's real pace (30
+// messages a second, on at most 600 updates). It checks that every update
+// got exactly one reply. Run it with -benchtime 40000x.
+func BenchmarkRealBinary(b *testing.B) {
+	bin := buildBinary(b)
+	raw := rawWriteRate(b, 20000, 1)
+	b.Logf("raw single-writer rate: %.0f transactions/s", raw)
+	for _, pace := range []string{"10000", "30"} {
+		b.Run("rate="+pace, func(b *testing.B) {
+			n := b.N
+			if pace == "30" {
+				n = min(n, 600)
+			}
+			n = max(n-n%2, 2) // each user sends two updates
+			users := n / 2
+			botapi := exec.Command(os.Args[0], "-test.run=^$")
+			botapi.Env = append(os.Environ(), benchRole+"=botapi", "BENCH_USERS="+strconv.Itoa(users))
+			stdin, _ := botapi.StdinPipe()
+			out, _ := botapi.StdoutPipe()
+			if err := botapi.Start(); err != nil {
+				b.Fatal(err)
+			}
+			defer func() { stdin.Close(); botapi.Wait() }()
+			line, err := bufio.NewReader(out).ReadString('\n')
+			if err != nil {
+				b.Fatalf("bot API: %v", err)
+			}
+			apiURL, statsURL, _ := strings.Cut(strings.TrimSpace(line), " ")
+
+			addr := freeAddr(b)
+			serve := exec.Command(bin, "serve")
+			serve.Env = []string{"ONBOARD_DB=" + filepath.Join(b.TempDir(), "onboard.db"), "ONBOARD_ADDR=" + addr,
+				"TELEGRAM_BOT_TOKEN=" + tgtest.Token, "TELEGRAM_API_URL=" + apiURL, "TELEGRAM_WEBHOOK_SECRET=bench_secret",
+				"ONBOARD_TELEGRAM_RATE=" + pace}
+			var logs bytes.Buffer
+			serve.Stdout, serve.Stderr = &logs, &logs
+			if err := serve.Start(); err != nil {
+				b.Fatal(err)
+			}
+			defer func() { serve.Process.Kill(); serve.Wait() }()
+			if !waitHTTP("http://"+addr+"/healthz", 20*time.Second) {
+				b.Fatalf("serve never answered /healthz:\n%s", logs.String())
+			}
+
+			b.ResetTimer()
+			began := time.Now()
+			load := exec.Command(os.Args[0], "-test.run=^$")
+			load.Env = append(os.Environ(), benchRole+"=load", "BENCH_N="+strconv.Itoa(n), "BENCH_USERS="+strconv.Itoa(users),
+				"BENCH_CLIENTS=40", "BENCH_TARGET=http://"+addr+"/telegram/webhook", "BENCH_SECRET=bench_secret")
+			result, err := load.Output()
+			if err != nil {
+				b.Fatalf("load: %v", err)
+			}
+			var lr loadResult
+			if err := json.Unmarshal(result, &lr); err != nil || lr.Errors > 0 {
+				b.Fatalf("load: %s %v\n%s", result, err, logs.String())
+			}
+			var stats map[string]int
+			deadline := time.Now().Add(time.Duration(n/25+60) * time.Second)
+			for {
+				resp, err := http.Get(statsURL + "?per=2")
+				if err == nil {
+					json.NewDecoder(resp.Body).Decode(&stats)
+					resp.Body.Close()
+				}
+				if stats["total"] >= n || time.Now().After(deadline) {
+					break
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			delivered := time.Since(began)
+			b.StopTimer()
+			if stats["total"] != n || stats["bad"] != 0 {
+				b.Fatalf("%d replies to %d updates, %d users without exactly one reply each", stats["total"], n, stats["bad"])
+			}
+			intake := float64(lr.Handled) / lr.Seconds
+			b.ReportMetric(intake, "intake/s")
+			b.ReportMetric(intake/raw, "intake-of-raw")
+			b.ReportMetric(float64(n)/delivered.Seconds(), "delivered/s")
+			b.ReportMetric(float64(n)/delivered.Seconds()/raw, "delivered-of-raw")
+			b.ReportMetric(lr.P50ms, "p50-ms")
+			b.ReportMetric(lr.P99ms, "p99-ms")
+			b.ReportMetric(peakRSS(serve.Process.Pid), "rss-MB")
+		})
+	}
+}
+
+func waitHTTP(url string, timeout time.Duration) bool {
+	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// peakRSS is a process's peak resident memory in MB (Linux).
+func peakRSS(pid int) float64 {
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(status), "\n") {
+		if kb, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			v, _ := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(kb), "kB")), 64)
+			return v / 1024
+		}
+	}
+	return 0
+}
