@@ -118,7 +118,9 @@ func runLoad() {
 	wg.Wait()
 	took := time.Since(begin)
 	slices.Sort(lat)
-	q := func(p float64) float64 { return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000 }
+	q := func(p float64) float64 {
+		return float64(lat[min(len(lat)-1, int(p*float64(len(lat))))].Microseconds()) / 1000
+	}
 	json.NewEncoder(os.Stdout).Encode(loadResult{Handled: n - int(errs.Load()), Errors: int(errs.Load()), Seconds: took.Seconds(), P50ms: q(0.50), P99ms: q(0.99)})
 }
 
