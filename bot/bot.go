@@ -122,7 +122,35 @@ type Reply struct {
 	// failed with this reason (a seller known to be unreachable), so it is
 	// counted but never sent.
 	Undeliverable string `json:"-"`
+	// File is a file sent with the message (an export, a certificate file
+	// sent back); the text is its caption.
+	File *File `json:"file,omitempty"`
 }
+
+// File is a file a message carries: bytes the bot made (an export), kept
+// with the queued message until it is sent, or a file the platform already
+// has (a seller's certificate), sent again by the platform's reference.
+type File struct {
+	Name string `json:"name"`
+	MIME string `json:"mime,omitempty"`
+	Size int64  `json:"size,omitempty"`
+	// Data is the file's bytes. The store keeps them beside the message,
+	// not in it: they are read only to send it.
+	Data []byte `json:"-"`
+	// Stored means the store holds the bytes (set when queued).
+	Stored bool `json:"stored,omitempty"`
+	// Ref is the platform's id of a file it holds (a Telegram file_id, a
+	// Slack file id); Photo means Telegram holds it as a photo, which is
+	// sent again as one.
+	Ref   string `json:"ref,omitempty"`
+	Photo bool   `json:"photo,omitempty"`
+	// Link is where the platform shows the file (a Slack permalink), for
+	// platforms that cannot send it again.
+	Link string `json:"link,omitempty"`
+}
+
+// XLSX is the media type of an Excel workbook.
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 // Seller is one seller on one platform.
 type Seller struct {

@@ -51,6 +51,8 @@ func commandTable() []Command {
 			Help: flows.Text{ZH: "清空一个市场的回答，从头开始", EN: "clear a market's answers and start over"}},
 		{Name: "history", Aliases: []string{"记录"}, Usage: "[market]", Run: (*Conversation).historyCmd,
 			Help: flows.Text{ZH: "查看你的回答记录和时间", EN: "what you answered, and when"}},
+		{Name: "export", Aliases: []string{"导出"}, Usage: "[market]", Run: (*Conversation).export,
+			Help: flows.Text{ZH: "把清单导出为 Excel 表格，方便发给代理和运营同事", EN: "your checklist as an Excel workbook, to pass to agents and your team"}},
 		{Name: "lang", Aliases: []string{"language", "语言"}, Usage: "zh|en", Run: (*Conversation).setLang,
 			Help: flows.Text{ZH: "切换语言（中文 zh / English en）", EN: "switch language (中文 zh / English en)"}},
 		{Name: "mute", Aliases: []string{"静音"}, Usage: "<market>", Run: muteRunner(true),

@@ -29,6 +29,7 @@ type Conversation struct {
 	notice   flows.Text
 	statusOf int64  // the reply is the progress message of this announcement
 	replaces string // the reply takes the place of this sent message
+	file     *File  // the last reply carries this file (an export)
 	clicked  *Clicked
 	// notifyAll means other messages were queued too (an announcement):
 	// every dispatcher looks at its outbox after the commit.
@@ -88,6 +89,7 @@ func (cv *Conversation) replies() []Reply {
 	}
 	last := &out[len(out)-1]
 	last.Choices, last.Multi, last.StatusOf, last.Replaces = cv.choices, cv.multi, cv.statusOf, cv.replaces
+	last.File = cv.file
 	out[0].Notice = cv.notice.In(cv.lang())
 	return out
 }
