@@ -579,11 +579,6 @@ func (s *Server) completeUpload(w http.ResponseWriter, p map[string]string) {
 	}
 	channel := p["channel_id"]
 	s.mu.Lock()
-	if code := s.gone[channel]; code != "" {
-		s.mu.Unlock()
-		answer(w, map[string]any{"ok": false, "error": code})
-		return
-	}
 	if f, ok := s.failure(channel); ok {
 		s.mu.Unlock()
 		failWith(w, f)
@@ -616,11 +611,6 @@ func (s *Server) postMessage(w http.ResponseWriter, p map[string]string) {
 	channel := p["channel"]
 	blocks, problem := checkMessage(p)
 	s.mu.Lock()
-	if code := s.gone[channel]; code != "" {
-		s.mu.Unlock()
-		answer(w, map[string]any{"ok": false, "error": code})
-		return
-	}
 	if f, ok := s.failure(channel); ok {
 		s.mu.Unlock()
 		failWith(w, f)
@@ -640,8 +630,11 @@ func (s *Server) postMessage(w http.ResponseWriter, p map[string]string) {
 }
 
 // failure takes the failure the next post to channel answers with, if a
-// test asked for one (see FailNext). s.mu is held.
+// test asked for one (see FailNext and Gone). s.mu is held.
 func (s *Server) failure(channel string) (Failure, bool) {
+	if code := s.gone[channel]; code != "" {
+		return Failure{Error: code}, true
+	}
 	q := s.fail[channel]
 	if len(q) == 0 {
 		return Failure{}, false
