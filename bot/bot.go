@@ -39,6 +39,37 @@ type Inbound struct {
 	// answer is a short invitation to continue in a direct message, since
 	// onboarding answers are the seller's own business.
 	Public bool
+	// Attachment is a file the seller sent with the message (its Text is
+	// the caption): evidence for a checklist item.
+	Attachment *Attachment
+}
+
+// Attachment is a file a seller sent (a document or photo on Telegram, a
+// file shared on Slack), as the platform's reference to it: the bot keeps
+// the reference, not a copy.
+type Attachment struct {
+	Ref string // what sends it again: Telegram's file_id, Slack's file id
+	// UniqueID is the same for the same file sent twice (Telegram's
+	// file_unique_id, Slack's file id).
+	UniqueID string
+	Name     string
+	MIME     string
+	Size     int64
+	Photo    bool   // Telegram holds it as a photo
+	Link     string // where the platform shows it (a Slack permalink)
+	// ReplyTo is the data of a button of the bot's message the seller
+	// answered with the file (Telegram's reply_to_message), "" if none: the
+	// item whose message it is gets the file.
+	ReplyTo string
+}
+
+// ItemFile is a file a seller attached to a checklist item.
+type ItemFile struct {
+	SellerID int64
+	Market   string
+	Item     string
+	File     Attachment
+	At       time.Time
 }
 
 // ChoiceRef names one choice of one question: of a market's onboarding, or

@@ -53,6 +53,8 @@ func commandTable() []Command {
 			Help: flows.Text{ZH: "查看你的回答记录和时间", EN: "what you answered, and when"}},
 		{Name: "export", Aliases: []string{"导出"}, Usage: "[market]", Run: (*Conversation).export,
 			Help: flows.Text{ZH: "把清单导出为 Excel 表格，方便发给代理和运营同事", EN: "your checklist as an Excel workbook, to pass to agents and your team"}},
+		{Name: "files", Aliases: []string{"文件"}, Usage: "<item>", Run: (*Conversation).filesCmd,
+			Help: flows.Text{ZH: "取回某个清单项保存的证书文件", EN: "the certificate files kept with an item"}},
 		{Name: "lang", Aliases: []string{"language", "语言"}, Usage: "zh|en", Run: (*Conversation).setLang,
 			Help: flows.Text{ZH: "切换语言（中文 zh / English en）", EN: "switch language (中文 zh / English en)"}},
 		{Name: "mute", Aliases: []string{"静音"}, Usage: "<market>", Run: muteRunner(true),

@@ -157,8 +157,3 @@ func (cv *Conversation) export(args []string) error {
 	cv.sayf("📊 你的入驻清单（Excel）：%s。共 %d 项，已完成 %d 项。", "📊 Your checklist as a workbook: %s. %d items, %d done.", strings.Join(names, sep), items, done)
 	return nil
 }
-
-// fileCounts counts the files a seller attached to each item of a market.
-func (cv *Conversation) fileCounts(market string) (map[string]int, error) {
-	return map[string]int{}, nil
-}
