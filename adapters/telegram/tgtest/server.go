@@ -753,3 +753,28 @@ func Click(user int64, m Sent, data string) *models.Update {
 		Data: data,
 	}}
 }
+
+// Document returns a private message from user carrying a document the
+// server holds (see AddFile), with a caption.
+func Document(user int64, lang, caption string, f File) *models.Update {
+	u := Text(user, lang, "")
+	u.Message.Caption = caption
+	if f.Photo {
+		u.Message.Photo = []models.PhotoSize{
+			{FileID: f.ID + "-small", FileUniqueID: f.UniqueID + "-small", Width: 90, Height: 67, FileSize: 1500},
+			{FileID: f.ID, FileUniqueID: f.UniqueID, Width: 1280, Height: 960, FileSize: len(f.Data)},
+		}
+		return u
+	}
+	u.Message.Document = &models.Document{FileID: f.ID, FileUniqueID: f.UniqueID, FileName: f.Name, MimeType: f.MIME, FileSize: int64(len(f.Data))}
+	return u
+}
+
+// ReplyTo makes a message update a reply to a message the bot sent, as
+// Telegram delivers it: the message replied to comes whole, with its
+// keyboard.
+func ReplyTo(u *models.Update, m Sent) *models.Update {
+	u.Message.ReplyToMessage = &models.Message{ID: m.MessageID, Chat: models.Chat{ID: m.ChatID, Type: models.ChatTypePrivate},
+		From: &models.User{ID: 123456, IsBot: true, FirstName: "Onboard", Username: Username}, Text: m.Text, ReplyMarkup: m.Keyboard, Date: int(m.At.Unix())}
+	return u
+}
