@@ -15,6 +15,7 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -869,4 +870,31 @@ func Slash(user, channel, command, text string) map[string]string {
 		"response_url": "https://hooks.slack.invalid/commands/1",
 		"trigger_id":   fmt.Sprintf("%d.%d.slash%d", time.Now().Unix(), next(), next()),
 	}
+}
+
+// SharedFile is a file a user shares in a message, as a file_share
+// message event lists it.
+type SharedFile struct {
+	ID, Name, MIME string
+	Size           int
+}
+
+// Permalink is where Slack shows a shared file.
+func (f SharedFile) Permalink() string {
+	return "https://test.slack.com/files/" + f.ID + "/" + f.Name
+}
+
+// FileShare is a message event: user shared files in their DM with the
+// bot, with text.
+func FileShare(user, text string, files ...SharedFile) map[string]any {
+	ev := DM(user, text)
+	ev["subtype"] = "file_share"
+	var list []map[string]any
+	for _, f := range files {
+		list = append(list, map[string]any{"id": f.ID, "name": f.Name, "title": f.Name, "mimetype": f.MIME,
+			"filetype": strings.TrimPrefix(filepath.Ext(f.Name), "."), "size": f.Size, "user": user,
+			"permalink": f.Permalink(), "url_private": "https://files.slack.com/files-pri/" + TeamID + "-" + f.ID + "/" + f.Name})
+	}
+	ev["files"] = list
+	return ev
 }
