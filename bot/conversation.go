@@ -152,12 +152,7 @@ func (cv *Conversation) handle(in Inbound) error {
 		return nil
 	}
 	if cmd, args, ok := cv.core.parseCommand(text); ok {
-		if cmd.Admin && !cv.core.isAdmin(cv.seller) {
-			cv.core.log.Warn("admin command refused", "command", cmd.Name, "platform", cv.seller.Platform, "user", cv.seller.UserID)
-			cv.sayf("这个命令只有管理员可以用。", "Only admins can use that command.")
-			return nil
-		}
-		return cmd.Run(cv, args)
+		return cv.run(cmd, args)
 	}
 	if ok, err := cv.core.admins.Input(cv, text, false); ok || err != nil {
 		return err
@@ -167,6 +162,17 @@ func (cv *Conversation) handle(in Inbound) error {
 		return cv.help(nil)
 	}
 	return cv.answer(text, nil)
+}
+
+// run runs a command; an admin command only for admins (anyone else is
+// refused, and the attempt logged).
+func (cv *Conversation) run(cmd Command, args []string) error {
+	if cmd.Admin && !cv.core.isAdmin(cv.seller) {
+		cv.core.log.Warn("admin command refused", "command", cmd.Name, "platform", cv.seller.Platform, "user", cv.seller.UserID)
+		cv.sayf("这个命令只有管理员可以用。", "Only admins can use that command.")
+		return nil
+	}
+	return cmd.Run(cv, args)
 }
 
 // market returns the market the seller is onboarding now, telling them what

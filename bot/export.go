@@ -5,11 +5,16 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/onboardbot/onboardbot/flows"
 )
+
+// ExportAllCommand is the admins' command behind "/export all <market>",
+// which bot/admin provides.
+const ExportAllCommand = "export_all"
 
 // exportColumns are the columns of a checklist sheet, with their widths.
 var exportColumns = []struct {
@@ -29,6 +34,24 @@ var exportColumns = []struct {
 	{flows.Text{ZH: "来源", EN: "Source"}, 40},
 	{flows.Text{ZH: "生效日期", EN: "Effective date"}, 14},
 	{flows.Text{ZH: "备注", EN: "Notes"}, 30},
+}
+
+// ChecklistHeader is the header row and the column widths of a checklist
+// sheet (see /export) in lang, with lead columns before them (an admin's
+// export names the seller).
+func ChecklistHeader(lang flows.Lang, lead ...flows.Text) ([]string, []float64) {
+	return exportHeader(lang, lead...)
+}
+
+// ChecklistRows is a seller's checklist in a market as sheet rows, numbered
+// as the seller sees it, with the files they attached to each item
+// counted; lead cells go before each row.
+func ChecklistRows(m *flows.Market, s flows.State, files map[string]int, lang flows.Lang, now time.Time, lead ...any) [][]any {
+	var rows [][]any
+	for i, e := range numberedAt(m, s, now) {
+		rows = append(rows, append(slices.Clip(lead), exportRow(e, i+1, files[e.Item.ID], lang, now)...))
+	}
+	return rows
 }
 
 // exportHeader is the header row and the widths of a checklist sheet,
@@ -91,6 +114,18 @@ func exportRow(e flows.Entry, n, files int, lang flows.Lang, now time.Time) []an
 // export sends the seller's checklist as a workbook: of the market named,
 // or of every market they started whose checklist is there, a sheet each.
 func (cv *Conversation) export(args []string) error {
+	if len(args) > 0 && (strings.EqualFold(args[0], "all") || args[0] == "全部") {
+		// /export all <market>: every seller's, for admins (bot/admin).
+		for _, cmd := range cv.core.commands {
+			if cmd.Admin && cmd.Name == ExportAllCommand {
+				return cv.run(cmd, args[1:])
+			}
+		}
+		return cv.run(Command{Admin: true, Name: ExportAllCommand, Run: func(cv *Conversation, _ []string) error {
+			cv.sayf("这里不能导出所有卖家的清单。", "Exporting every seller's checklist is not available here.")
+			return nil
+		}}, nil)
+	}
 	var onboardings []Onboarding
 	if len(args) > 0 {
 		m, o, err := cv.namedOnboarding(args, "/export tiktok-uk")
@@ -127,10 +162,7 @@ func (cv *Conversation) export(args []string) error {
 			return err
 		}
 		head, widths := exportHeader(lang)
-		sh := Sheet{Name: m.ID, Header: head, Widths: widths}
-		for i, e := range list {
-			sh.Rows = append(sh.Rows, exportRow(e, i+1, files[e.Item.ID], lang, cv.now))
-		}
+		sh := Sheet{Name: m.ID, Header: head, Widths: widths, Rows: ChecklistRows(m, o.State, files, lang, cv.now)}
 		d, _, _ := counts(list)
 		items, done = items+len(list), done+d
 		sheets = append(sheets, sh)

@@ -179,3 +179,55 @@ func hasHan(s string) bool {
 	}
 	return false
 }
+
+// TestAdminExportsEveryoneInAMarket: "/export all <market>" gives an admin
+// every seller's checklist in a market, a row per seller and item (a
+// seller still answering has one row), with what each recorded; anyone
+// else is refused.
+func TestAdminExportsEveryoneInAMarket(t *testing.T) {
+	h := newHarness(t, "test:boss")
+	for _, u := range []string{"eve", "carol"} {
+		h.send(u, "/onboard tiktok-uk")
+		for _, a := range ukAnswers {
+			h.send(u, a)
+		}
+	}
+	h.send("eve", "/done uk-rp RP-1 2027-06-30")
+	h.file("done scpn", certPDF)
+	h.send("bob", "/onboard tiktok-uk")
+	h.send("bob", "1")
+
+	mustContain(t, h.send("eve", "/export all tiktok-uk"), "Only admins")
+	mustContain(t, h.send("boss", "/export all nosuch"), "There is no market")
+	got := h.send("boss", "/export all tiktok-uk")
+	mustContain(t, got, "3 sellers (2 with a checklist)", "2 done")
+	if got.File == nil || !strings.HasPrefix(got.File.Name, "checklists-tiktok-uk-") {
+		t.Fatalf("no workbook: %+v", got.File)
+	}
+	rows := openWorkbook(t, got.File.Data)["tiktok-uk"]
+	if want := []string{"Seller", "Stage", "Last active (UTC)", "No.", "Group", "Item"}; !slices.Equal(rows[0][:6], want) {
+		t.Errorf("header %q", rows[0])
+	}
+	bySeller := map[string][][]string{}
+	for _, r := range rows[1:] {
+		bySeller[r[0]] = append(bySeller[r[0]], r)
+	}
+	if len(bySeller["test:bob"]) != 1 || len(bySeller["test:eve"]) < 5 || len(bySeller["test:eve"]) != len(bySeller["test:carol"]) {
+		t.Errorf("rows per seller: bob %d, eve %d, carol %d", len(bySeller["test:bob"]), len(bySeller["test:eve"]), len(bySeller["test:carol"]))
+	}
+	for _, r := range bySeller["test:eve"] {
+		switch r[6] {
+		case "uk-rp":
+			if r[7] != "Done" || r[8] != "RP-1" || r[9] != "2027-06-30" {
+				t.Errorf("eve's uk-rp: %q", r)
+			}
+		case "scpn":
+			if r[7] != "Done" || r[11] != "1" {
+				t.Errorf("eve's scpn: %q", r)
+			}
+		}
+	}
+	// The admins' own command works too, and shows in their /help.
+	mustContain(t, h.send("boss", "/export_all tiktok-uk"), "3 sellers")
+	mustContain(t, h.send("boss", "/help"), "/export_all <market>")
+}
