@@ -62,7 +62,8 @@ func (cv *Conversation) sayf(zh, en string, args ...any) {
 
 // MaxRepliesPerMessage bounds how many messages one inbound message is
 // answered with (an outcome and its checklist; a note and the next
-// question).
+// question). /files is the one exception: each file it sends back is a
+// message of its own (at most MaxFilesSent of them, after a line).
 const MaxRepliesPerMessage = 2
 
 // newMessage ends the message being written: what follows goes in a new
