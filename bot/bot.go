@@ -39,6 +39,37 @@ type Inbound struct {
 	// answer is a short invitation to continue in a direct message, since
 	// onboarding answers are the seller's own business.
 	Public bool
+	// Attachment is a file the seller sent with the message (its Text is
+	// the caption): evidence for a checklist item.
+	Attachment *Attachment
+}
+
+// Attachment is a file a seller sent (a document or photo on Telegram, a
+// file shared on Slack), as the platform's reference to it: the bot keeps
+// the reference, not a copy.
+type Attachment struct {
+	Ref string // what sends it again: Telegram's file_id, Slack's file id
+	// UniqueID is the same for the same file sent twice (Telegram's
+	// file_unique_id, Slack's file id).
+	UniqueID string
+	Name     string
+	MIME     string
+	Size     int64
+	Photo    bool   // Telegram holds it as a photo
+	Link     string // where the platform shows it (a Slack permalink)
+	// ReplyTo is the data of a button of the bot's message the seller
+	// answered with the file (Telegram's reply_to_message), "" if none: the
+	// item whose message it is gets the file.
+	ReplyTo string
+}
+
+// ItemFile is a file a seller attached to a checklist item.
+type ItemFile struct {
+	SellerID int64
+	Market   string
+	Item     string
+	File     Attachment
+	At       time.Time
 }
 
 // ChoiceRef names one choice of one question: of a market's onboarding, or
@@ -122,7 +153,35 @@ type Reply struct {
 	// failed with this reason (a seller known to be unreachable), so it is
 	// counted but never sent.
 	Undeliverable string `json:"-"`
+	// File is a file sent with the message (an export, a certificate file
+	// sent back); the text is its caption.
+	File *File `json:"file,omitempty"`
 }
+
+// File is a file a message carries: bytes the bot made (an export), kept
+// with the queued message until it is sent, or a file the platform already
+// has (a seller's certificate), sent again by the platform's reference.
+type File struct {
+	Name string `json:"name"`
+	MIME string `json:"mime,omitempty"`
+	Size int64  `json:"size,omitempty"`
+	// Data is the file's bytes. The store keeps them beside the message,
+	// not in it: they are read only to send it.
+	Data []byte `json:"-"`
+	// Stored means the store holds the bytes (set when queued).
+	Stored bool `json:"stored,omitempty"`
+	// Ref is the platform's id of a file it holds (a Telegram file_id, a
+	// Slack file id); Photo means Telegram holds it as a photo, which is
+	// sent again as one.
+	Ref   string `json:"ref,omitempty"`
+	Photo bool   `json:"photo,omitempty"`
+	// Link is where the platform shows the file (a Slack permalink), for
+	// platforms that cannot send it again.
+	Link string `json:"link,omitempty"`
+}
+
+// XLSX is the media type of an Excel workbook.
+const XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 // Seller is one seller on one platform.
 type Seller struct {

@@ -101,64 +101,78 @@ func (cv *Conversation) findItem(ref string) (*flows.Market, *Onboarding, string
 
 func markRunner(status flows.ItemStatus) func(cv *Conversation, args []string) error {
 	return func(cv *Conversation, args []string) error {
-		if len(args) == 0 {
-			cv.sayf("请写上清单项编号，例如 /done scpn。用 /checklist 查看编号。", "Please name a checklist item, for example /done scpn. /checklist shows the ids.")
-			return nil
-		}
-		m, o, itemID, err := cv.findItem(args[0])
-		if err != nil || m == nil {
-			return err
-		}
-		prev := o.State.Items[itemID]
-		// The words after the id, as typed: flows.Mark finds the expiry
-		// among them and takes the rest, spaces kept, for the number.
-		next, rej := flows.Mark(m, o.State, itemID, status, args[1:], cv.now)
-		if rej != nil {
-			cv.say(rej.Message)
-			return nil
-		}
-		o.State = next
-		if err := cv.save(m, o); err != nil {
-			return err
-		}
-		st := next.Items[itemID]
-		value := string(status)
-		if ev := evidence(st, flows.EN); ev != "" {
-			value += " " + ev
-		}
-		if err := cv.history(m.ID, ActionMark, itemID, value); err != nil {
-			return err
-		}
-		it, _ := m.Item(itemID)
-		switch status {
-		case flows.ItemDone:
-			cv.sayf("✅ 已完成：%s", "✅ Done: %s", it.Title)
-			if ev := evidence(st, cv.lang()); ev != "" {
-				cv.blocks[len(cv.blocks)-1].Text += " (" + ev + ")"
-			}
-		case flows.ItemNA:
-			cv.sayf("➖ 不适用：%s", "➖ Not applicable: %s", it.Title)
-		default:
-			cv.sayf("⬜ 改回待办：%s", "⬜ Back to do: %s", it.Title)
-		}
-		cv.evidenceChange(prev, st)
-		list := numbered(m, next, cv)
-		done, na, total := counts(list)
-		if done+na == total {
-			cv.sayf("🎉 %s 的清单全部完成！", "🎉 Your %s checklist is complete!", m.Name)
-		} else {
-			cv.say(progress(m, done, na, total))
-			// The next open item, so a seller can go on without the list.
-			for i, e := range list {
-				if e.Open() && !e.Upcoming {
-					cv.offer(flows.Textf(flows.Text{ZH: "下一项：%d %s", EN: "Next: %d %s"}, i+1, shorten(e.Item.Title.In(cv.lang()), 14)), "why "+m.ID+":"+e.Item.ID, m, "")
-					break
-				}
-			}
-		}
-		cv.offer(flows.Text{ZH: "📋 查看清单", EN: "📋 Checklist"}, "checklist "+m.ID, m, "")
+		return cv.mark(status, args, nil)
+	}
+}
+
+// mark marks an item, with the file the seller sent as its evidence
+// (attached, when not nil), recorded in the same transaction.
+func (cv *Conversation) mark(status flows.ItemStatus, args []string, attached *Attachment) error {
+	if len(args) == 0 {
+		cv.sayf("请写上清单项编号，例如 /done scpn。用 /checklist 查看编号。", "Please name a checklist item, for example /done scpn. /checklist shows the ids.")
 		return nil
 	}
+	m, o, itemID, err := cv.findItem(args[0])
+	if err != nil || m == nil {
+		return err
+	}
+	prev := o.State.Items[itemID]
+	// The words after the id, as typed: flows.Mark finds the expiry
+	// among them and takes the rest, spaces kept, for the number.
+	next, rej := flows.Mark(m, o.State, itemID, status, args[1:], cv.now)
+	if rej != nil {
+		cv.say(rej.Message)
+		if attached != nil {
+			cv.sayf("📎 文件没有保存：请改好说明后重新发送。", "📎 The file is not kept: send it again with the caption corrected.")
+		}
+		return nil
+	}
+	o.State = next
+	if err := cv.save(m, o); err != nil {
+		return err
+	}
+	st := next.Items[itemID]
+	value := string(status)
+	if ev := evidence(st, flows.EN); ev != "" {
+		value += " " + ev
+	}
+	if err := cv.history(m.ID, ActionMark, itemID, value); err != nil {
+		return err
+	}
+	it, _ := m.Item(itemID)
+	switch status {
+	case flows.ItemDone:
+		cv.sayf("✅ 已完成：%s", "✅ Done: %s", it.Title)
+		if ev := evidence(st, cv.lang()); ev != "" {
+			cv.blocks[len(cv.blocks)-1].Text += " (" + ev + ")"
+		}
+	case flows.ItemNA:
+		cv.sayf("➖ 不适用：%s", "➖ Not applicable: %s", it.Title)
+	default:
+		cv.sayf("⬜ 改回待办：%s", "⬜ Back to do: %s", it.Title)
+	}
+	cv.evidenceChange(prev, st)
+	if attached != nil {
+		if err := cv.attachTo(m, itemID, *attached); err != nil {
+			return err
+		}
+	}
+	list := numbered(m, next, cv)
+	done, na, total := counts(list)
+	if done+na == total {
+		cv.sayf("🎉 %s 的清单全部完成！", "🎉 Your %s checklist is complete!", m.Name)
+	} else {
+		cv.say(progress(m, done, na, total))
+		// The next open item, so a seller can go on without the list.
+		for i, e := range list {
+			if e.Open() && !e.Upcoming {
+				cv.offer(flows.Textf(flows.Text{ZH: "下一项：%d %s", EN: "Next: %d %s"}, i+1, shorten(e.Item.Title.In(cv.lang()), 14)), "why "+m.ID+":"+e.Item.ID, m, "")
+				break
+			}
+		}
+	}
+	cv.offer(flows.Text{ZH: "📋 查看清单", EN: "📋 Checklist"}, "checklist "+m.ID, m, "")
+	return nil
 }
 
 // evidenceChange tells the seller what became of the number and expiry
@@ -205,6 +219,13 @@ func (cv *Conversation) why(args []string) error {
 	cv.text(it.Detail.In(lang))
 	if ev := evidence(st, lang); ev != "" {
 		cv.sayf("已记录：%s", "Recorded: %s", ev)
+	}
+	files, err := cv.tx.ItemFiles(cv.ctx, cv.seller.ID, m.ID, id)
+	if err != nil {
+		return err
+	}
+	if len(files) > 0 {
+		defer cv.offer(flows.Textf(flows.Text{ZH: "📎 文件（%d）", EN: "📎 Files (%d)"}, len(files)), "files "+m.ID+":"+id, m, "")
 	}
 	cv.note(cv.source(it.Sourced) + "\n" + flows.Textf(flows.Text{ZH: "%s · 规则版本 %s", EN: "%s · rules version %s"}, m.Name, m.Version).In(lang))
 	ref := m.ID + ":" + id

@@ -24,11 +24,14 @@ type Conversation struct {
 	now      time.Time
 	blocks   []Block
 	sent     [][]Block // messages finished before blocks (see newMessage)
+	sentFile []*File   // the file of each of sent, nil for none
 	choices  []Choice
 	multi    bool
 	notice   flows.Text
 	statusOf int64  // the reply is the progress message of this announcement
 	replaces string // the reply takes the place of this sent message
+	file     *File  // the message being written carries this file
+	err      error  // what failed while rendering (see fail): the message is not committed
 	clicked  *Clicked
 	// notifyAll means other messages were queued too (an announcement):
 	// every dispatcher looks at its outbox after the commit.
@@ -59,7 +62,8 @@ func (cv *Conversation) sayf(zh, en string, args ...any) {
 
 // MaxRepliesPerMessage bounds how many messages one inbound message is
 // answered with (an outcome and its checklist; a note and the next
-// question).
+// question). /files is the one exception: each file it sends back is a
+// message of its own (at most MaxFilesSent of them, after a line).
 const MaxRepliesPerMessage = 2
 
 // newMessage ends the message being written: what follows goes in a new
@@ -67,8 +71,16 @@ const MaxRepliesPerMessage = 2
 // question; an outcome, then the checklist).
 func (cv *Conversation) newMessage() {
 	if len(cv.blocks) > 0 {
-		cv.sent = append(cv.sent, cv.blocks)
-		cv.blocks = nil
+		cv.sent, cv.sentFile = append(cv.sent, cv.blocks), append(cv.sentFile, cv.file)
+		cv.blocks, cv.file = nil, nil
+	}
+}
+
+// fail records an error met where a message is rendered, which returns
+// none: the handling fails with it, and nothing is committed.
+func (cv *Conversation) fail(err error) {
+	if cv.err == nil {
+		cv.err = err
 	}
 }
 
@@ -76,15 +88,16 @@ func (cv *Conversation) newMessage() {
 // choices. A reply in place of a clicked message is one message.
 func (cv *Conversation) replies() []Reply {
 	msgs := append(slices.Clone(cv.sent), cv.blocks)
+	files := append(slices.Clone(cv.sentFile), cv.file)
 	if len(cv.blocks) == 0 && len(cv.sent) > 0 {
-		msgs = cv.sent
+		msgs, files = cv.sent, cv.sentFile
 	}
 	if cv.replaces != "" && len(msgs) > 1 {
-		msgs = [][]Block{slices.Concat(msgs...)}
+		msgs, files = [][]Block{slices.Concat(msgs...)}, []*File{nil} // an edit carries no file
 	}
 	out := make([]Reply, len(msgs))
 	for i, blocks := range msgs {
-		out[i] = Reply{Text: PlainText(blocks), Blocks: blocks}
+		out[i] = Reply{Text: PlainText(blocks), Blocks: blocks, File: files[i]}
 	}
 	last := &out[len(out)-1]
 	last.Choices, last.Multi, last.StatusOf, last.Replaces = cv.choices, cv.multi, cv.statusOf, cv.replaces
@@ -97,6 +110,9 @@ func (cv *Conversation) handle(in Inbound) error {
 		cv.sayf("👋 我是跨境开店助手，带你一步步完成新市场的入驻（资质、仓储物流、资质证书清单）。入驻信息只在私信里聊：请给我发私信，输入 start 开始。",
 			"👋 I walk cross-border sellers through entering a new market: eligibility, warehousing and logistics, and the certificates they need. Onboarding is private, so let's talk in a direct message: open a DM with me and type start.")
 		return nil
+	}
+	if in.Attachment != nil {
+		return cv.attach(in)
 	}
 	if in.Unsupported {
 		cv.sayf("我只能读文字消息和按钮。请用文字回答，或输入 /help 查看命令。", "I can only read text messages and buttons. Please answer in text, or type /help for the commands.")
@@ -137,12 +153,7 @@ func (cv *Conversation) handle(in Inbound) error {
 		return nil
 	}
 	if cmd, args, ok := cv.core.parseCommand(text); ok {
-		if cmd.Admin && !cv.core.isAdmin(cv.seller) {
-			cv.core.log.Warn("admin command refused", "command", cmd.Name, "platform", cv.seller.Platform, "user", cv.seller.UserID)
-			cv.sayf("这个命令只有管理员可以用。", "Only admins can use that command.")
-			return nil
-		}
-		return cmd.Run(cv, args)
+		return cv.run(cmd, args)
 	}
 	if ok, err := cv.core.admins.Input(cv, text, false); ok || err != nil {
 		return err
@@ -152,6 +163,17 @@ func (cv *Conversation) handle(in Inbound) error {
 		return cv.help(nil)
 	}
 	return cv.answer(text, nil)
+}
+
+// run runs a command; an admin command only for admins (anyone else is
+// refused, and the attempt logged).
+func (cv *Conversation) run(cmd Command, args []string) error {
+	if cmd.Admin && !cv.core.isAdmin(cv.seller) {
+		cv.core.log.Warn("admin command refused", "command", cmd.Name, "platform", cv.seller.Platform, "user", cv.seller.UserID)
+		cv.sayf("这个命令只有管理员可以用。", "Only admins can use that command.")
+		return nil
+	}
+	return cmd.Run(cv, args)
 }
 
 // market returns the market the seller is onboarding now, telling them what

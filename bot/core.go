@@ -102,6 +102,9 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		if err := cv.handle(in); err != nil {
 			return err
 		}
+		if cv.err != nil {
+			return cv.err
+		}
 		if seller != stored { // most messages change nothing about the seller: spare the write
 			if err := tx.SaveSeller(ctx, seller); err != nil {
 				return fmt.Errorf("save seller: %w", err)

@@ -71,6 +71,9 @@ func (cv *Conversation) Offer(choices []Choice) { cv.choices = choices }
 // edited as delivery goes.
 func (cv *Conversation) ReportOn(announcement int64) { cv.statusOf = announcement }
 
+// Attach makes the reply carry a file (an export).
+func (cv *Conversation) Attach(f *File) { cv.file = f }
+
 // Notify tells the dispatchers that messages were queued (an
 // announcement): they are sent once the message's transaction commits.
 func (cv *Conversation) Notify() { cv.notifyAll = true }

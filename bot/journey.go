@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/onboardbot/onboardbot/flows"
 )
@@ -127,7 +128,11 @@ func (cv *Conversation) openQuestion(ref *ChoiceRef) (*flows.Market, *Onboarding
 // numbered is a seller's checklist in the order it is shown: by group,
 // then as the rule file lists them. An item's number is its place here.
 func numbered(m *flows.Market, s flows.State, cv *Conversation) []flows.Entry {
-	entries := flows.Checklist(m, s, cv.now)
+	return numberedAt(m, s, cv.now)
+}
+
+func numberedAt(m *flows.Market, s flows.State, now time.Time) []flows.Entry {
+	entries := flows.Checklist(m, s, now)
 	var out []flows.Entry
 	for _, g := range flows.Groups() {
 		for _, e := range entries {

@@ -172,6 +172,10 @@ func (cv *Conversation) checklist(m *flows.Market, o *Onboarding) {
 		cv.text(flows.Textf(flows.Text{ZH: "⚠️ 你的回答有 %d 条提醒", EN: "⚠️ %d warnings from your answers"}, n).In(lang))
 		defer cv.offer(flows.Text{ZH: "⚠️ 查看提醒", EN: "⚠️ Warnings"}, "warnings "+m.ID, m, "")
 	}
+	files, err := cv.fileCounts(m.ID)
+	if err != nil {
+		cv.fail(fmt.Errorf("checklist files: %w", err))
+	}
 	var b strings.Builder
 	group := flows.Group("")
 	for i, e := range list {
@@ -187,6 +191,7 @@ func (cv *Conversation) checklist(m *flows.Market, o *Onboarding) {
 		if ev := evidence(e.State, lang); ev != "" {
 			b.WriteString("（" + ev + "）")
 		}
+		b.WriteString(paperclip(files[e.Item.ID]))
 		if e.Expired {
 			b.WriteString(flows.Text{ZH: " ⚠️ 已过期", EN: " ⚠️ expired"}.In(lang))
 		}

@@ -38,6 +38,7 @@ type Tx interface {
 	Queue
 	Announcements
 	RuleSets
+	Files
 }
 
 // Claims records inbound deliveries, so a redelivery changes nothing.
@@ -81,6 +82,17 @@ type Onboardings interface {
 	// projection was never written (a database from before projections).
 	Behind(ctx context.Context, market, version string) ([]Subscriber, error)
 	SetMuted(ctx context.Context, sellerID int64, market string, muted bool) error
+}
+
+// Files keeps the files sellers attach to checklist items as evidence.
+type Files interface {
+	// AddItemFile records a file with an item; the same file (UniqueID)
+	// attached to the same item again is recorded once. It reports whether
+	// it was new.
+	AddItemFile(ctx context.Context, f ItemFile) (bool, error)
+	// ItemFiles lists a seller's files in a market, of one item or (item
+	// empty) of every item, oldest first.
+	ItemFiles(ctx context.Context, sellerID int64, market, item string) ([]ItemFile, error)
 }
 
 // Queue is the write side of the outbox.

@@ -9,6 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -41,6 +44,7 @@ type Adapter struct {
 	prompt  bool
 	lang    string
 	now     func() time.Time
+	dir     string // where files are written
 }
 
 // Option configures an Adapter.
@@ -55,9 +59,13 @@ func WithLangHint(lang string) Option { return func(a *Adapter) { a.lang = lang 
 // WithClock sets the clock used to record deliveries.
 func WithClock(now func() time.Time) Option { return func(a *Adapter) { a.now = now } }
 
+// WithDir sets the folder files (an export) are written to; the default
+// is the current folder.
+func WithDir(dir string) Option { return func(a *Adapter) { a.dir = dir } }
+
 // New returns an adapter for the seller user, reading in and writing out.
 func New(h Handler, o Outbox, user string, in io.Reader, out io.Writer, opts ...Option) *Adapter {
-	a := &Adapter{handler: h, outbox: o, user: user, in: in, out: out, now: time.Now}
+	a := &Adapter{handler: h, outbox: o, user: user, in: in, out: out, now: time.Now, dir: "."}
 	for _, opt := range opts {
 		opt(a)
 	}
@@ -206,6 +214,11 @@ func (a *Adapter) show(ctx context.Context, replies []bot.Reply) error {
 	ids := make([]int64, 0, len(replies))
 	for _, r := range replies {
 		fmt.Fprintln(a.out, Render(r))
+		if r.File != nil {
+			if err := a.save(r.File); err != nil {
+				return err
+			}
+		}
 		ids = append(ids, r.ID)
 		if len(r.Choices) > 0 {
 			a.last = &r
@@ -232,4 +245,40 @@ func Render(r bot.Reply) string {
 	}
 	b.WriteString("\n")
 	return b.String()
+}
+
+// save writes a file a reply carries to the adapter's folder, under its
+// name (with -2, -3... when that is taken: an earlier export is never
+// overwritten), and prints where it is. A file only the platform holds
+// (none does here) is named with its link.
+func (a *Adapter) save(f *bot.File) error {
+	if len(f.Data) == 0 {
+		fmt.Fprintf(a.out, "📎 %s %s\n", f.Name, f.Link)
+		return nil
+	}
+	name := filepath.Base(f.Name)
+	ext := filepath.Ext(name)
+	for i := 2; ; i++ {
+		path := filepath.Join(a.dir, name)
+		file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if errors.Is(err, fs.ErrExist) && i < 1000 {
+			name = fmt.Sprintf("%s-%d%s", strings.TrimSuffix(filepath.Base(f.Name), ext), i, ext)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("save %s: %w", f.Name, err)
+		}
+		_, err = file.Write(f.Data)
+		if cerr := file.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("save %s: %w", path, err)
+		}
+		if abs, err := filepath.Abs(path); err == nil {
+			path = abs
+		}
+		fmt.Fprintf(a.out, "📎 %s\n", path)
+		return nil
+	}
 }

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/onboardbot/onboardbot/adapters/console"
 	"github.com/onboardbot/onboardbot/bot"
@@ -126,5 +129,43 @@ func TestLettersPressButtons(t *testing.T) {
 	// "a" went back: the first question is asked again after the second.
 	if strings.Count(got, "Who will open the shop?") != 2 {
 		t.Errorf("typing a did not press Back:\n%s", got)
+	}
+}
+
+// TestExportIsWrittenToTheCurrentFolder exports twice from the terminal:
+// each workbook is written to the current folder (the second beside the
+// first, not over it) and its path printed, and it opens with its cells in
+// Chinese.
+func TestExportIsWrittenToTheCurrentFolder(t *testing.T) {
+	store, core := setup(t)
+	dir := t.TempDir()
+	t.Chdir(dir)
+	var out bytes.Buffer
+	in := "/lang zh\n/onboard tiktok-uk\n1\n0\n1\n1\n1\nGB123456789\n2\n1\n/export\n/export tiktok-uk\n"
+	if err := console.New(core, store, "u1", strings.NewReader(in), &out).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if p, ok := strings.CutPrefix(line, "📎 "); ok {
+			paths = append(paths, p)
+		}
+	}
+	if len(paths) != 2 || paths[0] == paths[1] {
+		t.Fatalf("want two files saved, got %q:\n%s", paths, out.String())
+	}
+	for _, p := range paths {
+		if filepath.Dir(p) != dir || !strings.HasPrefix(filepath.Base(p), "checklist-tiktok-uk-") || filepath.Ext(p) != ".xlsx" {
+			t.Errorf("saved as %s, want checklist-tiktok-uk-*.xlsx in %s", p, dir)
+		}
+		f, err := excelize.OpenFile(p)
+		if err != nil {
+			t.Fatalf("%s does not open: %v", p, err)
+		}
+		rows, err := f.GetRows("tiktok-uk")
+		f.Close()
+		if err != nil || len(rows) < 2 || rows[0][0] != "编号" || !strings.ContainsAny(rows[1][1], "开店资料仓储物流税务与登记产品资质认证") {
+			t.Errorf("%s: rows %q (%v)", p, rows, err)
+		}
 	}
 }

@@ -166,6 +166,8 @@ func (a *Adapter) event(ctx context.Context, raw []byte) eventResult {
 		ChannelType     string `json:"channel_type"`
 		TimeStamp       string `json:"ts"`
 		ThreadTimeStamp string `json:"thread_ts"`
+		// Files shared with the message (subtype file_share).
+		Files []slackapi.File `json:"files"`
 	}
 	if outer.EventID == "" || json.Unmarshal(outer.Event, &inner) != nil || inner.Type == "" {
 		a.log.Warn("slack: malformed event callback")
@@ -177,7 +179,7 @@ func (a *Adapter) event(ctx context.Context, raw []byte) eventResult {
 	case string(slackevents.Message):
 		e := slackevents.MessageEvent{Type: inner.Type, SubType: inner.SubType, User: inner.User, BotID: inner.BotID, Text: inner.Text,
 			Channel: inner.Channel, ChannelType: inner.ChannelType, TimeStamp: inner.TimeStamp, ThreadTimeStamp: inner.ThreadTimeStamp}
-		handle = func() error { return a.message(ctx, outer.EventID, &e) }
+		handle = func() error { return a.message(ctx, outer.EventID, &e, inner.Files) }
 	case string(slackevents.AppMention):
 		var e slackevents.AppMentionEvent
 		perr = json.Unmarshal(outer.Event, &e)
@@ -199,10 +201,10 @@ func (a *Adapter) event(ctx context.Context, raw []byte) eventResult {
 	return eventResult{status: http.StatusOK}
 }
 
-// message handles a message event: direct messages drive onboarding;
-// the bot's own messages, other bots', edits and the like are recorded and
-// not answered.
-func (a *Adapter) message(ctx context.Context, eventID string, m *slackevents.MessageEvent) error {
+// message handles a message event, with the files shared with it: direct
+// messages drive onboarding; the bot's own messages, other bots', edits and
+// the like are recorded and not answered.
+func (a *Adapter) message(ctx context.Context, eventID string, m *slackevents.MessageEvent, files []slackapi.File) error {
 	switch {
 	case m.BotID != "" || m.SubType == "bot_message" || m.User == "" || m.User == a.botUser:
 		return a.core.Skip(ctx, Platform, eventID) // never talk to ourselves or to other bots
@@ -223,7 +225,12 @@ func (a *Adapter) message(ctx context.Context, eventID string, m *slackevents.Me
 		UpdateID:    eventID,
 		Text:        a.plain(m.Text),
 		LangHint:    lang,
-		Unsupported: strings.TrimSpace(m.Text) == "", // a file or a picture alone
+		Unsupported: strings.TrimSpace(m.Text) == "" && len(files) == 0,
+	}
+	if len(files) > 0 {
+		// A message names one item: its first file is the evidence.
+		f := files[0]
+		in.Attachment = &bot.Attachment{Ref: f.ID, UniqueID: f.ID, Name: f.Name, MIME: f.Mimetype, Size: int64(f.Size), Link: f.Permalink}
 	}
 	_, err := a.core.Handle(ctx, in)
 	if err != nil {

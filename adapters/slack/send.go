@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -63,30 +64,84 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
 		return "", fmt.Errorf("%w: chat id %q is not a Slack channel", outbox.ErrUnreachable, r.ChatID)
 	}
 	msgs := render(a.hints.reply(r))
+	if r.File != nil {
+		return a.sendFile(ctx, channel, thread, r, msgs)
+	}
 	if r.Replaces != "" && len(msgs) == 1 {
 		if ref, ok, err := a.replace(ctx, channel, r, msgs[0]); ok || err != nil {
 			return ref, err
 		}
 	}
 	return a.parts.Send(r.ID, len(msgs), func(i int) (string, error) {
+		return a.post(ctx, channel, thread, r, msgs[i], false)
+	})
+}
+
+// maxFile is the largest file Slack takes.
+const maxFile = 1 << 30
+
+// sendFile sends a reply that carries a file. Bytes are uploaded the way
+// Slack asks now (files.getUploadURLExternal, the bytes posted to the URL
+// it gives, files.completeUploadExternal sharing the file to the channel),
+// with a short text without buttons as the file's comment; a longer text,
+// or one with buttons, goes first as messages of its own. A file Slack
+// already holds (a seller's certificate) cannot be shared again by the
+// bot: its link goes in the message, and Slack shows the file under it.
+func (a *Adapter) sendFile(ctx context.Context, channel, thread string, r bot.Reply, msgs []message) (string, error) {
+	f := r.File
+	if len(f.Data) == 0 {
+		return a.parts.Send(r.ID, len(msgs), func(i int) (string, error) {
+			m := msgs[i]
+			if i == len(msgs)-1 && f.Link != "" {
+				m.blocks = append([]slackapi.Block{slackapi.NewSectionBlock(
+					slackapi.NewTextBlockObject(slackapi.MarkdownType, "<"+f.Link+"|"+escape(f.Name)+">", false, false), nil, nil)}, m.blocks...)
+			}
+			return a.post(ctx, channel, thread, r, m, true)
+		})
+	}
+	if len(f.Data) > maxFile {
+		return "", fmt.Errorf("%w: %s is %d bytes, over the %d Slack takes", outbox.ErrPermanent, f.Name, len(f.Data), maxFile)
+	}
+	comment := ""
+	if len(msgs) == 1 && len(r.Choices) == 0 && escLen(msgs[0].raw) <= maxSection {
+		comment, msgs = msgs[0].text, nil
+	}
+	return a.parts.Send(r.ID, len(msgs)+1, func(i int) (string, error) {
+		if i < len(msgs) {
+			return a.post(ctx, channel, thread, r, msgs[i], false)
+		}
 		if err := a.pace.Wait(ctx, channel, r.Kind == bot.KindAnnouncement); err != nil {
 			return "", err
 		}
-		opts := []slackapi.MsgOption{
-			slackapi.MsgOptionText(msgs[i].text, false),
-			slackapi.MsgOptionBlocks(msgs[i].blocks...),
-			slackapi.MsgOptionDisableLinkUnfurl(),
-			slackapi.MsgOptionDisableMediaUnfurl(),
-		}
-		if thread != "" {
-			opts = append(opts, slackapi.MsgOptionTS(thread))
-		}
-		_, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+		sum, err := a.api.UploadFileContext(ctx, slackapi.UploadFileParameters{
+			Reader: bytes.NewReader(f.Data), FileSize: len(f.Data), Filename: f.Name, Title: f.Name,
+			Channel: channel, ThreadTimestamp: thread, InitialComment: comment,
+		})
 		if err != nil {
-			return "", a.mapError(fmt.Errorf("chat.postMessage: %w", err), thread == "")
+			return "", a.mapError(fmt.Errorf("upload %s: %w", f.Name, err), thread == "")
 		}
-		return ts, nil
+		return sum.ID, nil
 	})
+}
+
+// post sends one rendered message; unfurl lets Slack show what its links
+// point to (a file).
+func (a *Adapter) post(ctx context.Context, channel, thread string, r bot.Reply, m message, unfurl bool) (string, error) {
+	if err := a.pace.Wait(ctx, channel, r.Kind == bot.KindAnnouncement); err != nil {
+		return "", err
+	}
+	opts := []slackapi.MsgOption{slackapi.MsgOptionText(m.text, false), slackapi.MsgOptionBlocks(m.blocks...)}
+	if !unfurl {
+		opts = append(opts, slackapi.MsgOptionDisableLinkUnfurl(), slackapi.MsgOptionDisableMediaUnfurl())
+	}
+	if thread != "" {
+		opts = append(opts, slackapi.MsgOptionTS(thread))
+	}
+	_, ts, err := a.api.PostMessageContext(ctx, channel, opts...)
+	if err != nil {
+		return "", a.mapError(fmt.Errorf("chat.postMessage: %w", err), thread == "")
+	}
+	return ts, nil
 }
 
 // replace updates the message r takes the place of (a question showing

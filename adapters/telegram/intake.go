@@ -217,7 +217,10 @@ func (a *Adapter) message(ctx context.Context, updateID string, m *models.Messag
 		// A private chat's id is its user's id; taking the sender's own id
 		// means a forged update cannot write into someone else's chat.
 		in.ChatID = id(m.From.ID)
-		in.Unsupported = m.Text == ""
+		if in.Attachment = attachment(m); in.Attachment != nil {
+			in.Text = m.Caption
+		}
+		in.Unsupported = in.Text == "" && in.Attachment == nil
 	case group && a.addressedToMe(m.Text):
 		// Onboarding is private: the answer goes to the seller's own chat.
 		in.ChatID = id(m.From.ID)
@@ -350,4 +353,36 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	case <-t.C:
 		return true
 	}
+}
+
+// attachment is the document or photo a message carries (the largest size
+// of a photo), nil if none. A reply to one of the bot's messages names it
+// by the data of its first button, which the core resolves.
+func attachment(m *models.Message) *bot.Attachment {
+	var a *bot.Attachment
+	switch {
+	case m.Document != nil:
+		d := m.Document
+		a = &bot.Attachment{Ref: d.FileID, UniqueID: d.FileUniqueID, Name: d.FileName, MIME: d.MimeType, Size: d.FileSize}
+	case len(m.Photo) > 0:
+		p := m.Photo[0]
+		for _, q := range m.Photo[1:] {
+			if q.Width*q.Height > p.Width*p.Height {
+				p = q
+			}
+		}
+		a = &bot.Attachment{Ref: p.FileID, UniqueID: p.FileUniqueID, Name: "photo-" + p.FileUniqueID + ".jpg", MIME: "image/jpeg", Size: int64(p.FileSize), Photo: true}
+	default:
+		return nil
+	}
+	if r := m.ReplyToMessage; r != nil && r.ReplyMarkup != nil {
+		for _, row := range r.ReplyMarkup.InlineKeyboard {
+			for _, b := range row {
+				if a.ReplyTo == "" && b.CallbackData != "" {
+					a.ReplyTo = b.CallbackData
+				}
+			}
+		}
+	}
+	return a
 }

@@ -1,6 +1,7 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +33,9 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
 		return "", fmt.Errorf("%w: chat id %q is not a Telegram chat", outbox.ErrUnreachable, r.ChatID)
 	}
 	parts := render(r)
+	if r.File != nil {
+		return a.sendFile(ctx, chat, r, parts)
+	}
 	if r.Replaces != "" && len(parts) == 1 {
 		if ref, ok, err := a.replace(ctx, chat, r, parts[0]); ok || err != nil {
 			return ref, err
@@ -46,6 +50,56 @@ func (a *Adapter) Send(ctx context.Context, r bot.Reply) (string, error) {
 			p.ReplyMarkup = keyboard(r)
 		}
 		m, err := a.api.SendMessage(ctx, p)
+		if err != nil {
+			return "", mapError(err)
+		}
+		return strconv.Itoa(m.ID), nil
+	})
+}
+
+// Telegram's limits on a file a bot sends.
+const (
+	maxUpload  = 50 << 20 // bytes uploaded
+	maxCaption = 1024     // characters of a caption
+)
+
+// sendFile sends a reply that carries a file: a document uploaded (an
+// export) or sent again by its file_id (a seller's certificate; a photo
+// as a photo), with the text as its caption and the choices under it.
+// A text too long for a caption goes first, as messages of its own.
+func (a *Adapter) sendFile(ctx context.Context, chat int64, r bot.Reply, parts []string) (string, error) {
+	f := r.File
+	if len(f.Data) > maxUpload {
+		return "", fmt.Errorf("%w: %s is %d bytes, over the %d a bot may send", outbox.ErrPermanent, f.Name, len(f.Data), maxUpload)
+	}
+	caption := ""
+	if len(parts) == 1 && length(parts[0]) <= maxCaption {
+		caption, parts = parts[0], nil
+	}
+	return a.parts.Send(r.ID, len(parts)+1, func(i int) (string, error) {
+		if err := a.pace.Wait(ctx, r.ChatID, r.Kind == bot.KindAnnouncement); err != nil {
+			return "", err
+		}
+		var markup models.ReplyMarkup
+		if i == len(parts) && len(r.Choices) > 0 {
+			markup = keyboard(r) // under the file, the last message
+		}
+		var m *models.Message
+		var err error
+		switch {
+		case i < len(parts):
+			m, err = a.api.SendMessage(ctx, &tg.SendMessageParams{ChatID: chat, Text: parts[i], ParseMode: models.ParseModeHTML, LinkPreviewOptions: noPreview})
+		case f.Photo && len(f.Data) == 0:
+			m, err = a.api.SendPhoto(ctx, &tg.SendPhotoParams{ChatID: chat, Photo: &models.InputFileString{Data: f.Ref},
+				Caption: caption, ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
+		default:
+			var doc models.InputFile = &models.InputFileString{Data: f.Ref}
+			if len(f.Data) > 0 {
+				doc = &models.InputFileUpload{Filename: f.Name, Data: bytes.NewReader(f.Data)}
+			}
+			m, err = a.api.SendDocument(ctx, &tg.SendDocumentParams{ChatID: chat, Document: doc,
+				Caption: caption, ParseMode: models.ParseModeHTML, ReplyMarkup: markup})
+		}
 		if err != nil {
 			return "", mapError(err)
 		}

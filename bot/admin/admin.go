@@ -66,6 +66,8 @@ func (a *Admin) Commands() []bot.Command {
 			Help: flows.Text{ZH: "（管理员）最近的公告和发送情况", EN: "(admins) recent announcements and their delivery"}},
 		{Admin: true, Name: "cancel", Aliases: []string{"取消"}, Run: cancel,
 			Help: flows.Text{ZH: "（管理员）取消正在写的公告", EN: "(admins) drop the announcement being written"}},
+		{Admin: true, Name: bot.ExportAllCommand, Usage: "<market>", Run: exportAll,
+			Help: flows.Text{ZH: "（管理员）某个市场所有卖家的清单，导出为 Excel（也可以用 /export all <市场>）", EN: "(admins) every seller's checklist in a market, as an Excel workbook (also /export all <market>)"}},
 	}
 }
 

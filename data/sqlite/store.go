@@ -422,9 +422,24 @@ func (s *Store) Pending(ctx context.Context, platform, chatID string) ([]bot.Rep
 		if err != nil {
 			return nil, err
 		}
+		if err := fileData(ctx, s.rget, &rep); err != nil {
+			return nil, err
+		}
 		out = append(out, rep)
 	}
 	return out, nil
+}
+
+// fileData reads the bytes of the file a message carries, when the store
+// holds them: only such messages pay for the read.
+func fileData(ctx context.Context, get selector, r *bot.Reply) error {
+	if r.File == nil || !r.File.Stored {
+		return nil
+	}
+	if err := get(ctx, &r.File.Data, `SELECT data FROM outbox_files WHERE outbox_id = ?`, r.ID); err != nil {
+		return fmt.Errorf("outbox %d file: %w", r.ID, err)
+	}
+	return nil
 }
 
 // Outgoing finds one queued message by id.
@@ -447,7 +462,11 @@ func outgoing(ctx context.Context, get selector, id int64) (bot.Reply, error) {
 	if err != nil {
 		return bot.Reply{}, fmt.Errorf("outbox %d: %w", id, err)
 	}
-	return r.reply()
+	rep, err := r.reply()
+	if err != nil {
+		return rep, err
+	}
+	return rep, fileData(ctx, get, &rep)
 }
 
 // storeTx implements bot.Tx on one SQL transaction.
@@ -804,6 +823,9 @@ func (s *Store) History(ctx context.Context, sellerID int64, market string, offs
 }
 
 func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error {
+	if r.File != nil {
+		r.File.Stored = len(r.File.Data) > 0
+	}
 	payload, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encode reply: %w", err)
@@ -839,6 +861,11 @@ func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error
 	} else if n == 1 {
 		if r.ID, err = res.LastInsertId(); err != nil {
 			return err
+		}
+	}
+	if r.ID != 0 && r.File != nil && r.File.Stored {
+		if _, err := t.exec(ctx, `INSERT INTO outbox_files (outbox_id, data) VALUES (?, ?)`, r.ID, r.File.Data); err != nil {
+			return fmt.Errorf("queue file: %w", err)
 		}
 	}
 	return nil

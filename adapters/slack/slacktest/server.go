@@ -15,6 +15,8 @@ import (
 	"mime"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,6 +86,23 @@ func (s Sent) Sections() []string {
 	return out
 }
 
+// Upload is a file the bot uploaded and shared: files.getUploadURLExternal,
+// the bytes posted to the URL it gave, then files.completeUploadExternal.
+type Upload struct {
+	FileID         string
+	Name           string
+	Title          string
+	Length         int // what getUploadURLExternal was told
+	Data           []byte
+	Channel        string
+	ThreadTS       string
+	InitialComment string
+	At             time.Time
+}
+
+// MaxFile is the largest file Slack takes, in bytes.
+const MaxFile = 1 << 30
+
 // Ephemeral is a message only one user sees.
 type Ephemeral struct {
 	Channel, User, Text string
@@ -131,6 +150,8 @@ type Server struct {
 	redelay    chan struct{} // closed when the delays change
 	seq        int
 	changes    platformtest.Changes
+	uploads    map[string]*Upload // by file id, from getUploadURLExternal on
+	shared     []Upload           // completed, in order
 
 	ws       *wsConn
 	acks     []Ack
@@ -147,7 +168,7 @@ type wsConn struct {
 func New() *Server {
 	s := &Server{fail: map[string][]Failure{}, gone: map[string]string{}, locales: map[string]string{},
 		userErrs: map[string]string{}, delays: map[string]time.Duration{}, redelay: make(chan struct{}),
-		closing: make(chan struct{})}
+		closing: make(chan struct{}), uploads: map[string]*Upload{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -168,7 +189,8 @@ func (s *Server) Close() {
 	s.Server.Close()
 }
 
-// FailNext makes the next chat.postMessage calls to channel fail, one per failure.
+// FailNext makes the next chat.postMessage (or files.completeUploadExternal)
+// calls to channel fail, one per failure.
 func (s *Server) FailNext(channel string, f ...Failure) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -255,6 +277,14 @@ func (s *Server) Updates() []Sent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Sent(nil), s.updates...)
+}
+
+// Uploads returns the files shared to channel (every channel if empty),
+// in the order their uploads were completed.
+func (s *Server) Uploads(channel string) []Upload {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.DeleteFunc(slices.Clone(s.shared), func(u Upload) bool { return channel != "" && u.Channel != channel })
 }
 
 // Ephemerals returns every chat.postEphemeral so far.
@@ -404,6 +434,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
+	if id, ok := strings.CutPrefix(method, "upload/"); ok {
+		s.receive(w, r, id)
+		return
+	}
 	params, err := parseParams(r)
 	if err != nil {
 		answer(w, map[string]any{"ok": false, "error": "invalid_form_data"})
@@ -467,11 +501,109 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		answer(w, map[string]any{"ok": true, "channel": map[string]any{"id": DMChannel(users)}})
+	case "files.getUploadURLExternal":
+		s.uploadURL(w, params)
+	case "files.completeUploadExternal":
+		s.completeUpload(w, params)
 	case "apps.connections.open":
 		answer(w, map[string]any{"ok": true, "url": "ws" + strings.TrimPrefix(s.URL, "http") + "/ws"})
 	default:
 		answer(w, map[string]any{"ok": false, "error": "unknown_method"})
 	}
+}
+
+// uploadURL answers files.getUploadURLExternal: a file id and the URL to
+// post its bytes to (on this server, as Slack's is on its own file host).
+func (s *Server) uploadURL(w http.ResponseWriter, p map[string]string) {
+	length, err := strconv.Atoi(p["length"])
+	switch {
+	case p["filename"] == "" || err != nil || length <= 0:
+		answer(w, map[string]any{"ok": false, "error": "invalid_arguments"})
+		return
+	case length > MaxFile:
+		answer(w, map[string]any{"ok": false, "error": "file_too_large"})
+		return
+	}
+	s.mu.Lock()
+	s.seq++
+	id := fmt.Sprintf("F%08d", s.seq)
+	s.uploads[id] = &Upload{FileID: id, Name: p["filename"], Length: length}
+	s.mu.Unlock()
+	answer(w, map[string]any{"ok": true, "upload_url": s.URL + "/upload/" + id, "file_id": id})
+}
+
+// receive takes the bytes of a file posted to its upload URL, raw or as a
+// multipart form's file, and answers as Slack's file host does: 200 and
+// "OK - <bytes>", or 404 for a URL it did not give.
+func (s *Server) receive(w http.ResponseWriter, r *http.Request, id string) {
+	var data []byte
+	var err error
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
+		var f io.ReadCloser
+		if f, _, err = r.FormFile("file"); err == nil {
+			data, err = io.ReadAll(f)
+			f.Close()
+		}
+	} else {
+		data, err = io.ReadAll(r.Body)
+	}
+	if err != nil {
+		http.Error(w, "bad upload", http.StatusBadRequest)
+		return
+	}
+	s.mu.Lock()
+	u := s.uploads[id]
+	if u != nil {
+		u.Data = data
+	}
+	s.mu.Unlock()
+	if u == nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain")
+	fmt.Fprintf(w, "OK - %d", len(data))
+}
+
+// completeUpload answers files.completeUploadExternal: each file must have
+// been given an upload URL and its bytes posted there, as many as
+// announced; it is shared to channel_id (a thread with thread_ts), failing
+// as chat.postMessage to that channel would (see FailNext and Gone).
+func (s *Server) completeUpload(w http.ResponseWriter, p map[string]string) {
+	var files []struct {
+		ID    string `json:"id"`
+		Title string `json:"title"`
+	}
+	if err := json.Unmarshal([]byte(p["files"]), &files); err != nil || len(files) == 0 {
+		answer(w, map[string]any{"ok": false, "error": "invalid_arguments"})
+		return
+	}
+	channel := p["channel_id"]
+	s.mu.Lock()
+	if f, ok := s.failure(channel); ok {
+		s.mu.Unlock()
+		failWith(w, f)
+		return
+	}
+	var out []map[string]any
+	for _, f := range files {
+		u := s.uploads[f.ID]
+		if u == nil || u.Data == nil || len(u.Data) != u.Length {
+			s.mu.Unlock()
+			answer(w, map[string]any{"ok": false, "error": "file_not_found"})
+			return
+		}
+		out = append(out, map[string]any{"id": f.ID, "title": f.Title})
+	}
+	for _, f := range files {
+		u := s.uploads[f.ID]
+		delete(s.uploads, f.ID) // completed once
+		u.Title, u.Channel, u.ThreadTS, u.InitialComment, u.At = f.Title, channel, p["thread_ts"], p["initial_comment"], time.Now()
+		s.shared = append(s.shared, *u)
+	}
+	s.changes.Signal()
+	s.mu.Unlock()
+	answer(w, map[string]any{"ok": true, "files": out})
 }
 
 func (s *Server) tsLocked() string { return fmt.Sprintf("%d.%06d", 1700000000+s.seq, s.seq) }
@@ -480,34 +612,10 @@ func (s *Server) postMessage(w http.ResponseWriter, p map[string]string) {
 	channel := p["channel"]
 	blocks, problem := checkMessage(p)
 	s.mu.Lock()
-	if code := s.gone[channel]; code != "" {
+	if f, ok := s.failure(channel); ok {
 		s.mu.Unlock()
-		answer(w, map[string]any{"ok": false, "error": code})
+		failWith(w, f)
 		return
-	}
-	if q := s.fail[channel]; len(q) > 0 {
-		if q[0].Skip > 0 {
-			q[0].Skip--
-		} else {
-			f := q[0]
-			s.fail[channel] = q[1:]
-			s.mu.Unlock()
-			switch {
-			case f.Status == http.StatusTooManyRequests:
-				if f.RetryAfter > 0 {
-					w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
-				}
-				w.Header().Set("Content-Type", "application/json")
-				w.WriteHeader(f.Status)
-				_, _ = io.WriteString(w, `{"ok":false,"error":"ratelimited"}`)
-			case f.Status != 0:
-				w.WriteHeader(f.Status)
-				_, _ = io.WriteString(w, "<html>server error</html>")
-			default:
-				answer(w, map[string]any{"ok": false, "error": f.Error})
-			}
-			return
-		}
 	}
 	if problem != "" {
 		s.mu.Unlock()
@@ -520,6 +628,42 @@ func (s *Server) postMessage(w http.ResponseWriter, p map[string]string) {
 	s.changes.Signal()
 	s.mu.Unlock()
 	answer(w, map[string]any{"ok": true, "channel": channel, "ts": m.TS, "message": map[string]any{"text": m.Text, "ts": m.TS}})
+}
+
+// failure takes the failure the next post to channel answers with, if a
+// test asked for one (see FailNext and Gone). s.mu is held.
+func (s *Server) failure(channel string) (Failure, bool) {
+	if code := s.gone[channel]; code != "" {
+		return Failure{Error: code}, true
+	}
+	q := s.fail[channel]
+	if len(q) == 0 {
+		return Failure{}, false
+	}
+	if q[0].Skip > 0 {
+		q[0].Skip--
+		return Failure{}, false
+	}
+	s.fail[channel] = q[1:]
+	return q[0], true
+}
+
+// failWith answers a call with the failure a test asked for.
+func failWith(w http.ResponseWriter, f Failure) {
+	switch {
+	case f.Status == http.StatusTooManyRequests:
+		if f.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(f.RetryAfter))
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(f.Status)
+		_, _ = io.WriteString(w, `{"ok":false,"error":"ratelimited"}`)
+	case f.Status != 0:
+		w.WriteHeader(f.Status)
+		_, _ = io.WriteString(w, "<html>server error</html>")
+	default:
+		answer(w, map[string]any{"ok": false, "error": f.Error})
+	}
 }
 
 func (s *Server) update(w http.ResponseWriter, p map[string]string) {
@@ -726,4 +870,31 @@ func Slash(user, channel, command, text string) map[string]string {
 		"response_url": "https://hooks.slack.invalid/commands/1",
 		"trigger_id":   fmt.Sprintf("%d.%d.slash%d", time.Now().Unix(), next(), next()),
 	}
+}
+
+// SharedFile is a file a user shares in a message, as a file_share
+// message event lists it.
+type SharedFile struct {
+	ID, Name, MIME string
+	Size           int
+}
+
+// Permalink is where Slack shows a shared file.
+func (f SharedFile) Permalink() string {
+	return "https://test.slack.com/files/" + f.ID + "/" + f.Name
+}
+
+// FileShare is a message event: user shared files in their DM with the
+// bot, with text.
+func FileShare(user, text string, files ...SharedFile) map[string]any {
+	ev := DM(user, text)
+	ev["subtype"] = "file_share"
+	var list []map[string]any
+	for _, f := range files {
+		list = append(list, map[string]any{"id": f.ID, "name": f.Name, "title": f.Name, "mimetype": f.MIME,
+			"filetype": strings.TrimPrefix(filepath.Ext(f.Name), "."), "size": f.Size, "user": user,
+			"permalink": f.Permalink(), "url_private": "https://files.slack.com/files-pri/" + TeamID + "-" + f.ID + "/" + f.Name})
+	}
+	ev["files"] = list
+	return ev
 }

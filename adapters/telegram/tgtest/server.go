@@ -10,8 +10,10 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,7 +44,27 @@ type Sent struct {
 	Edits    int
 	Keyboard *models.InlineKeyboardMarkup
 	At       time.Time
+	// File is the document or photo sent (sendDocument, sendPhoto); Text
+	// and HTML are then its caption.
+	File *File
 }
+
+// File is a file the server holds: one the bot uploaded, or one a test
+// put there as if a user had sent it (AddFile).
+type File struct {
+	ID       string // file_id, what a bot sends to send it again
+	UniqueID string // file_unique_id
+	Name     string
+	MIME     string
+	Data     []byte
+	Photo    bool
+}
+
+// Telegram's limits on files.
+const (
+	MaxUpload  = 50 << 20 // bytes a bot may upload
+	MaxCaption = 1024     // characters of a caption
+)
 
 // Buttons returns the callback data and label of every inline button.
 func (s Sent) Buttons() (data, labels []string) {
@@ -84,6 +106,7 @@ type Server struct {
 	changes   platformtest.Changes
 	closing   chan struct{}
 	slow      slowness
+	files     map[string]*File // by file_id
 }
 
 // slowness is how long calls wait before the server answers them.
@@ -102,7 +125,7 @@ type Failure struct {
 // New starts a server.
 func New() *Server {
 	s := &Server{nextID: 1000, blocked: map[int64]bool{}, fail: map[int64][]Failure{}, byChat: map[int64][]int{},
-		closing: make(chan struct{})}
+		closing: make(chan struct{}), files: map[string]*File{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
 }
@@ -267,11 +290,14 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		reply(w, nil, 401, "Unauthorized", 0)
 		return
 	}
-	params, err := parseParams(r)
+	params, uploads, err := parseParams(r)
 	if err != nil {
 		reply(w, nil, 400, "Bad Request: "+err.Error(), 0)
 		return
 	}
+	// Read to the end, so that a client that goes away while the call
+	// waits (see Slow) ends its context.
+	_, _ = io.Copy(io.Discard, r.Body)
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Method: method, Params: params, At: time.Now()})
 	s.changes.Signal()
@@ -289,6 +315,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.sendMessage(w, params)
 	case "editMessageText":
 		s.editMessageText(w, params)
+	case "sendDocument":
+		s.sendFile(w, params, uploads, "document")
+	case "sendPhoto":
+		s.sendFile(w, params, uploads, "photo")
 	case "answerCallbackQuery", "setMyCommands", "deleteWebhook":
 		reply(w, true, 0, "", 0)
 	default:
@@ -346,9 +376,20 @@ func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.admit(w, chat) {
+		return
+	}
+	m := s.record(Sent{ChatID: chat, Text: text, HTML: html, Keyboard: kb})
+	reply(w, models.Message{ID: m.MessageID, Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, Text: text, Date: int(m.At.Unix())}, 0, "", 0)
+}
+
+// admit answers, as Telegram would, a message to a chat that blocked the
+// bot, a failure the test asked for, or a call over the rate limit, and
+// reports whether the message may be sent. s.mu is held.
+func (s *Server) admit(w http.ResponseWriter, chat int64) bool {
 	if s.blocked[chat] {
 		reply(w, nil, 403, "Forbidden: bot was blocked by the user", 0)
-		return
+		return false
 	}
 	if f := s.fail[chat]; len(f) > 0 {
 		s.fail[chat] = f[1:]
@@ -357,7 +398,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string) {
 			desc = "Too Many Requests: retry after " + strconv.Itoa(f[0].RetryAfter)
 		}
 		reply(w, nil, f[0].Code, desc, f[0].RetryAfter)
-		return
+		return false
 	}
 	if s.limit > 0 {
 		now := time.Now()
@@ -367,16 +408,125 @@ func (s *Server) sendMessage(w http.ResponseWriter, p map[string]string) {
 		if len(s.recent) >= s.limit {
 			s.limited++
 			reply(w, nil, 429, "Too Many Requests: retry after 1", 1)
-			return
+			return false
 		}
 		s.recent = append(s.recent, now)
 	}
+	return true
+}
+
+// record keeps a message as sent, giving it the next id. s.mu is held.
+func (s *Server) record(m Sent) Sent {
 	s.nextMsg++
-	m := Sent{ChatID: chat, MessageID: s.nextMsg, Text: text, HTML: html, Keyboard: kb, At: time.Now()}
-	s.byChat[chat] = append(s.byChat[chat], len(s.sent))
+	m.MessageID, m.At = s.nextMsg, time.Now()
+	s.byChat[m.ChatID] = append(s.byChat[m.ChatID], len(s.sent))
 	s.sent = append(s.sent, m)
 	s.changes.Signal()
-	reply(w, models.Message{ID: m.MessageID, Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, Text: text, Date: int(m.At.Unix())}, 0, "", 0)
+	return m
+}
+
+// sendFile sends a document or a photo (field is "document" or "photo"),
+// as Telegram does: uploaded in the multipart form (at most MaxUpload
+// bytes), or named by the file_id of a file the server holds, which must
+// be of the same kind; a caption of at most MaxCaption characters, parsed
+// as HTML when parse_mode says so.
+func (s *Server) sendFile(w http.ResponseWriter, p map[string]string, uploads map[string]*multipart.FileHeader, field string) {
+	chat, err := strconv.ParseInt(p["chat_id"], 10, 64)
+	if err != nil {
+		reply(w, nil, 400, "Bad Request: chat not found", 0)
+		return
+	}
+	caption, html := p["caption"], ""
+	if p["parse_mode"] == "HTML" {
+		html = caption
+		if caption, err = parseHTML(caption); err != nil {
+			reply(w, nil, 400, "Bad Request: can't parse entities: "+err.Error(), 0)
+			return
+		}
+	}
+	if len(utf16.Encode([]rune(caption))) > MaxCaption {
+		reply(w, nil, 400, "Bad Request: message caption is too long", 0)
+		return
+	}
+	var kb *models.InlineKeyboardMarkup
+	if raw := p["reply_markup"]; raw != "" {
+		kb = &models.InlineKeyboardMarkup{}
+		if err := json.Unmarshal([]byte(raw), kb); err != nil {
+			reply(w, nil, 400, "Bad Request: can't parse reply keyboard markup JSON object", 0)
+			return
+		}
+	}
+	var upload []byte
+	var name string
+	if fh := uploads[field]; fh != nil {
+		if fh.Size > MaxUpload {
+			reply(w, nil, 413, "Request Entity Too Large", 0)
+			return
+		}
+		f, err := fh.Open()
+		if err == nil {
+			upload, err = io.ReadAll(f)
+			f.Close()
+		}
+		if err != nil {
+			reply(w, nil, 400, "Bad Request: can't read the file", 0)
+			return
+		}
+		name = fh.Filename
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var file *File
+	switch id := p[field]; {
+	case upload != nil:
+		file = s.addFile(name, mimeOf(name), upload, field == "photo")
+	case id == "":
+		reply(w, nil, 400, "Bad Request: there is no "+field+" in the request", 0)
+		return
+	case s.files[id] == nil:
+		reply(w, nil, 400, "Bad Request: wrong file identifier/HTTP URL specified", 0)
+		return
+	case s.files[id].Photo != (field == "photo"):
+		reply(w, nil, 400, "Bad Request: wrong file identifier/HTTP URL specified: can't use file of another type as "+field, 0)
+		return
+	default:
+		file = s.files[id]
+	}
+	if !s.admit(w, chat) {
+		return
+	}
+	m := s.record(Sent{ChatID: chat, Text: caption, HTML: html, Keyboard: kb, File: file})
+	msg := models.Message{ID: m.MessageID, Chat: models.Chat{ID: chat, Type: models.ChatTypePrivate}, Caption: caption, Date: int(m.At.Unix())}
+	if file.Photo {
+		msg.Photo = []models.PhotoSize{{FileID: file.ID, FileUniqueID: file.UniqueID, FileSize: len(file.Data)}}
+	} else {
+		msg.Document = &models.Document{FileID: file.ID, FileUniqueID: file.UniqueID, FileName: file.Name, MimeType: file.MIME, FileSize: int64(len(file.Data))}
+	}
+	reply(w, msg, 0, "", 0)
+}
+
+// AddFile puts a file on the server as if a user had sent it, and returns
+// it with its file_id.
+func (s *Server) AddFile(name, mime string, data []byte, photo bool) File {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return *s.addFile(name, mime, data, photo)
+}
+
+func (s *Server) addFile(name, mime string, data []byte, photo bool) *File {
+	n := len(s.files) + 1
+	f := &File{ID: fmt.Sprintf("BQACAgIAAxkB%06d", n), UniqueID: fmt.Sprintf("AgAD%04d", n), Name: name, MIME: mime, Data: data, Photo: photo}
+	s.files[f.ID] = f
+	return f
+}
+
+// mimeOf is the media type Telegram gives a document, from its name.
+func mimeOf(name string) string {
+	if t := mime.TypeByExtension(filepath.Ext(name)); t != "" {
+		t, _, _ = strings.Cut(t, ";")
+		return t
+	}
+	return "application/octet-stream"
 }
 
 // content reads a message's text, as Telegram shows it (HTML parsed when
@@ -522,30 +672,34 @@ func keyboardJSON(kb *models.InlineKeyboardMarkup) string {
 }
 
 // parseParams reads a request's parameters from a multipart form (the
-// client library) or a JSON body.
-func parseParams(r *http.Request) (map[string]string, error) {
+// client library) or a JSON body, and the files uploaded in a form.
+func parseParams(r *http.Request) (map[string]string, map[string]*multipart.FileHeader, error) {
 	out := map[string]string{}
+	files := map[string]*multipart.FileHeader{}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch ct {
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
 			if errors.Is(err, io.EOF) || strings.HasSuffix(err.Error(), "EOF") {
-				return out, nil // a method called without parameters
+				return out, files, nil // a method called without parameters
 			}
-			return nil, err
+			return nil, nil, err
 		}
 		for k, v := range r.MultipartForm.Value {
 			out[k] = v[0]
 		}
+		for k, v := range r.MultipartForm.File {
+			files[k] = v[0]
+		}
 	case "application/json":
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var m map[string]json.RawMessage
 		if len(body) > 0 {
 			if err := json.Unmarshal(body, &m); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		for k, v := range m {
@@ -557,7 +711,7 @@ func parseParams(r *http.Request) (map[string]string, error) {
 			}
 		}
 	}
-	return out, nil
+	return out, files, nil
 }
 
 func reply(w http.ResponseWriter, result any, code int, desc string, retryAfter int) {
@@ -598,4 +752,29 @@ func Click(user int64, m Sent, data string) *models.Update {
 		}},
 		Data: data,
 	}}
+}
+
+// Document returns a private message from user carrying a document the
+// server holds (see AddFile), with a caption.
+func Document(user int64, lang, caption string, f File) *models.Update {
+	u := Text(user, lang, "")
+	u.Message.Caption = caption
+	if f.Photo {
+		u.Message.Photo = []models.PhotoSize{
+			{FileID: f.ID + "-small", FileUniqueID: f.UniqueID + "-small", Width: 90, Height: 67, FileSize: 1500},
+			{FileID: f.ID, FileUniqueID: f.UniqueID, Width: 1280, Height: 960, FileSize: len(f.Data)},
+		}
+		return u
+	}
+	u.Message.Document = &models.Document{FileID: f.ID, FileUniqueID: f.UniqueID, FileName: f.Name, MimeType: f.MIME, FileSize: int64(len(f.Data))}
+	return u
+}
+
+// ReplyTo makes a message update a reply to a message the bot sent, as
+// Telegram delivers it: the message replied to comes whole, with its
+// keyboard.
+func ReplyTo(u *models.Update, m Sent) *models.Update {
+	u.Message.ReplyToMessage = &models.Message{ID: m.MessageID, Chat: models.Chat{ID: m.ChatID, Type: models.ChatTypePrivate},
+		From: &models.User{ID: 123456, IsBot: true, FirstName: "Onboard", Username: Username}, Text: m.Text, ReplyMarkup: m.Keyboard, Date: int(m.At.Unix())}
+	return u
 }

@@ -1,0 +1,49 @@
+package slack_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/onboardbot/onboardbot/adapters/slack/slacktest"
+)
+
+// TestCertificateFilesOnSlack: a PDF shared in the DM with "done <item>
+// ..." marks the item and is kept; "files <item>" sends it back as its
+// link, which Slack shows the file under (nothing uploaded again); a file
+// of another type, or a file shared without naming an item, is answered
+// and not kept.
+func TestCertificateFilesOnSlack(t *testing.T) {
+	srv := slacktest.New()
+	defer srv.Close()
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "http")
+	const user = "U7101"
+	dm := slacktest.DMChannel(user)
+	for _, in := range append([]string{"onboard tiktok-uk"}, ukAnswers...) {
+		answered(t, srv, dm, func() { e.dm(user, in) })
+	}
+	pdf := slacktest.SharedFile{ID: "F0PDF", Name: "rp-letter.pdf", MIME: "application/pdf", Size: 48000}
+	zip := slacktest.SharedFile{ID: "F0ZIP", Name: "certs.zip", MIME: "application/zip", Size: 1000}
+	share := func(text string, f slacktest.SharedFile) slacktest.Sent {
+		return answered(t, srv, dm, func() { e.event(slacktest.EventID(), slacktest.FileShare(user, text, f)) })
+	}
+	mustContain(t, share("done uk-rp RP-1 2027-06-30", pdf), "📎 File kept with the item: rp-letter.pdf")
+	mustContain(t, share("done psti", zip), "PDF files and images")
+	mustContain(t, share("", pdf), "not which item")
+	mustContain(t, answered(t, srv, dm, func() { e.dm(user, "checklist") }), "RP-1", "📎")
+
+	got := answered(t, srv, dm, func() { e.dm(user, "files uk-rp") })
+	mustContain(t, got, "rp-letter.pdf")
+	var posted slacktest.Call
+	for _, c := range srv.Calls("chat.postMessage") {
+		if strings.Contains(c.Params["blocks"], pdf.Permalink()) {
+			posted = c
+		}
+	}
+	if posted.Method == "" || posted.Params["unfurl_media"] == "false" {
+		t.Errorf("the file's link was not posted to unfurl: %+v", posted)
+	}
+	if n := len(srv.Calls("files.getUploadURLExternal")); n != 0 {
+		t.Errorf("%d uploads, want none", n)
+	}
+}
