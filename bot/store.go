@@ -38,6 +38,7 @@ type Tx interface {
 	Queue
 	Announcements
 	RuleSets
+	Dashboard
 }
 
 // Claims records inbound deliveries, so a redelivery changes nothing.
@@ -131,6 +132,7 @@ type Reader interface {
 	// Projections lists the projection of every onboarding of a market
 	// (every market when market is empty), by seller.
 	Projections(ctx context.Context, market string) ([]Projection, error)
+	Reports
 }
 
 // Outbox is the delivery side of the store: what is still to send, and
