@@ -20,6 +20,8 @@ type Admin struct {
 	now    func() time.Time
 	log    *slog.Logger
 	notify bot.Notifier
+	// publicURL is the base of login links (ONBOARD_PUBLIC_URL).
+	publicURL string
 }
 
 // Option configures an Admin.
@@ -66,6 +68,8 @@ func (a *Admin) Commands() []bot.Command {
 			Help: flows.Text{ZH: "（管理员）最近的公告和发送情况", EN: "(admins) recent announcements and their delivery"}},
 		{Admin: true, Name: "cancel", Aliases: []string{"取消"}, Run: cancel,
 			Help: flows.Text{ZH: "（管理员）取消正在写的公告", EN: "(admins) drop the announcement being written"}},
+		{Admin: true, Name: "dashboard", Aliases: []string{"后台"}, Run: a.dashboardCmd,
+			Help: flows.Text{ZH: "（管理员）管理后台网页的一次性登录链接", EN: "(admins) a one-time login link to the admin web pages"}},
 	}
 }
 
