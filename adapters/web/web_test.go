@@ -280,3 +280,309 @@ func TestSessionCookie(t *testing.T) {
 		}
 	}
 }
+
+// Each page shows what the store holds, in both languages.
+func TestPages(t *testing.T) {
+	s := newSite(t)
+	s.seedSellers()
+	// An announcement to the market, with HTML in its text.
+	s.say("1000", "/lang en")
+	_, err := s.adm.Announce(context.Background(), s.core.Catalog(), bot.Announcement{Markets: []string{"tiktok-uk"},
+		Text: bot.Announcement{}.Text, CreatedBy: "shell"}, false)
+	if err == nil {
+		t.Fatal("an empty announcement was queued")
+	}
+	a := bot.Announcement{Markets: []string{"tiktok-uk"}, CreatedBy: "shell"}
+	a.Text.ZH, a.Text.EN = "新规 <img src=x onerror=alert(1)>", "New rule <script>alert(1)</script>"
+	if _, err := s.adm.Announce(context.Background(), s.core.Catalog(), a, false); err != nil {
+		t.Fatal(err)
+	}
+	s.setClock(t0.AddDate(0, 0, 10))
+	b := s.browser()
+	b.login()
+	sellerID := func(user string) int64 {
+		var id int64
+		err := s.store.Update(context.Background(), func(tx bot.Tx) error {
+			sel, err := tx.Seller(context.Background(), "telegram", user)
+			id = sel.ID
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	for _, c := range []struct {
+		path, table string
+		want        [][]string // each row's leading cells
+	}{
+		{"/admin/stuck?lang=en", "stuck", [][]string{{"telegram:201", "TikTok Shop UK (cross-border)", "certification checklist"}, {"telegram:203", "TikTok Shop UK (cross-border)", "eligibility"}}},
+		{"/admin/stuck?days=11", "stuck", nil},
+		{"/admin/stops?lang=en", "stops", [][]string{{"TikTok Shop UK (cross-border)", "Who will open the shop?", "1"}}},
+		{"/admin/expiring?days=30", "expiring", [][]string{{"2026-11-20", "telegram:201", "TikTok Shop UK (cross-border)", "", "REF-<b>1</b>"}}},
+		{"/admin/announcements", "announcements", [][]string{{"1", "", "shell", "TikTok Shop UK (cross-border)", "新规 <img src=x onerror=alert(1)>", "New rule <script>alert(1)</script>", "3"}}},
+		{fmt.Sprintf("/admin/seller/%d", sellerID("201")), "seller", [][]string{{"telegram", "201", "en"}}},
+	} {
+		resp, body := b.get(c.path)
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %d", c.path, resp.StatusCode)
+			continue
+		}
+		got := cells(body, c.table)
+		if len(got) != len(c.want) {
+			t.Errorf("%s: rows %q, want %q", c.path, got, c.want)
+			continue
+		}
+		for i, row := range c.want {
+			for j, v := range row {
+				if v != "" && got[i][j] != v {
+					t.Errorf("%s: row %d cell %d is %q, want %q (row %q)", c.path, i, j, got[i][j], v, got[i])
+				}
+			}
+		}
+		// Seller-written and admin-written text is escaped wherever it shows.
+		for _, raw := range []string{"<script>alert", "<img src=x", "<b>1</b>"} {
+			if strings.Contains(body, raw) {
+				t.Errorf("%s: %q unescaped", c.path, raw)
+			}
+		}
+	}
+	// The checklist items: SCPN done by one seller and expiring within 30 days.
+	_, body := b.get("/admin/items?market=tiktok-uk&lang=en")
+	found := false
+	for _, row := range cells(body, "items") {
+		if row[2] == "scpn" {
+			found = true
+			if row[3] != "0" || row[4] != "1" || row[6] != "1" {
+				t.Errorf("scpn counts %q: want 0 open, 1 done, 1 expiring", row)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no scpn row: %q", cells(body, "items"))
+	}
+	// The seller page: markets, answers with times, checklist, messages.
+	_, body = b.get(fmt.Sprintf("/admin/seller/%d?lang=en", sellerID("201")))
+	for table, least := range map[string]int{"markets": 1, "answers": 9, "checklist": 3, "messages": 9} {
+		if n := len(cells(body, table)); n < least {
+			t.Errorf("seller page: %d rows of %s, want at least %d", n, table, least)
+		}
+	}
+	if !strings.Contains(body, "REF-&lt;b&gt;1&lt;/b&gt;") {
+		t.Error("the certificate number is not shown escaped on the seller page")
+	}
+}
+
+// A nudge goes through the outbox once, in the seller's language, with a
+// button to continue; a second click sends nothing.
+func TestNudge(t *testing.T) {
+	s := newSite(t)
+	s.seedSellers()
+	s.setClock(t0.AddDate(0, 0, 8))
+	b := s.browser()
+	csrf := b.login()
+	var seller bot.Seller
+	s.store.Update(context.Background(), func(tx bot.Tx) error {
+		var err error
+		seller, err = tx.Seller(context.Background(), "telegram", "203")
+		return err
+	})
+	pending := func() []bot.Reply {
+		t.Helper()
+		p, err := s.store.Pending(context.Background(), "telegram", "203")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	before := len(pending())
+	form := url.Values{"csrf": {csrf}, "seller": {fmt.Sprint(seller.ID)}, "market": {"tiktok-uk"}, "back": {"days=7&evil=https://x"}}
+	resp, _ := b.post("/admin/nudge", form)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin/stuck?days=7&nudged=0" {
+		t.Fatalf("nudge: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	after := pending()
+	if len(after) != before+1 {
+		t.Fatalf("%d messages pending after the nudge, %d before", len(after), before)
+	}
+	n := after[len(after)-1]
+	if !strings.Contains(n.Text, "reminder") || !strings.Contains(n.Text, "TikTok Shop UK") || len(n.Choices) != 1 || n.Choices[0].Ref.Choice != "onboard tiktok-uk" {
+		t.Errorf("nudge %+v", n)
+	}
+	resp, _ = b.post("/admin/nudge", form)
+	if resp.Header.Get("Location") != "/admin/stuck?days=7&nudged=1" || len(pending()) != before+1 {
+		t.Errorf("second nudge: to %q, %d pending", resp.Header.Get("Location"), len(pending()))
+	}
+	_, body := b.get("/admin/stuck?lang=en&nudged=1")
+	if !strings.Contains(body, "already nudged") {
+		t.Error("no notice of the second nudge")
+	}
+	for _, row := range cells(body, "stuck") {
+		if row[0] == "telegram:203" && !strings.HasPrefix(row[6], "nudged 2026-11-09") {
+			t.Errorf("stuck row %q: want nudged", row)
+		}
+	}
+	// A seller who finished is not nudged.
+	form.Set("seller", fmt.Sprint(seller.ID-1)) // 202, stopped
+	if resp, _ := b.post("/admin/nudge", form); resp.Header.Get("Location") != "/admin/stuck?days=7&nudged=2" {
+		t.Errorf("nudge of a stopped seller: to %q", resp.Header.Get("Location"))
+	}
+}
+
+// Bad input gets a clear 4xx and changes nothing: no session, forged,
+// expired or reused links and sessions, a session of someone no longer an
+// admin, POSTs without the CSRF token, query parameters out of range.
+func TestRefused(t *testing.T) {
+	s := newSite(t)
+	s.seedSellers()
+	b := s.browser()
+	csrf := b.login()
+
+	anon := s.browser()
+	forged := s.browser()
+	forged.client.Jar.SetCookies(mustURL(s.srv.URL+"/admin/"), []*http.Cookie{{Name: "onboard_session", Value: "forged-session-token", Path: "/admin/"}})
+	for _, c := range []struct {
+		name string
+		b    *browser
+		path string
+	}{
+		{"no session", anon, "/admin/"},
+		{"no session, another page", anon, "/admin/seller/1"},
+		{"no session, a CSV", anon, "/admin/?csv=funnel"},
+		{"a forged session", forged, "/admin/stuck"},
+	} {
+		if resp, body := c.b.get(c.path); resp.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "/dashboard") {
+			t.Errorf("%s: %d", c.name, resp.StatusCode)
+		}
+	}
+
+	// Links: a forged one, one used twice, one expired.
+	token := s.link()
+	for _, c := range []struct {
+		name  string
+		token string
+		at    time.Time
+		want  int
+	}{
+		{"forged", "AAAAforgedAAAAforgedAAAAforgedAAAAforgedAAA", t0, http.StatusUnauthorized},
+		{"empty", "", t0, http.StatusBadRequest},
+		{"first use", token, t0.Add(time.Minute), http.StatusSeeOther},
+		{"reused", token, t0.Add(2 * time.Minute), http.StatusUnauthorized},
+		{"expired", s.link(), t0.Add(10 * time.Minute), http.StatusUnauthorized},
+	} {
+		s.setClock(c.at)
+		if resp, body := s.browser().post(admin.LoginPath, url.Values{"token": {c.token}}); resp.StatusCode != c.want {
+			t.Errorf("link %s: %d, want %d: %s", c.name, resp.StatusCode, c.want, body)
+		}
+	}
+	s.setClock(t0)
+	// Opening the link (a link preview does) uses nothing.
+	fresh := s.link()
+	s.browser().get(admin.LoginPath + "?token=" + fresh)
+	if resp, _ := s.browser().post(admin.LoginPath, url.Values{"token": {fresh}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("a link whose page was fetched first: %d", resp.StatusCode)
+	}
+
+	// POSTs without the right CSRF token.
+	queued, _ := s.store.Pending(context.Background(), "telegram", "203")
+	for _, token := range []string{"", "wrong", csrf + "x"} {
+		if resp, _ := b.post("/admin/nudge", url.Values{"csrf": {token}, "seller": {"3"}, "market": {"tiktok-uk"}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("nudge with CSRF %q: %d", token, resp.StatusCode)
+		}
+		if resp, _ := b.post("/admin/logout", url.Values{"csrf": {token}}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("logout with CSRF %q: %d", token, resp.StatusCode)
+		}
+	}
+	if p, _ := s.store.Pending(context.Background(), "telegram", "203"); len(p) != len(queued) {
+		t.Errorf("a refused nudge queued something: %d pending", len(p))
+	}
+	// A nudge by GET is not a nudge.
+	if resp, _ := b.get("/admin/nudge?csrf=" + csrf + "&seller=3&market=tiktok-uk"); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("nudge by GET: %d", resp.StatusCode)
+	}
+
+	// Query parameters out of range.
+	for _, path := range []string{
+		"/admin/stuck?days=0", "/admin/stuck?days=366", "/admin/stuck?days=abc", "/admin/stuck?days=1e9",
+		"/admin/?market=%3Cscript%3E", "/admin/?platform=irc", "/admin/?from=2026-13-01", "/admin/?from=99999-01-01",
+		"/admin/?from=2026-11-02&to=2026-11-01", "/admin/expiring?days=45", "/admin/announcements?limit=-1",
+		"/admin/seller/abc", "/admin/seller/-1", "/admin/?csv=nope", "/admin/items?market=nowhere",
+	} {
+		resp, body := b.get(path)
+		if resp.StatusCode != http.StatusBadRequest {
+			t.Errorf("%s: %d, want 400", path, resp.StatusCode)
+		}
+		if strings.Contains(body, "<script>") {
+			t.Errorf("%s: the parameter is echoed unescaped", path)
+		}
+	}
+	if resp, _ := b.get("/admin/seller/999999"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("an unknown seller: %d", resp.StatusCode)
+	}
+
+	// The session expires after 12 hours.
+	s.setClock(t0.Add(12 * time.Hour))
+	if resp, _ := b.get("/admin/"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a session 12 hours old: %d", resp.StatusCode)
+	}
+	s.setClock(t0)
+
+	// Someone removed from ONBOARD_ADMINS: their session ends.
+	c := s.browser()
+	c.login()
+	removed := httptest.NewServer(s.handler(admin.New(s.store, []string{"telegram:2000"}, admin.WithClock(s.clock))))
+	defer removed.Close()
+	req, _ := http.NewRequest(http.MethodGet, removed.URL+"/admin/", nil)
+	for _, ck := range c.client.Jar.Cookies(mustURL(s.srv.URL + "/admin/")) {
+		req.AddCookie(ck)
+	}
+	if resp, body := c.do(req); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "ONBOARD_ADMINS") {
+		t.Errorf("a removed admin: %d", resp.StatusCode)
+	}
+	if resp, _ := c.get("/admin/"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the removed admin's session still works after being restored: %d", resp.StatusCode)
+	}
+	// A link for someone who is not an admin is never made.
+	if _, err := s.adm.LoginLink(context.Background(), "telegram:2000"); err == nil {
+		t.Error("a link for a non-admin")
+	}
+
+	// Signing out ends the session.
+	if resp, _ := b.post("/admin/logout", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusOK {
+		t.Errorf("logout: %d", resp.StatusCode)
+	}
+	if resp, _ := b.get("/admin/"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("after logout: %d", resp.StatusCode)
+	}
+}
+
+// Every table downloads as CSV in UTF-8 with a byte-order mark; a cell a
+// spreadsheet would take for a formula is defused.
+func TestCSV(t *testing.T) {
+	s := newSite(t)
+	s.seedSellers()
+	s.say("205", append(toChecklist, "/done scpn =HYPERLINK(1) 2026-11-21")...)
+	s.setClock(t0.AddDate(0, 0, 1))
+	b := s.browser()
+	b.login()
+	for _, path := range []string{"/admin/?csv=funnel&lang=zh", "/admin/stuck?csv=stuck&days=1", "/admin/stops?csv=stops", "/admin/items?csv=items",
+		"/admin/expiring?csv=expiring", "/admin/announcements?csv=announcements", "/admin/seller/1?csv=answers"} {
+		resp, body := b.get(path)
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") ||
+			!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+			t.Errorf("%s: %d %s", path, resp.StatusCode, resp.Header)
+			continue
+		}
+		if !strings.HasPrefix(body, "\ufeff") || strings.Count(body, "\n") < 1 {
+			t.Errorf("%s: %q", path, body)
+		}
+	}
+	_, body := b.get("/admin/?csv=funnel&lang=zh")
+	if !strings.Contains(body, "市场,ID,开始,符合资质") || !strings.Contains(body, "tiktok-uk,4,") {
+		t.Errorf("funnel CSV: %q", body)
+	}
+	_, body = b.get("/admin/expiring?csv=expiring")
+	if !strings.Contains(body, "'=HYPERLINK(1)") {
+		t.Errorf("a formula in a CSV cell: %q", body)
+	}
+}
