@@ -22,11 +22,13 @@ type Reports interface {
 	// Stops counts the onboardings that were stopped, by market and the
 	// question whose answer stopped them (every market when market is empty).
 	Stops(ctx context.Context, market string) ([]StopRow, error)
-	// ItemCounts counts, per market and checklist item, the sellers with it
+	// ItemCounts counts, per market and checklist item (by market, then in
+	// no set order), the sellers with it
 	// open, done and not applicable, and those whose certificate expires
 	// from soonFrom to soonTo (YYYY-MM-DD, both included).
 	ItemCounts(ctx context.Context, market, soonFrom, soonTo string) ([]ItemCount, error)
-	// Expiring lists the certificates of items marked done that expire from
+	// Expiring lists the certificates (of items marked done: only they keep
+	// an expiry that has not passed) that expire from
 	// from to to (YYYY-MM-DD, both included), the soonest first, at most
 	// limit; and how many there are in all.
 	Expiring(ctx context.Context, from, to string, limit int) ([]ExpiringRow, int, error)

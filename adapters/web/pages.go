@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -370,6 +371,14 @@ func (s *Server) itemsPage(r *request, _ int) (view, error) {
 	if err != nil {
 		return view{}, err
 	}
+	// In the order of the markets and of their rule files.
+	order := map[string]int{}
+	for i, m := range s.cfg.Catalog().Markets() {
+		for j, it := range m.Items {
+			order[m.ID+" "+it.ID] = i*10000 + j
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b bot.ItemCount) int { return order[a.Market+" "+a.Item] - order[b.Market+" "+b.Item] })
 	v := view{Title: r.t("清单项", "Checklist items"), Filters: []field{s.marketField(r, market)}}
 	t := table{ID: "items", Head: []string{r.t("市场", "Market"), r.t("清单项", "Item"), "ID", r.t("未完成", "Open"), r.t("已完成", "Done"),
 		r.t("不适用", "N/A"), r.t("30 天内到期", "Expiring in 30 days")}}

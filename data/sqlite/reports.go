@@ -8,19 +8,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
-// The stages past eligibility, and past logistics, as SQL lists.
-const (
-	pastEligibility = `'logistics', 'categories', 'checklist', 'complete'`
-	pastLogistics   = `'categories', 'checklist', 'complete'`
-	underWay        = `'eligibility', 'logistics', 'categories', 'checklist'`
-)
+// The stages of an onboarding under way, as an SQL list.
+const underWay = `'eligibility', 'logistics', 'categories', 'checklist'`
 
 // farPast and farFuture stand for an open end of a time range.
 var (
@@ -28,7 +23,9 @@ var (
 	farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 )
 
-// Funnel counts the onboardings per market by how far they got.
+// Funnel counts the onboardings per market by how far they got. It counts
+// them by market and stage on the onboardings_funnel index alone (a
+// platform is its sellers' ids), and adds the stages up here.
 func (s *Store) Funnel(ctx context.Context, f bot.FunnelFilter) ([]bot.FunnelRow, error) {
 	from, to := f.From, f.To
 	if from.IsZero() {
@@ -37,28 +34,43 @@ func (s *Store) Funnel(ctx context.Context, f bot.FunnelFilter) ([]bot.FunnelRow
 	if to.IsZero() {
 		to = farFuture
 	}
-	var rows []struct {
-		Market    string `db:"market"`
-		Started   int    `db:"started"`
-		Eligible  int    `db:"eligible"`
-		Logistics int    `db:"logistics"`
-		Complete  int    `db:"complete"`
-		Stopped   int    `db:"stopped"`
+	query := `SELECT market, stage, count(*) AS n FROM onboardings WHERE 1`
+	var args []any
+	if !f.From.IsZero() || !f.To.IsZero() { // a comparison per row costs more than the count
+		query += ` AND started_at >= ? AND started_at < ?`
+		args = append(args, from.UTC(), to.UTC())
 	}
-	err := s.rsel(ctx, &rows, `SELECT o.market AS market, count(*) AS started,
-		  sum(o.stage IN (`+pastEligibility+`)) AS eligible,
-		  sum(o.stage IN (`+pastLogistics+`)) AS logistics,
-		  sum(o.stage = 'complete') AS complete,
-		  sum(o.stage = 'ineligible') AS stopped
-		FROM onboardings o JOIN sellers s ON s.id = o.seller_id
-		WHERE (? = '' OR s.platform = ?) AND o.started_at >= ? AND o.started_at < ?
-		GROUP BY o.market ORDER BY o.market`, f.Platform, f.Platform, from.UTC(), to.UTC())
-	if err != nil {
+	if f.Platform != "" {
+		query += ` AND seller_id IN (SELECT id FROM sellers WHERE platform = ?)`
+		args = append(args, f.Platform)
+	}
+	var rows []struct {
+		Market string `db:"market"`
+		Stage  string `db:"stage"`
+		N      int    `db:"n"`
+	}
+	if err := s.rsel(ctx, &rows, query+` GROUP BY market, stage ORDER BY market`, args...); err != nil {
 		return nil, fmt.Errorf("funnel: %w", err)
 	}
-	out := make([]bot.FunnelRow, len(rows))
-	for i, r := range rows {
-		out[i] = bot.FunnelRow{Market: r.Market, Started: r.Started, Eligible: r.Eligible, Logistics: r.Logistics, Complete: r.Complete, Stopped: r.Stopped}
+	var out []bot.FunnelRow
+	for _, r := range rows {
+		if len(out) == 0 || out[len(out)-1].Market != r.Market {
+			out = append(out, bot.FunnelRow{Market: r.Market})
+		}
+		row := &out[len(out)-1]
+		row.Started += r.N
+		switch flows.Stage(r.Stage) {
+		case flows.StageComplete:
+			row.Complete += r.N
+			fallthrough
+		case flows.StageCategories, flows.StageChecklist:
+			row.Logistics += r.N
+			fallthrough
+		case flows.StageLogistics:
+			row.Eligible += r.N
+		case flows.StageIneligible:
+			row.Stopped += r.N
+		}
 	}
 	return out, nil
 }
@@ -66,13 +78,15 @@ func (s *Store) Funnel(ctx context.Context, f bot.FunnelFilter) ([]bot.FunnelRow
 const sellerColumnsAs = `s.id AS id, s.platform AS platform, s.user_id AS user_id, s.chat_id AS chat_id, s.lang AS lang,
 	s.lang_set AS lang_set, s.market AS market, s.unreachable_at AS unreachable_at, s.created_at AS created_at`
 
-// Stuck lists the onboardings under way that have not moved since f.Before.
+// Stuck lists the onboardings under way that have not moved since
+// f.Before. The sellers' rows are read only for the page's rows.
 func (s *Store) Stuck(ctx context.Context, f bot.StuckFilter) ([]bot.StuckRow, int, error) {
-	const where = `FROM onboardings o JOIN sellers s ON s.id = o.seller_id
-		WHERE o.stage IN (` + underWay + `) AND o.updated_at < ? AND (? = '' OR o.market = ?) AND (? = '' OR s.platform = ?)`
-	// A nudge belongs to the activity it was about (one at most: its key).
-	const nudged = `LEFT JOIN nudges n ON n.seller_id = o.seller_id AND n.market = o.market AND n.since = o.updated_at`
-	args := []any{f.Before.UTC(), f.Market, f.Market, f.Platform, f.Platform}
+	where := `FROM onboardings o WHERE o.stage IN (` + underWay + `) AND o.updated_at < ? AND (? = '' OR o.market = ?)`
+	args := []any{f.Before.UTC(), f.Market, f.Market}
+	if f.Platform != "" {
+		where += ` AND o.seller_id IN (SELECT id FROM sellers WHERE platform = ?)`
+		args = append(args, f.Platform)
+	}
 	var total int
 	if err := s.rget(ctx, &total, `SELECT count(*) `+where, args...); err != nil {
 		return nil, 0, fmt.Errorf("count stuck sellers: %w", err)
@@ -85,9 +99,14 @@ func (s *Store) Stuck(ctx context.Context, f bot.StuckFilter) ([]bot.StuckRow, i
 		Updated  time.Time    `db:"updated_at"`
 		NudgedAt sql.NullTime `db:"nudged_at"`
 	}
+	// A nudge belongs to the activity it was about (one at most: its key).
 	err := s.rsel(ctx, &rows, `SELECT `+sellerColumnsAs+`, o.market AS o_market, o.stage AS stage, o.question AS question,
 		  o.updated_at AS updated_at, n.at AS nudged_at
-		`+strings.Replace(where, "WHERE", nudged+" WHERE", 1)+` ORDER BY o.updated_at, o.seller_id, o.market LIMIT ?`, append(args, f.Limit)...)
+		FROM (SELECT o.seller_id, o.market, o.stage, o.question, o.updated_at `+where+`
+		      ORDER BY o.updated_at, o.seller_id, o.market LIMIT ?) o
+		JOIN sellers s ON s.id = o.seller_id
+		LEFT JOIN nudges n ON n.seller_id = o.seller_id AND n.market = o.market AND n.since = o.updated_at
+		ORDER BY o.updated_at, o.seller_id, o.market`, append(args, f.Limit)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list stuck sellers: %w", err)
 	}
@@ -119,37 +138,68 @@ func (s *Store) Stops(ctx context.Context, market string) ([]bot.StopRow, error)
 	return out, nil
 }
 
-// ItemCounts counts sellers per market and item by where they stand.
+// ItemCounts counts sellers per market and item by where they stand: by
+// status on the progress_items_status index alone, and those expiring
+// soon on the expiry index.
 func (s *Store) ItemCounts(ctx context.Context, market, soonFrom, soonTo string) ([]bot.ItemCount, error) {
 	var rows []struct {
 		Market string `db:"market"`
 		Item   string `db:"item"`
-		Open   int    `db:"open"`
-		Done   int    `db:"done"`
-		NA     int    `db:"na"`
-		Soon   int    `db:"soon"`
+		Status string `db:"status"`
+		N      int    `db:"n"`
 	}
-	err := s.rsel(ctx, &rows, `SELECT market, item,
-		  sum(status = 'todo') AS open, sum(status = 'done') AS done, sum(status = 'na') AS na,
-		  sum(status = 'done' AND expiry != '' AND expiry >= ? AND expiry <= ?) AS soon
-		FROM progress_items WHERE (? = '' OR market = ?)
-		GROUP BY market, item ORDER BY market, min(position), item`, soonFrom, soonTo, market, market)
-	if err != nil {
+	if err := s.rsel(ctx, &rows, `SELECT market, item, status, count(*) AS n FROM progress_items WHERE (? = '' OR market = ?)
+		GROUP BY market, item, status`, market, market); err != nil {
 		return nil, fmt.Errorf("count items: %w", err)
 	}
-	out := make([]bot.ItemCount, len(rows))
-	for i, r := range rows {
-		out[i] = bot.ItemCount{Market: r.Market, Item: r.Item, Open: r.Open, Done: r.Done, NA: r.NA, Soon: r.Soon}
+	var soon []struct {
+		Market string `db:"market"`
+		Item   string `db:"item"`
+		N      int    `db:"n"`
+	}
+	if err := s.rsel(ctx, &soon, `SELECT market, item, count(*) AS n FROM progress_items
+		WHERE expiry != '' AND expiry >= ? AND expiry <= ? AND (? = '' OR market = ?)
+		GROUP BY market, item`, soonFrom, soonTo, market, market); err != nil {
+		return nil, fmt.Errorf("count items expiring: %w", err)
+	}
+	type key struct{ market, item string }
+	at := map[key]int{}
+	var out []bot.ItemCount
+	count := func(market, item string) *bot.ItemCount {
+		i, ok := at[key{market, item}]
+		if !ok {
+			i = len(out)
+			at[key{market, item}] = i
+			out = append(out, bot.ItemCount{Market: market, Item: item})
+		}
+		return &out[i]
+	}
+	for _, r := range rows {
+		c := count(r.Market, r.Item)
+		switch flows.ItemStatus(r.Status) {
+		case flows.ItemDone:
+			c.Done += r.N
+		case flows.ItemNA:
+			c.NA += r.N
+		default:
+			c.Open += r.N
+		}
+	}
+	for _, r := range soon {
+		count(r.Market, r.Item).Soon = r.N
 	}
 	return out, nil
 }
 
-// Expiring lists the certificates that expire in a range, by the expiry index.
+// Expiring lists the certificates that expire in a range, by the expiry
+// index alone: a row has an expiry only while its item is done (marking
+// it open or not applicable removes it), or once that date has passed.
 func (s *Store) Expiring(ctx context.Context, from, to string, limit int) ([]bot.ExpiringRow, int, error) {
 	const where = `FROM progress_items p JOIN sellers s ON s.id = p.seller_id
-		WHERE p.expiry != '' AND p.expiry >= ? AND p.expiry <= ? AND p.status = 'done'`
+		WHERE p.expiry != '' AND p.expiry >= ? AND p.expiry <= ?`
 	var total int
-	if err := s.rget(ctx, &total, `SELECT count(*) `+where, from, to); err != nil {
+	if err := s.rget(ctx, &total, `SELECT count(*) FROM progress_items p
+		WHERE p.expiry != '' AND p.expiry >= ? AND p.expiry <= ?`, from, to); err != nil {
 		return nil, 0, fmt.Errorf("count expiring certificates: %w", err)
 	}
 	var rows []struct {

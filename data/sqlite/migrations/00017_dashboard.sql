@@ -37,7 +37,28 @@ CREATE TABLE nudges (
 -- read the whole outbox. It costs each queued message one more b-tree entry.
 CREATE INDEX outbox_seller ON outbox (seller_id, id);
 
+-- The funnel counts onboardings by market and stage, of a range of start
+-- dates, of one platform's sellers, and the stops by question: this index
+-- answers both without reading the rows (which hold the whole state). It
+-- takes the place of onboardings_market_stage (its first two columns), and
+-- changes only when they do, so a save writes what it wrote before.
+DROP INDEX onboardings_market_stage;
+CREATE INDEX onboardings_funnel ON onboardings (market, stage, started_at, seller_id, stop_question);
+
+-- Stuck sellers: the onboardings idle the longest, without reading the
+-- rows. updated_at changes with every answer, so each save rewrites this
+-- entry: the price of a list that is not a scan of every onboarding.
+CREATE INDEX onboardings_idle ON onboardings (updated_at, stage, market, seller_id, question);
+
+-- The checklist items page counts sellers by market, item and status.
+-- It costs each checklist row written one more b-tree entry.
+CREATE INDEX progress_items_status ON progress_items (market, item, status);
+
 -- +goose Down
+DROP INDEX onboardings_idle;
+DROP INDEX progress_items_status;
+DROP INDEX onboardings_funnel;
+CREATE INDEX onboardings_market_stage ON onboardings (market, stage);
 DROP INDEX outbox_seller;
 DROP TABLE nudges;
 DROP TABLE admin_sessions;
