@@ -532,7 +532,7 @@ func (s *Server) sellerPage(r *request, limit int) (view, error) {
 		if !m.FailedAt.IsZero() {
 			failed = when(r, m.FailedAt) + " " + m.Error
 		}
-		sent.Rows = append(sent.Rows, []cell{text(when(r, m.CreatedAt)), text(kind), text(m.Text), text(when(r, m.SentAt)), text(failed)})
+		sent.Rows = append(sent.Rows, []cell{text(when(r, m.CreatedAt)), text(kind), {Text: m.Text, Short: true}, text(when(r, m.SentAt)), text(failed)})
 	}
 	v.Tables = []table{info, markets, checklist, answers, sent}
 	return v, nil

@@ -56,7 +56,12 @@ type cell struct {
 	Link  string
 	Num   bool
 	Nudge *nudgeForm
+	// Short shows at most shortRunes of Text on the page (a message the
+	// seller got); the CSV has it whole.
+	Short bool
 }
+
+const shortRunes = 280
 
 type nudgeForm struct {
 	Seller int64
@@ -77,6 +82,12 @@ var (
 
 var pageTmpl = template.Must(template.New("page").Funcs(template.FuncMap{
 	"t": func(l flows.Lang, zh, en string) string { return flows.Text{ZH: zh, EN: en}.In(l) },
+	"shown": func(c cell) string {
+		if r := []rune(c.Text); c.Short && len(r) > shortRunes {
+			return string(r[:shortRunes]) + "…"
+		}
+		return c.Text
+	},
 }).Parse(pageHTML))
 
 // render writes a page.

@@ -586,3 +586,35 @@ func TestCSV(t *testing.T) {
 		t.Errorf("a formula in a CSV cell: %q", body)
 	}
 }
+
+// /dashboard in chat answers an admin with a working one-time link, in
+// their language; anyone else is refused and gets none.
+func TestDashboardCommand(t *testing.T) {
+	s := newSite(t)
+	s.say("1000", "/lang zh", "/dashboard")
+	s.say("555", "/dashboard")
+	last := func(chat string) string {
+		t.Helper()
+		p, err := s.store.Pending(context.Background(), "telegram", chat)
+		if err != nil || len(p) == 0 {
+			t.Fatalf("nothing for %s: %v", chat, err)
+		}
+		return p[len(p)-1].Text
+	}
+	answer := last("1000")
+	link := regexp.MustCompile(`http://pages\.test/admin/login\?token=([A-Za-z0-9_-]{43})`).FindStringSubmatch(answer)
+	if link == nil || !strings.Contains(answer, "10 分钟") {
+		t.Fatalf("the admin's answer: %q", answer)
+	}
+	if other := last("555"); strings.Contains(other, "token=") {
+		t.Errorf("a seller got a link: %q", other)
+	}
+	b := s.browser()
+	if resp, _ := b.post(admin.LoginPath, url.Values{"token": {link[1]}}); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the link from chat: %d", resp.StatusCode)
+	}
+	// The session is in the admin's language.
+	if _, body := b.get("/admin/stops"); !strings.Contains(body, "卖家为什么没通过") {
+		t.Errorf("not in Chinese:\n%.500s", body)
+	}
+}
