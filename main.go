@@ -7,6 +7,7 @@
 //	onboardbot serve     run the platform adapters (Telegram, Slack)
 //	onboardbot announce  queue an announcement from the shell
 //	onboardbot backup    copy the database while serve runs
+//	onboardbot dashboard-link  a one-time login link to the admin pages
 package main
 
 import (
@@ -61,6 +62,7 @@ commands:
   announce   queue an announcement: --market ID [--category ID] [--stage STAGE] [--item ID] --text TEXT
              [--dry-run: print who would get it, queue nothing] [--allow-empty: queue it even for nobody]
   backup     copy the database to a new file, consistent even while serve runs: --to FILE
+  dashboard-link  print a one-time login link to the admin web pages: --admin PLATFORM:ID
 
 environment:
   ONBOARD_DB               SQLite file (default onboard.db)
@@ -76,6 +78,7 @@ environment:
   SLACK_API_URL            Slack Web API base (default https://slack.com/api/)
   ONBOARD_SLACK_RATE       messages per second to Slack in all (default 10)
   ONBOARD_ADMINS           who may announce: telegram:<user id>,slack:<user id>,...
+  ONBOARD_PUBLIC_URL       public base URL of ONBOARD_ADDR, for admin login links (default http://ONBOARD_ADDR)
 `
 
 // Run runs one command and returns the exit status.
@@ -98,6 +101,8 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		err = m.announce(ctx, args)
 	case "backup":
 		err = m.backup(ctx, args)
+	case "dashboard-link":
+		err = m.dashboardLink(ctx, args)
 	case "help", "-h", "--help":
 		fmt.Fprint(m.Stdout, usage)
 		return 0

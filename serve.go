@@ -21,6 +21,7 @@ import (
 	"github.com/onboardbot/onboardbot/adapters/platform"
 	"github.com/onboardbot/onboardbot/adapters/slack"
 	"github.com/onboardbot/onboardbot/adapters/telegram"
+	"github.com/onboardbot/onboardbot/adapters/web"
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/bot/admin"
 	"github.com/onboardbot/onboardbot/bot/outbox"
@@ -46,6 +47,7 @@ type serveConfig struct {
 	admins        []string
 	shutdownGrace time.Duration
 	retention     schedule.Retention
+	publicURL     string
 }
 
 // serveConfig reads and checks the environment, so a misconfiguration
@@ -104,6 +106,9 @@ func (m *Main) serveConfig() (serveConfig, error) {
 		if c.retention.Outbox, err = retention(v); err != nil {
 			errs = append(errs, fmt.Errorf("ONBOARD_RETENTION: %w", err))
 		}
+	}
+	if c.publicURL, err = m.publicURL(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.tgToken == "" && c.slackToken == "" {
 		errs = append(errs, errors.New("nothing to serve: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN (see the README); `onboardbot chat` needs no token"))
@@ -212,7 +217,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	defer store.Close()
 	obs := metrics.New(store, log)
 	hub := outbox.NewHub()
-	adm := admin.New(store, cfg.admins, admin.WithClock(m.Now), admin.WithLogger(log), admin.WithNotifier(hub))
+	adm := admin.New(store, cfg.admins, admin.WithClock(m.Now), admin.WithLogger(log), admin.WithNotifier(hub),
+		admin.WithPublicURL(cfg.publicURL))
 	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(log), bot.WithAdmins(adm),
 		bot.WithObserver(obs), bot.WithNotifier(hub))
 	if _, err := core.SyncRules(ctx); err != nil {
@@ -225,6 +231,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
 	})
+
+	mux.Handle("/admin/", web.New(web.Config{Store: store, Admin: adm, Catalog: core.Catalog, Now: m.Now,
+		Secure: strings.HasPrefix(cfg.publicURL, "https:"), Logger: log.With("part", "dashboard")}).Handler())
 
 	adapters, err := m.adapters(ctx, cfg, core, log, obs)
 	if err != nil {

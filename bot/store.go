@@ -39,6 +39,7 @@ type Tx interface {
 	Announcements
 	RuleSets
 	Files
+	Dashboard
 }
 
 // Claims records inbound deliveries, so a redelivery changes nothing.
@@ -143,6 +144,7 @@ type Reader interface {
 	// Projections lists the projection of every onboarding of a market
 	// (every market when market is empty), by seller.
 	Projections(ctx context.Context, market string) ([]Projection, error)
+	Reports
 }
 
 // Outbox is the delivery side of the store: what is still to send, and

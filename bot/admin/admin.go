@@ -20,6 +20,8 @@ type Admin struct {
 	now    func() time.Time
 	log    *slog.Logger
 	notify bot.Notifier
+	// publicURL is the base of login links (ONBOARD_PUBLIC_URL).
+	publicURL string
 }
 
 // Option configures an Admin.
@@ -68,6 +70,8 @@ func (a *Admin) Commands() []bot.Command {
 			Help: flows.Text{ZH: "（管理员）取消正在写的公告", EN: "(admins) drop the announcement being written"}},
 		{Admin: true, Name: bot.ExportAllCommand, Usage: "<market>", Run: exportAll,
 			Help: flows.Text{ZH: "（管理员）某个市场所有卖家的清单，导出为 Excel（也可以用 /export all <市场>）", EN: "(admins) every seller's checklist in a market, as an Excel workbook (also /export all <market>)"}},
+		{Admin: true, Name: "dashboard", Aliases: []string{"后台"}, Run: a.dashboardCmd,
+			Help: flows.Text{ZH: "（管理员）管理后台网页的一次性登录链接", EN: "(admins) a one-time login link to the admin web pages"}},
 	}
 }
 

@@ -31,6 +31,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("MutedSubscribersApart", func(t *testing.T) { testMutedSubscribers(t, open(t)) })
 	t.Run("HistoryInPages", func(t *testing.T) { testHistoryPages(t, open(t)) })
 	t.Run("PruneClaims", func(t *testing.T) { testPruneClaims(t, open(t)) })
+	runReports(t, open)
 	for _, batch := range []int{1, 2, 500} {
 		t.Run(fmt.Sprintf("PruneOutbox/batch=%d", batch), func(t *testing.T) { testPruneOutbox(t, open(t), batch) })
 	}
