@@ -46,6 +46,7 @@ type serveConfig struct {
 	admins        []string
 	shutdownGrace time.Duration
 	retention     schedule.Retention
+	reminding     bot.Reminding
 }
 
 // serveConfig reads and checks the environment, so a misconfiguration
@@ -104,6 +105,9 @@ func (m *Main) serveConfig() (serveConfig, error) {
 		if c.retention.Outbox, err = retention(v); err != nil {
 			errs = append(errs, fmt.Errorf("ONBOARD_RETENTION: %w", err))
 		}
+	}
+	if c.reminding, err = m.reminding(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.tgToken == "" && c.slackToken == "" {
 		errs = append(errs, errors.New("nothing to serve: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN (see the README); `onboardbot chat` needs no token"))
@@ -213,8 +217,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	obs := metrics.New(store, log)
 	hub := outbox.NewHub()
 	adm := admin.New(store, cfg.admins, admin.WithClock(m.Now), admin.WithLogger(log), admin.WithNotifier(hub))
+	alarm := schedule.NewAlarm()
 	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(log), bot.WithAdmins(adm),
-		bot.WithObserver(obs), bot.WithNotifier(hub))
+		bot.WithObserver(obs), bot.WithNotifier(hub), bot.WithReminding(cfg.reminding), bot.WithWaker(alarm))
 	if _, err := core.SyncRules(ctx); err != nil {
 		return fmt.Errorf("serve: bring sellers to the current rules: %w", err)
 	}
@@ -260,7 +265,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	run("scheduled jobs", func(ctx context.Context) error {
 		return schedule.Run(ctx, log, adm.ProgressJob(editors, 3*time.Second),
-			schedule.Prune(store, cfg.retention, m.Now, log))
+			schedule.Prune(store, cfg.retention, m.Now, log),
+			schedule.Reminders(store, core, alarm, hub, m.Now, log))
 	})
 	hup, stopHangups := m.hangups()
 	defer stopHangups()

@@ -142,6 +142,9 @@ func markRunner(status flows.ItemStatus) func(cv *Conversation, args []string) e
 			cv.sayf("⬜ 改回待办：%s", "⬜ Back to do: %s", it.Title)
 		}
 		cv.evidenceChange(prev, st)
+		if st.Expiry != prev.Expiry || prev.Status != flows.ItemDone {
+			cv.expiryNote(m.ID, itemID, st)
+		}
 		list := numbered(m, next, cv)
 		done, na, total := counts(list)
 		if done+na == total {

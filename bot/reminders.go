@@ -1,0 +1,338 @@
+package bot
+
+// Reminders as sellers meet them: the dates a seller records planned as
+// reminders, what a due reminder says (or why it no longer applies),
+// /reminders and /tz.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/onboardbot/onboardbot/flows"
+)
+
+// expiryDates lists the certificates a state has recorded with an
+// expiry date, "item=date" in item order: when it changes, the seller's
+// certificate reminders are planned again.
+func expiryDates(s flows.State) string {
+	var dates []string
+	for id, st := range s.Items {
+		if st.Status == flows.ItemDone && st.Expiry != "" {
+			dates = append(dates, id+"="+st.Expiry)
+		}
+	}
+	slices.Sort(dates)
+	return strings.Join(dates, ";")
+}
+
+// loaded records the certificate dates of a market's state as it was read.
+func (cv *Conversation) loaded(market string, s flows.State) {
+	if cv.dates == nil {
+		cv.dates = map[string]string{}
+	}
+	if _, ok := cv.dates[market]; !ok {
+		cv.dates[market] = expiryDates(s)
+	}
+}
+
+// planExpiries plans the certificate reminders of the items of a market
+// whose dates changed since the state was read: a new date gets its
+// reminders, a changed or removed one loses those still pending.
+func (cv *Conversation) planExpiries(o *Onboarding) error {
+	now := expiryDates(o.State)
+	before, ok := cv.dates[o.Market]
+	if now == before || (!ok && now == "") {
+		return nil
+	}
+	cv.loaded(o.Market, flows.State{})
+	cv.dates[o.Market] = now
+	was, is := datesByItem(before), datesByItem(now)
+	changed := map[string]bool{}
+	for id, date := range was {
+		changed[id] = is[id] != date
+	}
+	for id, date := range is {
+		changed[id] = changed[id] || was[id] != date
+	}
+	r, loc := cv.core.reminding, cv.zone()
+	for id, ok := range changed {
+		if !ok {
+			continue
+		}
+		var want []Reminder
+		if st := o.State.Items[id]; st.Status == flows.ItemDone && st.Expiry != "" {
+			want = r.ExpiryReminders(cv.seller.ID, o.Market, id, st.Expiry, cv.now, loc, false)
+		}
+		if err := cv.tx.PlanReminders(cv.ctx, cv.seller.ID, o.Market, id, ExpiryKinds, want); err != nil {
+			return fmt.Errorf("plan reminders: %w", err)
+		}
+	}
+	cv.planned = true
+	return nil
+}
+
+// datesByItem reads expiryDates back, by item.
+func datesByItem(dates string) map[string]string {
+	out := map[string]string{}
+	for _, d := range strings.Split(dates, ";") {
+		if id, date, ok := strings.Cut(d, "="); ok {
+			out[id] = date
+		}
+	}
+	return out
+}
+
+// zone is the seller's time zone.
+func (cv *Conversation) zone() *time.Location { return cv.core.Zone(*cv.seller) }
+
+// ExpiringSoon is how many days ahead a certificate counts as expiring
+// soon: the checklist and /status mark it, and its first reminder comes.
+const ExpiringSoon = 30
+
+// expiringIn says how soon a certificate expires, for the checklist and
+// /status ("即将到期 · 12 天后"), when it is done and expires within
+// ExpiringSoon days; else empty.
+func (cv *Conversation) expiringIn(e flows.Entry) string {
+	if e.State.Status != flows.ItemDone || e.Expired || e.State.Expiry == "" {
+		return ""
+	}
+	days := daysUntil(e.State.Expiry, cv.now, cv.zone())
+	switch {
+	case days > ExpiringSoon:
+		return ""
+	case days <= 1:
+		return flows.Text{ZH: "⏰ 即将到期 · 明天", EN: "⏰ expires tomorrow"}.In(cv.lang())
+	}
+	return flows.Textf(flows.Text{ZH: "⏰ 即将到期 · %d 天后", EN: "⏰ expires in %d days"}, days).In(cv.lang())
+}
+
+// expiryNote answers a certificate date as soon as it is recorded: how
+// many days are left when it is close, and the reminders to come.
+func (cv *Conversation) expiryNote(market, item string, st flows.ItemState) {
+	if st.Status != flows.ItemDone || st.Expiry == "" {
+		return
+	}
+	days := daysUntil(st.Expiry, cv.now, cv.zone())
+	if days <= ExpiringSoon {
+		cv.sayf("⏰ 这张证书 %d 天后到期（%s），请尽快续期。", "⏰ This certificate expires in %d days (%s): renew it soon.", days, st.Expiry)
+	}
+	if cv.seller.RemindersOff&TopicExpiry != 0 {
+		cv.sayf("证书到期提醒已关闭（打开：/reminders on expiry）。", "Certificate reminders are off (to turn them on: /reminders on expiry).")
+		return
+	}
+	var before []string
+	for _, r := range cv.core.reminding.ExpiryReminders(cv.seller.ID, market, item, st.Expiry, cv.now, cv.zone(), false) {
+		if r.Kind != RemindExpired {
+			before = append(before, fmt.Sprint(r.Kind.Days()))
+		}
+	}
+	if len(before) == 0 {
+		cv.sayf("到期当天我会提醒你（/reminders 查看）。", "I will remind you on the day it expires (/reminders lists what is planned).")
+		return
+	}
+	cv.sayf("到期前 %s 天和到期当天我会提醒你（/reminders 查看）。", "I will remind you %s days before it expires, and on the day (/reminders lists what is planned).",
+		flows.Text{ZH: strings.Join(before, "、"), EN: strings.Join(before, ", ")})
+}
+
+// RemindOutcome is what Remind did with a due reminder.
+type RemindOutcome int
+
+// What Remind did: queued its message; finished it without a message (it
+// no longer applies, or the seller does not want it); moved it past the
+// seller's quiet hours.
+const (
+	RemindQueued RemindOutcome = iota
+	RemindDropped
+	RemindMoved
+)
+
+// StallGrace is how late a nudge about a stalled onboarding may still
+// come: one that waited longer (the bot was stopped) is dropped.
+const StallGrace = 2 * 24 * time.Hour
+
+// Remind handles one due reminder in tx at now: outside the seller's
+// quiet hours, when it still applies and they want it, its message is
+// queued and the reminder finished in the same transaction; a reminder
+// that no longer applies (the date changed, the question was answered)
+// is finished without a word. A certificate's "expired" also reopens the
+// item in the seller's projection and history, whether or not the seller
+// wants the message.
+func (c *Core) Remind(ctx context.Context, tx Tx, d DueReminder, now time.Time) (RemindOutcome, error) {
+	loc := c.Zone(d.Seller)
+	if c.reminding.Quiet.Within(now.In(loc)) {
+		if err := tx.MoveReminder(ctx, d.Reminder, c.reminding.Quiet.Next(now.In(loc)).UTC()); err != nil {
+			return 0, fmt.Errorf("move reminder: %w", err)
+		}
+		return RemindMoved, nil
+	}
+	drop := func(why ReminderOutcome) (RemindOutcome, error) {
+		if err := tx.FinishReminder(ctx, d.Reminder, why, now); err != nil {
+			return 0, fmt.Errorf("finish reminder: %w", err)
+		}
+		return RemindDropped, nil
+	}
+	catalog := c.catalog.Load()
+	m, ok := catalog.Market(d.Market)
+	if !ok {
+		return drop(ReminderCancelled)
+	}
+	o, err := tx.Onboarding(ctx, d.SellerID, d.Market)
+	if errors.Is(err, ErrNotFound) {
+		return drop(ReminderCancelled)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("load onboarding: %w", err)
+	}
+	seller := d.Seller
+	cv := &Conversation{core: c, catalog: catalog, ctx: ctx, tx: tx, seller: &seller, now: now}
+	applies, err := cv.remindAbout(m, &o, d.Reminder)
+	if err != nil || !applies {
+		if err != nil {
+			return 0, err
+		}
+		return drop(ReminderCancelled)
+	}
+	// After a stop, only the latest of a date's reminders that fell due
+	// is sent; a nudge is worth sending only near its time.
+	var kinds []ReminderKind
+	switch d.Kind.Topic() {
+	case TopicExpiry:
+		kinds = ExpiryKinds
+	case TopicRules:
+		kinds = RuleKinds
+	default:
+		kinds = StallKinds
+		if due, _ := c.reminding.Due(d.Kind, d.Target, loc); now.Sub(due) > StallGrace {
+			return drop(ReminderSkipped)
+		}
+	}
+	for _, later := range kinds[slices.Index(kinds, d.Kind)+1:] {
+		if due, ok := c.reminding.Due(later, d.Target, loc); ok && !due.After(now) {
+			return drop(ReminderSkipped)
+		}
+	}
+	if seller.RemindersOff&d.Kind.Topic() != 0 {
+		return drop(ReminderSkipped)
+	}
+	r := cv.replies()[0]
+	r.Platform, r.ChatID, r.SellerID, r.Kind = seller.Platform, seller.ChatID, seller.ID, KindAnnouncement
+	if seller.Unreachable || seller.ChatID == "" {
+		r.Undeliverable = "unreachable"
+	}
+	if err := tx.Enqueue(ctx, &r, now); err != nil {
+		return 0, fmt.Errorf("queue reminder: %w", err)
+	}
+	if err := tx.FinishReminder(ctx, d.Reminder, ReminderSent, now); err != nil {
+		return 0, fmt.Errorf("finish reminder: %w", err)
+	}
+	return RemindQueued, nil
+}
+
+// remindAbout checks that a reminder still applies to the seller's
+// progress o and writes its message; false when it no longer applies.
+func (cv *Conversation) remindAbout(m *flows.Market, o *Onboarding, r Reminder) (bool, error) {
+	if r.Kind.Topic() == TopicNudges {
+		at, err := time.Parse(time.RFC3339Nano, r.Target)
+		step := flows.Current(m, o.State, cv.now)
+		if err != nil || !o.UpdatedAt.Equal(at) || step.Question == nil {
+			return false, nil
+		}
+		cv.nudge(m, o, step, r.Kind == RemindStall14)
+		return true, nil
+	}
+	var entry *flows.Entry
+	for _, e := range flows.Checklist(m, o.State, cv.now) {
+		if e.Item.ID == r.Item {
+			entry = &e
+			break
+		}
+	}
+	if entry == nil {
+		return false, nil
+	}
+	if r.Kind.Topic() == TopicRules {
+		if !entry.Open() || entry.Item.Effective != r.Target || !entry.Upcoming {
+			return false, nil
+		}
+		cv.ruleReminder(m, entry.Item, r.Target)
+		return true, nil
+	}
+	if entry.State.Status != flows.ItemDone || entry.State.Expiry != r.Target {
+		return false, nil
+	}
+	if r.Kind == RemindExpired {
+		if !entry.Expired {
+			return false, nil // a clock moved back: not expired after all
+		}
+		// The checklist shows it open from its date; the rows and the
+		// history say so too. Last activity stays the seller's own.
+		if err := cv.tx.SaveOnboarding(cv.ctx, *o, Project(m, *o, cv.now)); err != nil {
+			return false, fmt.Errorf("save onboarding %s: %w", o.Market, err)
+		}
+		if err := cv.history(m.ID, ActionExpired, r.Item, r.Target); err != nil {
+			return false, err
+		}
+	}
+	cv.expiryReminder(m, entry.Item, entry.State, r.Kind)
+	return true, nil
+}
+
+// expiryReminder tells a seller their certificate expires soon, or today.
+func (cv *Conversation) expiryReminder(m *flows.Market, it *flows.Item, st flows.ItemState, kind ReminderKind) {
+	lang := cv.lang()
+	title := flows.Textf(flows.Text{ZH: "%s（%s）", EN: "%s (%s)"}, it.Title, m.Name).In(lang)
+	if st.Number != "" {
+		title += flows.Textf(flows.Text{ZH: "，编号 %s", EN: ", no. %s"}, st.Number).In(lang)
+	}
+	days := daysUntil(st.Expiry, cv.now, cv.zone())
+	switch {
+	case kind == RemindExpired && days == 0:
+		cv.head(flows.Text{ZH: "⚠️ 证书今天到期", EN: "⚠️ A certificate expires today"}.In(lang))
+		cv.sayf("%s：有效期到今天（%s）为止，这一项已改回待办。", "%s: it expires today (%s), so the item is open again.", title, st.Expiry)
+	case kind == RemindExpired:
+		cv.head(flows.Text{ZH: "⚠️ 证书已经到期", EN: "⚠️ A certificate has expired"}.In(lang))
+		cv.sayf("%s：有效期到 %s 为止，这一项已改回待办。", "%s: it expired on %s, so the item is open again.", title, st.Expiry)
+	default:
+		cv.head(flows.Text{ZH: "⏰ 证书即将到期", EN: "⏰ A certificate expires soon"}.In(lang))
+		cv.sayf("%s：还有 %d 天到期（%s）。", "%s: expires in %d days (%s).", title, days, st.Expiry)
+	}
+	ref := m.ID + ":" + it.ID
+	renewed, _ := flows.ParseDate(st.Expiry)
+	cv.sayf("续期后记录新的有效期：done %s 编号 %s", "Once renewed, record the new expiry: done %s NUMBER %s", ref,
+		renewed.AddDate(1, 0, 0).Format(flows.DateLayout))
+	cv.note(flows.Text{ZH: "不想收到证书到期提醒：/reminders off expiry", EN: "To stop certificate reminders: /reminders off expiry"}.In(lang))
+	cv.offer(flows.Text{ZH: "📄 查看这一项", EN: "📄 This item"}, "why "+ref, m, "")
+	cv.offer(flows.Text{ZH: "📋 查看清单", EN: "📋 Checklist"}, "checklist "+m.ID, m, "")
+}
+
+// ruleReminder tells a seller a rule on their checklist takes effect soon.
+func (cv *Conversation) ruleReminder(m *flows.Market, it *flows.Item, effective string) {
+	lang := cv.lang()
+	days := daysUntil(effective, cv.now, cv.zone())
+	cv.head(flows.Text{ZH: "📅 新规即将生效", EN: "📅 A rule takes effect soon"}.In(lang))
+	cv.sayf("%s（%s）：%s 起生效，还有 %d 天。", "%s (%s): in force from %s, in %d days.", it.Title, m.Name, effective, days)
+	cv.text(shorten(it.Detail.In(lang), 300))
+	cv.note(cv.source(it.Sourced) + "\n" + flows.Text{ZH: "不想收到新规提醒：/reminders off rules", EN: "To stop reminders of new rules: /reminders off rules"}.In(lang))
+	ref := m.ID + ":" + it.ID
+	cv.offer(flows.Text{ZH: "📄 查看这一项", EN: "📄 This item"}, "why "+ref, m, "")
+	cv.offer(flows.Text{ZH: "📋 查看清单", EN: "📋 Checklist"}, "checklist "+m.ID, m, "")
+}
+
+// nudge reminds a seller of the question they stopped at, with a button
+// to go on.
+func (cv *Conversation) nudge(m *flows.Market, o *Onboarding, step flows.Step, last bool) {
+	lang := cv.lang()
+	cv.head(flows.Textf(flows.Text{ZH: "👋 %s 的入驻还没完成", EN: "👋 Your %s onboarding is waiting"}, m.Name).In(lang))
+	cv.sayf("你停在第 %d 题：%s", "You stopped at question %d: %s", step.Asked+1, flows.Text{
+		ZH: shorten(step.Question.Text.ZH, 200), EN: shorten(step.Question.Text.EN, 200)})
+	cv.sayf("进度都保存着，点下面的按钮接着答。", "Everything so far is saved: press the button to go on where you left off.")
+	if last {
+		cv.note(flows.Text{ZH: "这是关于它的最后一次提醒。", EN: "This is the last reminder about it."}.In(lang))
+	}
+	cv.note(flows.Text{ZH: "不想再收到这类提醒：/reminders off", EN: "To stop these reminders: /reminders off"}.In(lang))
+	cv.offer(flows.Textf(flows.Text{ZH: "▶️ 继续 %s", EN: "▶️ Continue %s"}, m.Name), "onboard "+m.ID, m, "")
+}
