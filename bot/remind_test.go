@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +64,66 @@ func TestQuietHoursAndDueTimes(t *testing.T) {
 	akl, _ := bot.LoadZone("Pacific/Auckland")
 	if got, _ := r.Due(bot.RemindExpired, "2027-01-15", akl); !got.Equal(time.Date(2027, 1, 15, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("expired in Auckland: due %s", got)
+	}
+}
+
+// /reminders lists what is planned, in the seller's zone, and turns kinds
+// off and on ("off" alone: the nudges only); /tz sets the zone and moves
+// the planned reminders to its hours; the checklist and /status mark a
+// certificate expiring within 30 days.
+func TestRemindersAndTimeZoneCommands(t *testing.T) {
+	h := newHarness(t)
+	for _, in := range []string{"/onboard tiktok-uk", "1", "0", "1", "1", "1", "GB123456789", "2", "1"} {
+		h.send("eve", in)
+	}
+	steps := []struct {
+		in             string
+		wants, notWant []string
+		off            bot.Topic
+		zone           string
+	}{
+		{in: "/reminders", wants: []string{"Nothing is planned", "Asia/Shanghai", "21:00-09:00", "nudges to continue onboarding: on"}},
+		{in: "/done uk-rp RP-1 2026-12-07", wants: []string{"expires in 12 days (2026-12-07)", "7, 1 days before it expires, and on the day"}},
+		{in: "/checklist", wants: []string{"expires in 12 days"}},
+		{in: "/status", wants: []string{"expires in 12 days"}},
+		{in: "/reminders", wants: []string{"2026-11-30 09:00", "days before", "2026-12-06 09:00", "2026-12-07 09:00", "the day it expires (2026-12-07)"},
+			notWant: []string{"2026-11-07"}},
+		{in: "/reminders off", wants: []string{"Off: nudges to continue onboarding", "Certificate reminders stay on"}, off: bot.TopicNudges},
+		{in: "/reminders off expiry", wants: []string{"Off: certificates that expire", "certificates that expire: off"}, notWant: []string{"stay on"}, off: bot.TopicNudges | bot.TopicExpiry},
+		{in: "/reminders on all", wants: []string{"On: nudges to continue onboarding, rules that take effect, certificates that expire"}},
+		{in: "/reminders loud", wants: []string{"Usage"}},
+		{in: "/reminders off birthdays", wants: []string{"no such kind"}},
+		{in: "/tz", wants: []string{"Asia/Shanghai (the default)", "17:00"}},
+		{in: "/tz Mars/Olympus", wants: []string{"do not know the time zone"}},
+		{in: "/tz europe/london", wants: []string{"Europe/London", "09:00"}, zone: "Europe/London"},
+		{in: "/reminders", wants: []string{"2026-11-30 09:00", "2026-12-07 09:00", "Times are in Europe/London"}, zone: "Europe/London"},
+		{in: "/lang zh", zone: "Europe/London"},
+		{in: "/reminders", wants: []string{"到期前 7 天", "时间按 Europe/London"}, zone: "Europe/London"},
+		{in: "/checklist", wants: []string{"即将到期 · 12 天后"}, zone: "Europe/London"},
+	}
+	for _, s := range steps {
+		got := h.send("eve", s.in)
+		for _, w := range s.wants {
+			if !strings.Contains(got.Text, w) {
+				t.Errorf("%s: reply lacks %q:\n%s", s.in, w, got.Text)
+			}
+		}
+		for _, w := range s.notWant {
+			if strings.Contains(got.Text, w) {
+				t.Errorf("%s: reply has %q:\n%s", s.in, w, got.Text)
+			}
+		}
+		seller, _ := h.state("eve", "tiktok-uk")
+		if seller.RemindersOff != s.off || seller.TZ != s.zone {
+			t.Errorf("%s: seller off %b, zone %q; want %b, %q", s.in, seller.RemindersOff, seller.TZ, s.off, s.zone)
+		}
+	}
+	// The platform's zone counts until the seller sets one.
+	h.deliver(bot.Inbound{Platform: "test", UserID: "joe", ChatID: "chat-joe", Text: "/tz", TZHint: "America/New_York"})
+	if got := h.deliver(bot.Inbound{Platform: "test", UserID: "joe", ChatID: "chat-joe", Text: "/tz", TZHint: "America/Chicago"}); !strings.Contains(got.Text, "America/Chicago (from the platform)") {
+		t.Errorf("the platform's zone is not taken:\n%s", got.Text)
+	}
+	if got := h.deliver(bot.Inbound{Platform: "test", UserID: "eve", ChatID: "chat-eve", Text: "/tz", TZHint: "America/Chicago"}); !strings.Contains(got.Text, "Europe/London") {
+		t.Errorf("the platform's zone replaced the one the seller set:\n%s", got.Text)
 	}
 }

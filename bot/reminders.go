@@ -336,3 +336,220 @@ func (cv *Conversation) nudge(m *flows.Market, o *Onboarding, step flows.Step, l
 	cv.note(flows.Text{ZH: "不想再收到这类提醒：/reminders off", EN: "To stop these reminders: /reminders off"}.In(lang))
 	cv.offer(flows.Textf(flows.Text{ZH: "▶️ 继续 %s", EN: "▶️ Continue %s"}, m.Name), "onboard "+m.ID, m, "")
 }
+
+// topicNames are the words that name a kind of reminder after /reminders
+// on or off.
+var topicNames = map[string]Topic{
+	"nudges": TopicNudges, "nudge": TopicNudges, "催办": TopicNudges, "继续": TopicNudges,
+	"rules": TopicRules, "rule": TopicRules, "新规": TopicRules, "规则": TopicRules,
+	"expiry": TopicExpiry, "certificates": TopicExpiry, "证书": TopicExpiry, "到期": TopicExpiry,
+	"all": TopicAll, "全部": TopicAll, "所有": TopicAll,
+}
+
+// topicText names each kind of reminder a seller turns on or off.
+var topicText = []struct {
+	topic Topic
+	word  string
+	name  flows.Text
+}{
+	{TopicNudges, "nudges", flows.Text{ZH: "继续入驻提醒", EN: "nudges to continue onboarding"}},
+	{TopicRules, "rules", flows.Text{ZH: "新规生效提醒", EN: "rules that take effect"}},
+	{TopicExpiry, "expiry", flows.Text{ZH: "证书到期提醒", EN: "certificates that expire"}},
+}
+
+// remindersCmd lists what is planned for the seller, each with its local
+// date, and turns kinds of reminder on or off: "off" alone stops the
+// nudges; a certificate's reminders stop only when named.
+func (cv *Conversation) remindersCmd(args []string) error {
+	if len(args) == 0 {
+		return cv.listReminders()
+	}
+	var on bool
+	switch strings.ToLower(args[0]) {
+	case "on", "开", "开启", "打开":
+		on = true
+	case "off", "关", "关闭", "关掉":
+	default:
+		cv.sayf("用法：/reminders 查看提醒；/reminders off 不再提醒继续入驻；/reminders off rules、/reminders off expiry、/reminders off all；打开用 on。",
+			"Usage: /reminders lists your reminders; /reminders off stops the nudges to continue; /reminders off rules, /reminders off expiry, /reminders off all; on turns them back on.")
+		return nil
+	}
+	topic := TopicNudges
+	if len(args) > 1 {
+		t, ok := topicNames[strings.ToLower(args[1])]
+		if !ok {
+			cv.sayf("没有这类提醒：%s。可以写 nudges（继续入驻）、rules（新规）、expiry（证书到期）或 all。",
+				"There is no such kind of reminder: %q. Write nudges, rules, expiry or all.", args[1])
+			return nil
+		}
+		topic = t
+	}
+	if on {
+		cv.seller.RemindersOff &^= topic
+	} else {
+		cv.seller.RemindersOff |= topic
+	}
+	var zh, en []string
+	for _, t := range topicText {
+		if topic&t.topic != 0 {
+			zh, en = append(zh, t.name.ZH), append(en, t.name.EN)
+		}
+	}
+	joined := flows.Text{ZH: strings.Join(zh, "、"), EN: strings.Join(en, ", ")}
+	if on {
+		cv.sayf("🔔 已打开：%s。", "🔔 On: %s.", joined)
+	} else {
+		cv.sayf("🔕 已关闭：%s。", "🔕 Off: %s.", joined)
+		if topic&TopicExpiry == 0 && cv.seller.RemindersOff&TopicExpiry == 0 {
+			cv.sayf("证书到期提醒照常（关闭：/reminders off expiry）。", "Certificate reminders stay on (to stop them: /reminders off expiry).")
+		}
+	}
+	cv.topicSettings()
+	return nil
+}
+
+// topicSettings says which kinds of reminder are on, with a button to
+// turn each the other way.
+func (cv *Conversation) topicSettings() {
+	var parts []string
+	for _, t := range topicText {
+		state, cmd, label := flows.Text{ZH: "开", EN: "on"}, "reminders off "+t.word, flows.Textf(flows.Text{ZH: "🔕 关闭%s", EN: "🔕 Stop %s"}, t.name)
+		if cv.seller.RemindersOff&t.topic != 0 {
+			state, cmd, label = flows.Text{ZH: "关", EN: "off"}, "reminders on "+t.word, flows.Textf(flows.Text{ZH: "🔔 打开%s", EN: "🔔 Start %s"}, t.name)
+		}
+		parts = append(parts, flows.Textf(flows.Text{ZH: "%s：%s", EN: "%s: %s"}, t.name, state).In(cv.lang()))
+		cv.offer(label, cmd, nil, "")
+	}
+	cv.note(strings.Join(parts, flows.Text{ZH: " · ", EN: " · "}.In(cv.lang())))
+}
+
+// maxListed is how many planned reminders /reminders shows.
+const maxListed = 15
+
+// listReminders shows the seller's planned reminders, soonest first, in
+// their zone, and the kinds turned on and off.
+func (cv *Conversation) listReminders() error {
+	planned, err := cv.tx.SellerReminders(cv.ctx, cv.seller.ID)
+	if err != nil {
+		return fmt.Errorf("list reminders: %w", err)
+	}
+	lang, loc := cv.lang(), cv.zone()
+	var lines []string
+	for _, r := range planned {
+		if cv.seller.RemindersOff&r.Kind.Topic() != 0 {
+			continue
+		}
+		lines = append(lines, r.Due.In(loc).Format("2006-01-02 15:04")+"  "+cv.reminderName(r).In(lang))
+	}
+	quiet := flows.Textf(flows.Text{ZH: "，%s 不发送", EN: "; nothing is sent %s"}, cv.core.reminding.Quiet.String())
+	if !cv.core.reminding.Quiet.On {
+		quiet = flows.Text{}
+	}
+	cv.head(flows.Text{ZH: "⏰ 你的提醒", EN: "⏰ Your reminders"}.In(lang))
+	switch {
+	case len(lines) == 0:
+		cv.sayf("现在没有安排提醒。记录证书有效期（done 编号 有效期）后，到期前会提醒你。",
+			"Nothing is planned. Record a certificate's expiry (done ITEM NUMBER DATE) and you will be reminded before it expires.")
+	case len(lines) > maxListed:
+		rest := len(lines) - maxListed
+		lines = append(lines[:maxListed], flows.Textf(flows.Text{ZH: "……还有 %d 条", EN: "... and %d more"}, rest).In(lang))
+		fallthrough
+	default:
+		cv.text(strings.Join(lines, "\n"))
+	}
+	cv.sayf("时间按 %s（改时区：/tz 地区/城市）%s。", "Times are in %s (to change it: /tz Area/City)%s.", loc.String(), quiet)
+	cv.topicSettings()
+	return nil
+}
+
+// reminderName says what a planned reminder is about.
+func (cv *Conversation) reminderName(r Reminder) flows.Text {
+	market := flows.Text{ZH: r.Market, EN: r.Market}
+	item := market
+	if m, ok := cv.catalog.Market(r.Market); ok {
+		market = m.Name
+		if it, ok := m.Item(r.Item); ok {
+			item = it.Title
+		}
+	}
+	switch {
+	case r.Kind == RemindExpired:
+		return flows.Textf(flows.Text{ZH: "%s 到期当天（%s）", EN: "%s: the day it expires (%s)"}, item, r.Target)
+	case r.Kind == RemindExpiry1:
+		return flows.Textf(flows.Text{ZH: "%s 到期前 1 天（%s）", EN: "%s: the day before it expires (%s)"}, item, r.Target)
+	case r.Kind.Topic() == TopicExpiry:
+		return flows.Textf(flows.Text{ZH: "%s 到期前 %d 天（%s）", EN: "%s: %d days before it expires (%s)"}, item, r.Kind.Days(), r.Target)
+	case r.Kind.Topic() == TopicRules:
+		return flows.Textf(flows.Text{ZH: "%s 生效前 %d 天（%s）", EN: "%s: %d days before it takes effect (%s)"}, item, r.Kind.Days(), r.Target)
+	}
+	return flows.Textf(flows.Text{ZH: "提醒继续 %s 的入驻", EN: "a nudge to continue %s"}, market)
+}
+
+// tzCmd shows or sets the seller's time zone; setting it moves their
+// planned reminders to the new zone's hours.
+func (cv *Conversation) tzCmd(args []string) error {
+	loc := cv.zone()
+	if len(args) == 0 {
+		how := flows.Text{ZH: "默认", EN: "the default"}
+		switch {
+		case cv.seller.TZSet:
+			how = flows.Text{ZH: "你设置的", EN: "set by you"}
+		case cv.seller.TZ != "":
+			how = flows.Text{ZH: "来自平台", EN: "from the platform"}
+		}
+		cv.sayf("你的时区：%s（%s），现在当地时间 %s。改时区：/tz 地区/城市，例如 /tz Europe/London。",
+			"Your time zone: %s (%s); it is %s there now. To change it: /tz Area/City, for example /tz Europe/London.",
+			loc.String(), how, cv.now.In(loc).Format("15:04"))
+		return nil
+	}
+	name, err := zoneName(args[0])
+	if err != nil {
+		cv.sayf("不认识这个时区：%s。请写 地区/城市，例如 Asia/Shanghai、Europe/London、America/New_York。",
+			"I do not know the time zone %q. Write it as Area/City, for example Asia/Shanghai, Europe/London, America/New_York.", args[0])
+		return nil
+	}
+	cv.seller.TZ, cv.seller.TZSet = name, true
+	loc = cv.zone()
+	planned, err := cv.tx.SellerReminders(cv.ctx, cv.seller.ID)
+	if err != nil {
+		return fmt.Errorf("list reminders: %w", err)
+	}
+	moved := 0
+	for _, r := range planned {
+		due, ok := cv.core.reminding.Due(r.Kind, r.Target, loc)
+		if !ok || due.Equal(r.Due) || (r.Due.Before(cv.now) && due.Before(cv.now)) {
+			continue
+		}
+		if err := cv.tx.MoveReminder(cv.ctx, r, due); err != nil {
+			return fmt.Errorf("move reminder: %w", err)
+		}
+		moved++
+	}
+	if moved > 0 {
+		cv.planned = true
+	}
+	cv.sayf("🕘 时区改为 %s，现在当地时间 %s。提醒按这个时区发送。", "🕘 Your time zone is now %s; it is %s there. Reminders follow it.",
+		name, cv.now.In(loc).Format("15:04"))
+	return nil
+}
+
+// zoneName finds a zone as typed: "Europe/London", or in other case
+// ("europe/london", "america/new_york").
+func zoneName(typed string) (string, error) {
+	if _, err := LoadZone(typed); err == nil {
+		return typed, nil
+	}
+	parts := strings.Split(typed, "/")
+	for i, p := range parts {
+		words := strings.Split(strings.ToLower(p), "_")
+		for j, w := range words {
+			if w != "" {
+				words[j] = strings.ToUpper(w[:1]) + w[1:]
+			}
+		}
+		parts[i] = strings.Join(words, "_")
+	}
+	name := strings.Join(parts, "/")
+	_, err := LoadZone(name)
+	return name, err
+}

@@ -218,6 +218,8 @@ func TestRemindersWalkAYear(t *testing.T) {
 	}
 	w.say("st", "/onboard remind-test")
 	w.say("st2", "/onboard remind-test")
+	w.say("st3", "/reminders off") // no nudges for st3
+	w.say("st3", "/onboard remind-test")
 
 	actions := map[int][]func(){
 		5: {func() { w.say("st2", "1") }}, // answers, and stops at the next question
@@ -227,6 +229,7 @@ func TestRemindersWalkAYear(t *testing.T) {
 			func() { w.say("akl", "/todo lab-report") },
 		},
 		11:  {func() { w.say("sh", "/done toy-cert T-2 2027-11-12") }},
+		50:  {func() { w.say("akl", "/reminders off expiry") }},
 		100: {func() { w.say("ldn", "/na efiling") }},
 	}
 	// The bot is stopped twice: once past a reminder's time until late at
@@ -256,11 +259,14 @@ func TestRemindersWalkAYear(t *testing.T) {
 		if u == "ny" { // it fell in the first stop, which ended at 22:00 in New York
 			licence30 = "2026-12-17"
 		}
+		want = append(want, expect{u, "licence", bot.RemindExpiry30, licence30, time.Time{}})
+		if u != "akl" { // akl turned certificate reminders off on day 50
+			want = append(want,
+				expect{u, "licence", bot.RemindExpiry7, "2027-01-08", time.Time{}},
+				expect{u, "licence", bot.RemindExpiry1, "2027-01-14", time.Time{}},
+				expect{u, "licence", bot.RemindExpired, "2027-01-15", time.Time{}})
+		}
 		want = append(want,
-			expect{u, "licence", bot.RemindExpiry30, licence30, time.Time{}},
-			expect{u, "licence", bot.RemindExpiry7, "2027-01-08", time.Time{}},
-			expect{u, "licence", bot.RemindExpiry1, "2027-01-14", time.Time{}},
-			expect{u, "licence", bot.RemindExpired, "2027-01-15", time.Time{}},
 			// Recorded 10 days ahead: no 30-day reminder.
 			expect{u, "toy-cert", bot.RemindExpiry7, "2026-11-05", time.Time{}},
 			expect{u, "toy-cert", bot.RemindExpiry1, "2026-11-11", time.Time{}},
@@ -346,16 +352,25 @@ func TestRemindersWalkAYear(t *testing.T) {
 	if h := w.say("ldn", "/history remind-test"); !strings.Contains(h, "certificate expired (2026-11-12)") {
 		t.Errorf("the history does not record the expiry:\n%s", h)
 	}
+	// Expired items reopen in the rows reports read, with or without the
+	// message (akl turned certificate reminders off).
 	projections, err := w.store.Projections(context.Background(), "remind-test")
 	if err != nil {
 		t.Fatal(err)
 	}
+	reopened := 0
 	for _, p := range projections {
 		for _, it := range p.Items {
-			if it.Item == "toy-cert" && it.Expiry == "2026-11-12" && it.Status != flows.ItemTodo {
-				t.Errorf("seller %d: the expired toy certificate's row is %s", p.SellerID, it.Status)
+			if (it.Item == "toy-cert" && it.Expiry == "2026-11-12") || (it.Item == "licence" && it.Expiry == "2027-01-15") {
+				reopened++
+				if it.Status != flows.ItemTodo {
+					t.Errorf("seller %d: the expired %s's row is %s", p.SellerID, it.Item, it.Status)
+				}
 			}
 		}
+	}
+	if reopened != 7 {
+		t.Errorf("%d expired certificates in the rows, want 7", reopened)
 	}
 	t.Logf("%d reminders sent in %d rounds of the job", len(got), w.rounds)
 }
