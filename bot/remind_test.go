@@ -102,17 +102,7 @@ func TestRemindersAndTimeZoneCommands(t *testing.T) {
 		{in: "/checklist", wants: []string{"即将到期 · 12 天后"}, zone: "Europe/London"},
 	}
 	for _, s := range steps {
-		got := h.send("eve", s.in)
-		for _, w := range s.wants {
-			if !strings.Contains(got.Text, w) {
-				t.Errorf("%s: reply lacks %q:\n%s", s.in, w, got.Text)
-			}
-		}
-		for _, w := range s.notWant {
-			if strings.Contains(got.Text, w) {
-				t.Errorf("%s: reply has %q:\n%s", s.in, w, got.Text)
-			}
-		}
+		has(t, s.in, h.send("eve", s.in).Text, s.wants, s.notWant)
 		seller, _ := h.state("eve", "tiktok-uk")
 		if seller.RemindersOff != s.off || seller.TZ != s.zone {
 			t.Errorf("%s: seller off %b, zone %q; want %b, %q", s.in, seller.RemindersOff, seller.TZ, s.off, s.zone)
