@@ -117,3 +117,34 @@ func TestRemindersAndTimeZoneCommands(t *testing.T) {
 		t.Errorf("the platform's zone replaced the one the seller set:\n%s", got.Text)
 	}
 }
+
+// /expiring lists, for admins only, the certificates expiring within the
+// days asked (30 by default), per market, soonest first.
+func TestAdminsListExpiringCertificates(t *testing.T) {
+	h := newHarness(t, "test:boss")
+	for _, u := range []string{"ann", "bob"} {
+		for _, in := range []string{"/onboard tiktok-uk", "1", "0", "1", "1", "1", "GB123456789", "2", "1"} {
+			h.send(u, in)
+		}
+	}
+	h.send("ann", "/done uk-rp RP-1 2026-12-07")
+	h.send("bob", "/done uk-rp 2026-12-01")
+	h.send("bob", "/done company-cert 2027-03-01")
+	for _, s := range []struct {
+		user, in       string
+		wants, notWant []string
+	}{
+		{"ann", "/expiring", []string{"Only admins"}, []string{"RP-1"}},
+		{"boss", "/expiring", []string{"within 30 days (2026-11-25 to 2026-12-25): 2", "tiktok-uk】2",
+			"2026-12-01  test:bob", "2026-12-07  test:ann", "(no. RP-1)"}, []string{"2027-03-01"}},
+		{"boss", "/expiring 120", []string{": 3", "2027-03-01  test:bob"}, nil},
+		{"boss", "/expiring 3", []string{"No certificate expires within 3 days"}, nil},
+		{"boss", "/expiring forever", []string{"Usage: /expiring [days]"}, nil},
+	} {
+		got := h.send(s.user, s.in).Text
+		has(t, s.in, got, s.wants, s.notWant)
+		if s.in == "/expiring" && s.user == "boss" && strings.Index(got, "test:bob") > strings.Index(got, "test:ann") {
+			t.Errorf("not soonest first:\n%s", got)
+		}
+	}
+}

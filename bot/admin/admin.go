@@ -66,6 +66,8 @@ func (a *Admin) Commands() []bot.Command {
 			Help: flows.Text{ZH: "（管理员）最近的公告和发送情况", EN: "(admins) recent announcements and their delivery"}},
 		{Admin: true, Name: "cancel", Aliases: []string{"取消"}, Run: cancel,
 			Help: flows.Text{ZH: "（管理员）取消正在写的公告", EN: "(admins) drop the announcement being written"}},
+		{Admin: true, Name: "expiring", Aliases: []string{"到期证书"}, Usage: "[days]", Run: a.expiringCmd,
+			Help: flows.Text{ZH: "（管理员）按市场列出证书快到期的卖家", EN: "(admins) sellers whose certificates expire soon, by market"}},
 	}
 }
 
