@@ -155,9 +155,10 @@ type Reminders interface {
 	// OpenItem lists the sellers who have item open (to do) in market, by
 	// id, those with an id above after, at most limit.
 	OpenItem(ctx context.Context, market, item string, after int64, limit int) ([]Seller, error)
-	// DatedItems lists the checklist items done with an expiry date, by
-	// seller, market and item, those after the one given, at most limit.
-	DatedItems(ctx context.Context, after DatedItem, limit int) ([]DatedItem, error)
+	// DatedItems lists the checklist items done with an expiry date, at
+	// most limit, from the place after (empty: the start), in an order of
+	// the store's, and the place after the last one listed.
+	DatedItems(ctx context.Context, after string, limit int) (items []DatedItem, next string, err error)
 	// Mark reads one of the scheduled work's marks ("" if never set).
 	Mark(ctx context.Context, name string) (string, error)
 	SetMark(ctx context.Context, name, value string) error

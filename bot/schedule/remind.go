@@ -78,13 +78,7 @@ func (r *reminders) planDated(ctx context.Context, now time.Time) error {
 			if err != nil || mark == doneMark {
 				return err
 			}
-			var after bot.DatedItem
-			if mark != "" {
-				if err := json.Unmarshal([]byte(mark), &after); err != nil {
-					return fmt.Errorf("read mark %s: %w", markDated, err)
-				}
-			}
-			items, err := tx.DatedItems(ctx, after, RemindBatch)
+			items, next, err := tx.DatedItems(ctx, mark, RemindBatch)
 			if err != nil {
 				return err
 			}
@@ -95,12 +89,8 @@ func (r *reminders) planDated(ctx context.Context, now time.Time) error {
 			if err := tx.AddReminders(ctx, plan); err != nil {
 				return err
 			}
-			next := doneMark
-			if len(items) == RemindBatch {
-				last := items[len(items)-1]
-				last.Seller = bot.Seller{ID: last.Seller.ID}
-				b, _ := json.Marshal(last)
-				next, more = string(b), true
+			if more = len(items) == RemindBatch; !more {
+				next = doneMark
 			}
 			return tx.SetMark(ctx, markDated, next)
 		})

@@ -382,3 +382,61 @@ func mustZone(t testing.TB, name string) *time.Location {
 	}
 	return loc
 }
+
+// Certificates recorded before reminders existed are planned by the job's
+// first round: the reminders still ahead as usual, and at once the latest
+// whose day has come (nobody told the seller), the expiry itself for a
+// date already past, which reopens the item.
+func TestCertificatesRecordedBeforeArePlanned(t *testing.T) {
+	w := newWalker(t, bot.DefaultReminding())
+	ctx := context.Background()
+	m, _ := w.core.Catalog().Market("remind-test")
+	recorded := walkStart.AddDate(0, -1, 0)
+	err := w.store.Update(ctx, func(tx bot.Tx) error {
+		s := bot.Seller{Platform: "test", UserID: "old", ChatID: "chat-old", Lang: flows.EN, CreatedAt: recorded}
+		if err := tx.CreateSeller(ctx, &s); err != nil {
+			return err
+		}
+		st := flows.State{Answers: []flows.Answer{{Question: "company", Values: []string{"yes"}}, {Question: "warehouse", Values: []string{"local"}},
+			{Question: flows.CategoryQuestionID, Values: []string{"toys"}}}, Items: map[string]flows.ItemState{
+			"licence":    {Status: flows.ItemDone, Expiry: "2026-11-13", At: recorded},
+			"toy-cert":   {Status: flows.ItemDone, Expiry: "2027-01-10", At: recorded},
+			"lab-report": {Status: flows.ItemDone, Number: "R-0", Expiry: "2026-10-30", At: recorded},
+		}}
+		o := bot.Onboarding{SellerID: s.ID, Market: m.ID, RulesVersion: m.Version, State: st, StartedAt: recorded, UpdatedAt: recorded}
+		return tx.SaveOnboarding(ctx, o, bot.Project(m, o, recorded))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := walkStart.Add(time.Hour) // 09:00 in Shanghai: the first round was in the quiet hours
+	w.advance(walkStart.AddDate(0, 0, 80))
+	want := map[string]time.Time{
+		"licence expiry-30":  first,
+		"lab-report expired": first,
+		"licence expiry-7":   time.Date(2026, 11, 6, 1, 0, 0, 0, time.UTC),
+		"licence expiry-1":   time.Date(2026, 11, 12, 1, 0, 0, 0, time.UTC),
+		"licence expired":    time.Date(2026, 11, 13, 1, 0, 0, 0, time.UTC),
+		"toy-cert expiry-30": time.Date(2026, 12, 11, 1, 0, 0, 0, time.UTC),
+		"toy-cert expiry-7":  time.Date(2027, 1, 3, 1, 0, 0, 0, time.UTC),
+		"toy-cert expiry-1":  time.Date(2027, 1, 9, 1, 0, 0, 0, time.UTC),
+		"toy-cert expired":   time.Date(2027, 1, 10, 1, 0, 0, 0, time.UTC),
+	}
+	got, messages := w.sentReminders()
+	for _, s := range got {
+		key := s.item + " " + string(s.kind)
+		if at, ok := want[key]; !ok || !at.Equal(s.at) {
+			t.Errorf("%s sent at %s, want %s", key, s.at, at)
+		}
+		delete(want, key)
+	}
+	for k := range want {
+		t.Errorf("%s not sent", k)
+	}
+	if messages["old"] != len(got) {
+		t.Errorf("%d messages for %d reminders", messages["old"], len(got))
+	}
+	if list := w.say("old", "/checklist remind-test"); !strings.Contains(list, "R-0") || !strings.Contains(list, "expired") {
+		t.Errorf("the certificate that expired before is not open again:\n%s", list)
+	}
+}

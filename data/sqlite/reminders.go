@@ -177,18 +177,31 @@ func (t *storeTx) OpenItem(ctx context.Context, market, item string, after int64
 	return out, err
 }
 
-func (t *storeTx) DatedItems(ctx context.Context, after bot.DatedItem, limit int) ([]bot.DatedItem, error) {
+// DatedItems goes through the checklist rows in their key's order
+// (market, seller, position): the place is that key.
+func (t *storeTx) DatedItems(ctx context.Context, after string, limit int) ([]bot.DatedItem, string, error) {
+	var market string
+	var seller, position int64 = 0, -1
+	if after != "" {
+		if _, err := fmt.Sscanf(after, "%d %d %s", &seller, &position, &market); err != nil {
+			return nil, "", fmt.Errorf("dated items after %q: %w", after, err)
+		}
+	}
 	var out []bot.DatedItem
 	var d bot.DatedItem
-	err := t.sellersWith(ctx, "dated items", `SELECT `+prefixed("s.", sellerColumns)+`, p.market, p.item, p.expiry
+	err := t.sellersWith(ctx, "dated items", `SELECT `+prefixed("s.", sellerColumns)+`, p.market, p.item, p.expiry, p.position
 		FROM progress_items p JOIN sellers s ON s.id = p.seller_id
-		WHERE p.expiry != '' AND p.status = 'done' AND (p.seller_id, p.market, p.item) > (?, ?, ?)
-		ORDER BY p.seller_id, p.market, p.item LIMIT ?`, []any{after.Seller.ID, after.Market, after.Item, limit},
-		[]any{&d.Market, &d.Item, &d.Expiry}, func(s bot.Seller) {
+		WHERE (p.market, p.seller_id, p.position) > (?, ?, ?) AND p.expiry != '' AND p.status = 'done'
+		ORDER BY p.market, p.seller_id, p.position LIMIT ?`, []any{market, seller, position, limit},
+		[]any{&d.Market, &d.Item, &d.Expiry, &position}, func(s bot.Seller) {
 			d.Seller = s
 			out = append(out, d)
 		})
-	return out, err
+	if err != nil || len(out) == 0 {
+		return out, after, err
+	}
+	last := out[len(out)-1]
+	return out, fmt.Sprintf("%d %d %s", last.Seller.ID, position, last.Market), nil
 }
 
 func (t *storeTx) Mark(ctx context.Context, name string) (string, error) {
