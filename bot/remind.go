@@ -102,6 +102,14 @@ type Reminder struct {
 type DueReminder struct {
 	Reminder
 	Seller Seller
+	// Progress is where the seller stands now, from their projection: the
+	// reminder's item row (zero when the item is not on their checklist),
+	// and the onboarding's open question and last activity (zero when
+	// they have not started the market). Whether the reminder still
+	// applies is decided from them without reading the state.
+	Row          ItemRow
+	Question     string
+	LastActivity time.Time
 }
 
 // StallMark says how far the stall scan has come: onboardings are taken

@@ -177,24 +177,18 @@ func (c *Core) Remind(ctx context.Context, tx Tx, d DueReminder, now time.Time) 
 	}
 	catalog := c.catalog.Load()
 	m, ok := catalog.Market(d.Market)
-	if !ok {
+	if !ok || !stillApplies(m, d, now) {
 		return drop(ReminderCancelled)
-	}
-	o, err := tx.Onboarding(ctx, d.SellerID, d.Market)
-	if errors.Is(err, ErrNotFound) {
-		return drop(ReminderCancelled)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("load onboarding: %w", err)
 	}
 	seller := d.Seller
 	cv := &Conversation{core: c, catalog: catalog, ctx: ctx, tx: tx, seller: &seller, now: now}
-	applies, err := cv.remindAbout(m, &o, d.Reminder)
-	if err != nil || !applies {
-		if err != nil {
-			return 0, err
+	if d.Kind == RemindExpired {
+		if ok, err := cv.reopen(m, d.Reminder); err != nil || !ok {
+			if err != nil {
+				return 0, err
+			}
+			return drop(ReminderCancelled)
 		}
-		return drop(ReminderCancelled)
 	}
 	// After a stop, only the latest of a date's reminders that fell due
 	// is sent; a nudge is worth sending only near its time.
@@ -218,6 +212,16 @@ func (c *Core) Remind(ctx context.Context, tx Tx, d DueReminder, now time.Time) 
 	if seller.RemindersOff&d.Kind.Topic() != 0 {
 		return drop(ReminderSkipped)
 	}
+	switch d.Kind.Topic() {
+	case TopicNudges:
+		cv.nudge(m, d.Question, d.Kind == RemindStall14)
+	case TopicRules:
+		it, _ := m.Item(d.Item)
+		cv.ruleReminder(m, it, d.Target)
+	default:
+		it, _ := m.Item(d.Item)
+		cv.expiryReminder(m, it, flows.ItemState{Status: flows.ItemDone, Number: d.Row.Number, Expiry: d.Row.Expiry}, d.Kind)
+	}
 	r := cv.replies()[0]
 	r.Platform, r.ChatID, r.SellerID, r.Kind = seller.Platform, seller.ChatID, seller.ID, KindAnnouncement
 	if seller.Unreachable || seller.ChatID == "" {
@@ -232,52 +236,47 @@ func (c *Core) Remind(ctx context.Context, tx Tx, d DueReminder, now time.Time) 
 	return RemindQueued, nil
 }
 
-// remindAbout checks that a reminder still applies to the seller's
-// progress o and writes its message; false when it no longer applies.
-func (cv *Conversation) remindAbout(m *flows.Market, o *Onboarding, r Reminder) (bool, error) {
-	if r.Kind.Topic() == TopicNudges {
-		at, err := time.Parse(time.RFC3339Nano, r.Target)
-		step := flows.Current(m, o.State, cv.now)
-		if err != nil || !o.UpdatedAt.Equal(at) || step.Question == nil {
-			return false, nil
-		}
-		cv.nudge(m, o, step, r.Kind == RemindStall14)
-		return true, nil
+// stillApplies says whether a due reminder still applies to where the
+// seller stands: the stall is the same one (no answer since, a question
+// open), the rule's item is on their checklist, open and not in force
+// yet, the certificate is the one recorded (done with that date; from its
+// date on, its row may say it is open again).
+func stillApplies(m *flows.Market, d DueReminder, now time.Time) bool {
+	switch d.Kind.Topic() {
+	case TopicNudges:
+		at, err := time.Parse(time.RFC3339Nano, d.Target)
+		_, asked := m.Question(d.Question)
+		return err == nil && asked && d.LastActivity.Equal(at)
+	case TopicRules:
+		it, ok := m.Item(d.Item)
+		return ok && d.Row.Item == d.Item && d.Row.Status == flows.ItemTodo && it.Effective == d.Target && it.Upcoming(now)
 	}
-	var entry *flows.Entry
-	for _, e := range flows.Checklist(m, o.State, cv.now) {
-		if e.Item.ID == r.Item {
-			entry = &e
-			break
-		}
-	}
-	if entry == nil {
+	_, ok := m.Item(d.Item)
+	done := d.Row.Status == flows.ItemDone || (d.Kind == RemindExpired && d.Row.Status == flows.ItemTodo)
+	return ok && d.Row.Item == d.Item && d.Row.Expiry == d.Target && done
+}
+
+// reopen records that a certificate expired: its item is open again in
+// the seller's projection (the checklist shows it so from its date) and
+// history. Last activity stays the seller's own. It reports false when
+// the state says otherwise (a clock moved back: not expired after all).
+func (cv *Conversation) reopen(m *flows.Market, r Reminder) (bool, error) {
+	o, err := cv.tx.Onboarding(cv.ctx, r.SellerID, r.Market)
+	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
-	if r.Kind.Topic() == TopicRules {
-		if !entry.Open() || entry.Item.Effective != r.Target || !entry.Upcoming {
-			return false, nil
-		}
-		cv.ruleReminder(m, entry.Item, r.Target)
-		return true, nil
+	if err != nil {
+		return false, fmt.Errorf("load onboarding: %w", err)
 	}
-	if entry.State.Status != flows.ItemDone || entry.State.Expiry != r.Target {
+	if st := o.State.Items[r.Item]; st.Status != flows.ItemDone || st.Expiry != r.Target || !flows.Expired(st.Expiry, cv.now) {
 		return false, nil
 	}
-	if r.Kind == RemindExpired {
-		if !entry.Expired {
-			return false, nil // a clock moved back: not expired after all
-		}
-		// The checklist shows it open from its date; the rows and the
-		// history say so too. Last activity stays the seller's own.
-		if err := cv.tx.SaveOnboarding(cv.ctx, *o, Project(m, *o, cv.now)); err != nil {
-			return false, fmt.Errorf("save onboarding %s: %w", o.Market, err)
-		}
-		if err := cv.history(m.ID, ActionExpired, r.Item, r.Target); err != nil {
-			return false, err
-		}
+	if err := cv.tx.SaveOnboarding(cv.ctx, o, Project(m, o, cv.now)); err != nil {
+		return false, fmt.Errorf("save onboarding %s: %w", o.Market, err)
 	}
-	cv.expiryReminder(m, entry.Item, entry.State, r.Kind)
+	if err := cv.history(m.ID, ActionExpired, r.Item, r.Target); err != nil {
+		return false, err
+	}
 	return true, nil
 }
 
@@ -324,11 +323,11 @@ func (cv *Conversation) ruleReminder(m *flows.Market, it *flows.Item, effective 
 
 // nudge reminds a seller of the question they stopped at, with a button
 // to go on.
-func (cv *Conversation) nudge(m *flows.Market, o *Onboarding, step flows.Step, last bool) {
+func (cv *Conversation) nudge(m *flows.Market, question string, last bool) {
 	lang := cv.lang()
+	q, _ := m.Question(question)
 	cv.head(flows.Textf(flows.Text{ZH: "👋 %s 的入驻还没完成", EN: "👋 Your %s onboarding is waiting"}, m.Name).In(lang))
-	cv.sayf("你停在第 %d 题：%s", "You stopped at question %d: %s", step.Asked+1, flows.Text{
-		ZH: shorten(step.Question.Text.ZH, 200), EN: shorten(step.Question.Text.EN, 200)})
+	cv.sayf("你停在这一题：%s", "You stopped at this question: %s", flows.Text{ZH: shorten(q.Text.ZH, 200), EN: shorten(q.Text.EN, 200)})
 	cv.sayf("进度都保存着，点下面的按钮接着答。", "Everything so far is saved: press the button to go on where you left off.")
 	if last {
 		cv.note(flows.Text{ZH: "这是关于它的最后一次提醒。", EN: "This is the last reminder about it."}.In(lang))

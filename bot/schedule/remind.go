@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
@@ -42,6 +43,26 @@ type reminders struct {
 	notify bot.Notifier
 	now    func() time.Time
 	log    *slog.Logger
+	// finished holds the marks this job saw done: a mark once done stays
+	// so, and a round need not read it again.
+	finished sync.Map
+}
+
+// doneWith reads a mark in tx unless it was seen done, and reports
+// whether it is done and, if not, its value.
+func (r *reminders) doneWith(ctx context.Context, tx bot.Tx, name string) (bool, string, error) {
+	if _, ok := r.finished.Load(name); ok {
+		return true, doneMark, nil
+	}
+	v, err := tx.Mark(ctx, name)
+	if err != nil {
+		return false, "", err
+	}
+	if v == doneMark {
+		r.finished.Store(name, true)
+		return true, v, nil
+	}
+	return false, v, nil
 }
 
 // Marks: the certificates of before planned, and the stall scan's place.
@@ -70,12 +91,15 @@ func (r *reminders) round(ctx context.Context) error {
 // latest whose day has come (nobody told the seller). Its mark is where it
 // got to, so a restart goes on from there.
 func (r *reminders) planDated(ctx context.Context, now time.Time) error {
+	if _, ok := r.finished.Load(markDated); ok {
+		return nil
+	}
 	for {
 		more := false
 		err := r.store.Update(ctx, func(tx bot.Tx) error {
 			more = false
-			mark, err := tx.Mark(ctx, markDated)
-			if err != nil || mark == doneMark {
+			done, mark, err := r.doneWith(ctx, tx, markDated)
+			if err != nil || done {
 				return err
 			}
 			items, next, err := tx.DatedItems(ctx, mark, RemindBatch)
@@ -218,15 +242,15 @@ func ruleFanouts(catalog *flows.Catalog, now time.Time) []ruleFanout {
 // seller whose checklist gets the item after that hears of it there.
 func (r *reminders) planRules(ctx context.Context, now time.Time) error {
 	for _, f := range ruleFanouts(r.core.Catalog(), now) {
-		if now.Before(f.when) {
+		if _, ok := r.finished.Load(f.mark()); ok || now.Before(f.when) {
 			continue
 		}
 		for {
 			more := false
 			err := r.store.Update(ctx, func(tx bot.Tx) error {
 				more = false
-				mark, err := tx.Mark(ctx, f.mark())
-				if err != nil || mark == doneMark {
+				done, mark, err := r.doneWith(ctx, tx, f.mark())
+				if err != nil || done {
 					return err
 				}
 				var after int64
@@ -331,9 +355,9 @@ func (r *reminders) until(ctx context.Context) (time.Duration, error) {
 		}
 		for _, f := range ruleFanouts(r.core.Catalog(), now) {
 			if f.when.Before(next) {
-				if mark, err := tx.Mark(ctx, f.mark()); err != nil {
+				if done, _, err := r.doneWith(ctx, tx, f.mark()); err != nil {
 					return err
-				} else if mark != doneMark {
+				} else if !done {
 					next = f.when
 				}
 			}

@@ -228,9 +228,10 @@ func TestRemindersWalkAYear(t *testing.T) {
 			func() { w.say("ny", "/done lab-report R-2 2027-02-20") },
 			func() { w.say("akl", "/todo lab-report") },
 		},
-		11:  {func() { w.say("sh", "/done toy-cert T-2 2027-11-12") }},
-		50:  {func() { w.say("akl", "/reminders off expiry") }},
-		100: {func() { w.say("ldn", "/na efiling") }},
+		11: {func() { w.say("sh", "/done toy-cert T-2 2027-11-12") }},
+		50: {func() { w.say("akl", "/reminders off expiry") }},
+		// After the rule's 7-day reminders are planned, before ldn's is due.
+		111: {func() { w.advance(day(111).Add(time.Hour)); w.say("ldn", "/na efiling") }},
 	}
 	// The bot is stopped twice: once past a reminder's time until late at
 	// night for the seller (it comes the next morning), once past two

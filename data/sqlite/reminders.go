@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/flows"
 )
 
 // The reminders concern: bot.Reminders on the reminders and reminder_marks
@@ -68,14 +69,23 @@ func (t *storeTx) SellerReminders(ctx context.Context, sellerID int64) ([]bot.Re
 	return out, nil
 }
 
+// DueReminders reads each reminder with its seller and, by the keys of
+// their tables, the seller's onboarding in its market and the row of its
+// item there.
 func (t *storeTx) DueReminders(ctx context.Context, at time.Time, limit int) ([]bot.DueReminder, error) {
 	var out []bot.DueReminder
 	var r reminderRow
-	err := t.sellersWith(ctx, "due reminders", `SELECT `+prefixed("s.", sellerColumns)+`, r.seller_id, r.market, r.item, r.kind, r.target, r.due_at
+	var question, status, number, expiry, item sql.NullString
+	var last sql.NullTime
+	err := t.sellersWith(ctx, "due reminders", `SELECT `+prefixed("s.", sellerColumns)+`, r.seller_id, r.market, r.item, r.kind, r.target, r.due_at,
+		  o.question, o.updated_at, p.item, p.status, p.cert_number, p.expiry
 		FROM reminders r JOIN sellers s ON s.id = r.seller_id
+		LEFT JOIN onboardings o ON o.seller_id = r.seller_id AND o.market = r.market
+		LEFT JOIN progress_items p ON p.market = r.market AND p.seller_id = r.seller_id AND p.item = r.item AND r.item != ''
 		WHERE r.finished_at IS NULL AND r.due_at <= ? ORDER BY r.due_at LIMIT ?`, []any{at.UTC(), limit},
-		[]any{&r.SellerID, &r.Market, &r.Item, &r.Kind, &r.Target, &r.Due}, func(s bot.Seller) {
-			out = append(out, bot.DueReminder{Reminder: r.reminder(), Seller: s})
+		[]any{&r.SellerID, &r.Market, &r.Item, &r.Kind, &r.Target, &r.Due, &question, &last, &item, &status, &number, &expiry}, func(s bot.Seller) {
+			out = append(out, bot.DueReminder{Reminder: r.reminder(), Seller: s, Question: question.String, LastActivity: last.Time,
+				Row: bot.ItemRow{Item: item.String, Status: flows.ItemStatus(status.String), Number: number.String, Expiry: expiry.String}})
 		})
 	return out, err
 }

@@ -159,6 +159,27 @@ func testRemindersDue(t *testing.T, s bot.Store) {
 	if got := due(0, 10); got != "" {
 		t.Errorf("due before any = %s", got)
 	}
+	// Each comes with where its seller stands in its market.
+	saveProgress(t, s, a.ID, "m", t0, "", bot.ItemRow{Item: "x", Status: flows.ItemDone, Number: "N", Expiry: "d"}, bot.ItemRow{Item: "y", Status: flows.ItemTodo})
+	saveProgress(t, s, b.ID, "m", at(-5), "q1")
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		ds, err := tx.DueReminders(ctx, at(3), 10)
+		for _, d := range ds {
+			switch {
+			case d.Seller.UserID == "a" && d.Item == "x":
+				if d.Row != (bot.ItemRow{Item: "x", Status: flows.ItemDone, Number: "N", Expiry: "d"}) || d.Question != "" || !d.LastActivity.Equal(t0) {
+					t.Errorf("a's x comes with %+v, %q, %s", d.Row, d.Question, d.LastActivity)
+				}
+			case d.Seller.UserID == "a":
+				if d.Row.Item != "y" || d.Row.Status != flows.ItemTodo {
+					t.Errorf("a's y comes with %+v", d.Row)
+				}
+			case d.Row != (bot.ItemRow{}) || d.Question != "q1" || !d.LastActivity.Equal(at(-5)):
+				t.Errorf("b's %s comes with %+v, %q, %s", d.Item, d.Row, d.Question, d.LastActivity)
+			}
+		}
+		return err
+	})
 	if got, want := due(3, 10), "b:x@1 a:y@2 a:x@3"; got != want {
 		t.Errorf("due = %s, want %s", got, want)
 	}
