@@ -154,6 +154,34 @@ type crashServe struct {
 	unexpected []string
 }
 
+// newCrashServe prepares `onboardbot serve` (bin) on db, talking to the
+// Telegram test server, with a log beside db and any more settings given;
+// no child outlives the test. It returns the environment the test runs
+// in, without the bot's settings, for other commands.
+func newCrashServe(t *testing.T, bin, db string, srv *tgtest.Server, more ...string) (*crashServe, []string) {
+	logFile, err := os.Create(filepath.Join(filepath.Dir(db), "serve.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { logFile.Close() })
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ONBOARD_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "SLACK_") {
+			env = append(env, kv)
+		}
+	}
+	serve := &crashServe{t: t, bin: bin, addr: freeAddr(t), log: logFile,
+		env: append(slices.Clone(env), "ONBOARD_DB="+db, "TELEGRAM_BOT_TOKEN="+tgtest.Token, "TELEGRAM_API_URL="+srv.URL)}
+	serve.env = append(append(serve.env, "ONBOARD_ADDR="+serve.addr), more...)
+	t.Cleanup(func() {
+		serve.kill() // whatever happened, no child outlives the test
+		if t.Failed() {
+			t.Logf("serve's log ends:\n%s", serve.logTail(80))
+		}
+	})
+	return serve, env
+}
+
 // start runs a new serve with the given rate. Only one runs at a time.
 func (s *crashServe) start(rate string) {
 	s.mu.Lock()
@@ -466,26 +494,8 @@ func TestCrashRecovery(t *testing.T) {
 	srv := tgtest.New()
 	t.Cleanup(srv.Close)
 	db := filepath.Join(dir, "onboard.db")
-	logFile, err := os.Create(filepath.Join(dir, "serve.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { logFile.Close() })
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ONBOARD_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "SLACK_") {
-			env = append(env, kv)
-		}
-	}
-	serve := &crashServe{t: t, bin: bin, addr: freeAddr(t), log: logFile,
-		env: append(env, "ONBOARD_DB="+db, "TELEGRAM_BOT_TOKEN="+tgtest.Token, "TELEGRAM_API_URL="+srv.URL)}
-	serve.env = append(serve.env, "ONBOARD_ADDR="+serve.addr)
-	t.Cleanup(func() {
-		serve.kill() // whatever happened, no child outlives the test
-		if t.Failed() {
-			t.Logf("serve's log ends:\n%s", serve.logTail(80))
-		}
-	})
+	serve, env := newCrashServe(t, bin, db, srv)
+	logFile := serve.log
 
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d, %d sellers", seed, len(scripts))

@@ -179,6 +179,10 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	reminding, err := m.reminding()
+	if err != nil {
+		return err
+	}
 	catalog, err := m.rules(ctx)
 	if err != nil {
 		return err
@@ -190,7 +194,8 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 	defer store.Close()
 	logger := slog.New(slog.NewTextHandler(m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	adm := admin.New(store, admins, admin.WithClock(m.Now), admin.WithLogger(logger))
-	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(logger), bot.WithAdmins(adm))
+	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(logger), bot.WithAdmins(adm),
+		bot.WithReminding(reminding))
 	if _, err := core.SyncRules(ctx); err != nil {
 		return fmt.Errorf("bring sellers to the current rules: %w", err)
 	}

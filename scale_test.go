@@ -21,9 +21,21 @@ import (
 	"github.com/onboardbot/onboardbot/flows"
 )
 
-// seedSellers stores n Telegram sellers spread over every market, at the
-// checklist stage, straight into the store, in one transaction.
-func seedSellers(tb testing.TB, db string, n int) {
+// ukChecklistState is a seller at TikTok Shop UK's checklist, selling
+// beauty products and toys.
+func ukChecklistState() flows.State {
+	return flows.State{Answers: []flows.Answer{
+		{Question: "entity", Values: []string{"cn-company"}}, {Question: "shops", Text: "0"},
+		{Question: "documents", Values: []string{"ready"}}, {Question: "marketplace", Values: []string{"yes"}},
+		{Question: "vat", Values: []string{"no"}}, {Question: "stock", Values: []string{"cn-prestock"}},
+		{Question: flows.CategoryQuestionID, Values: []string{"beauty", "toys"}},
+	}}
+}
+
+// seedSellers stores n Telegram sellers (user ids from first on) at TikTok
+// Shop UK's checklist, in lang, straight into the store, in one
+// transaction; items, when given, are the checklist marks of each.
+func seedSellers(tb testing.TB, db string, n, first int, lang flows.Lang, items func(user string) map[string]flows.ItemState) {
 	tb.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, db)
@@ -33,18 +45,17 @@ func seedSellers(tb testing.TB, db string, n int) {
 	defer store.Close()
 	catalog := datatest.Rules(tb)
 	uk, _ := catalog.Market("tiktok-uk")
-	state := flows.State{Answers: []flows.Answer{
-		{Question: "entity", Values: []string{"cn-company"}}, {Question: "shops", Text: "0"},
-		{Question: "documents", Values: []string{"ready"}}, {Question: "marketplace", Values: []string{"yes"}},
-		{Question: "vat", Values: []string{"no"}}, {Question: "stock", Values: []string{"cn-prestock"}},
-		{Question: flows.CategoryQuestionID, Values: []string{"beauty", "toys"}},
-	}}
 	now := time.Now()
 	err = store.Update(ctx, func(tx bot.Tx) error {
 		for i := range n {
-			s := bot.Seller{Platform: "telegram", UserID: strconv.Itoa(100000 + i), ChatID: strconv.Itoa(100000 + i), Lang: flows.ZH, Market: "tiktok-uk", CreatedAt: now}
+			user := strconv.Itoa(first + i)
+			s := bot.Seller{Platform: "telegram", UserID: user, ChatID: user, Lang: lang, LangSet: true, Market: "tiktok-uk", CreatedAt: now}
 			if err := tx.CreateSeller(ctx, &s); err != nil {
 				return err
+			}
+			state := ukChecklistState()
+			if items != nil {
+				state.Items = items(user)
 			}
 			o := bot.Onboarding{SellerID: s.ID, Market: uk.ID, RulesVersion: uk.Version, Stage: flows.StageChecklist, State: state, StartedAt: now, UpdatedAt: now}
 			if err := tx.SaveOnboarding(ctx, o, bot.Project(uk, o, now)); err != nil {
@@ -67,7 +78,7 @@ func BenchmarkScale100k(b *testing.B) {
 	const sellers = 100_000
 	dir := b.TempDir()
 	db := filepath.Join(dir, "onboard.db")
-	seedSellers(b, db, sellers)
+	seedSellers(b, db, sellers, 100000, flows.ZH, nil)
 	bin := filepath.Join(dir, "onboardbot")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("build: %v\n%s", err, out)

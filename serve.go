@@ -48,6 +48,7 @@ type serveConfig struct {
 	shutdownGrace time.Duration
 	retention     schedule.Retention
 	publicURL     string
+	reminding     bot.Reminding
 }
 
 // serveConfig reads and checks the environment, so a misconfiguration
@@ -108,6 +109,9 @@ func (m *Main) serveConfig() (serveConfig, error) {
 		}
 	}
 	if c.publicURL, err = m.publicURL(); err != nil {
+		errs = append(errs, err)
+	}
+	if c.reminding, err = m.reminding(); err != nil {
 		errs = append(errs, err)
 	}
 	if c.tgToken == "" && c.slackToken == "" {
@@ -219,8 +223,9 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	hub := outbox.NewHub()
 	adm := admin.New(store, cfg.admins, admin.WithClock(m.Now), admin.WithLogger(log), admin.WithNotifier(hub),
 		admin.WithPublicURL(cfg.publicURL))
+	alarm := schedule.NewAlarm()
 	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(log), bot.WithAdmins(adm),
-		bot.WithObserver(obs), bot.WithNotifier(hub))
+		bot.WithObserver(obs), bot.WithNotifier(hub), bot.WithReminding(cfg.reminding), bot.WithWaker(alarm))
 	if _, err := core.SyncRules(ctx); err != nil {
 		return fmt.Errorf("serve: bring sellers to the current rules: %w", err)
 	}
@@ -269,7 +274,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	}
 	run("scheduled jobs", func(ctx context.Context) error {
 		return schedule.Run(ctx, log, adm.ProgressJob(editors, 3*time.Second),
-			schedule.Prune(store, cfg.retention, m.Now, log))
+			schedule.Prune(store, cfg.retention, m.Now, log),
+			schedule.Reminders(store, core, alarm, hub, m.Now, log))
 	})
 	hup, stopHangups := m.hangups()
 	defer stopHangups()

@@ -25,6 +25,9 @@ type Inbound struct {
 	// LangHint is the platform's language for the user ("zh-hans", "en-GB"),
 	// used until the seller picks one with /lang.
 	LangHint string
+	// TZHint is the platform's time zone for the user ("Europe/London"),
+	// used until the seller picks one with /tz.
+	TZHint string
 	// Button is set when the seller clicked a button; the core resolves it
 	// into Choice inside its transaction.
 	Button *Button
@@ -199,7 +202,14 @@ type Seller struct {
 	// Unreachable means the platform refused the last message (the seller
 	// blocked the bot); nothing is sent until they write again.
 	Unreachable bool
-	CreatedAt   time.Time
+	// TZ is the seller's time zone (an IANA name), empty when not known.
+	TZ string
+	// TZSet means the seller chose the zone (/tz); otherwise it follows
+	// the platform's.
+	TZSet bool
+	// RemindersOff are the kinds of reminder the seller turned off.
+	RemindersOff Topic
+	CreatedAt    time.Time
 }
 
 // Key is the seller's identity as admins are listed: "telegram:123".
@@ -263,7 +273,8 @@ const (
 	ActionBack    Action = "back"
 	ActionRestart Action = "restart"
 	ActionMark    Action = "mark"
-	ActionRules   Action = "rules" // moved to a new rule version
+	ActionRules   Action = "rules"   // moved to a new rule version
+	ActionExpired Action = "expired" // a certificate's expiry date came: the item is open again
 )
 
 // HistoryEntry is one line of a seller's append-only answer history.

@@ -152,6 +152,9 @@ func (cv *Conversation) mark(status flows.ItemStatus, args []string, attached *A
 		cv.sayf("⬜ 改回待办：%s", "⬜ Back to do: %s", it.Title)
 	}
 	cv.evidenceChange(prev, st)
+	if st.Expiry != prev.Expiry || prev.Status != flows.ItemDone {
+		cv.expiryNote(m.ID, itemID, st)
+	}
 	if attached != nil {
 		if err := cv.attachTo(m, itemID, *attached); err != nil {
 			return err

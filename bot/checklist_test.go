@@ -50,17 +50,7 @@ func TestDoneKeepsAndReadsEvidence(t *testing.T) {
 				h.send("eve", in)
 			}
 			for _, r := range tt.rows {
-				got := h.send("eve", r.in)
-				for _, w := range r.wants {
-					if !strings.Contains(got.Text, w) {
-						t.Errorf("%s: reply lacks %q:\n%s", r.in, w, got.Text)
-					}
-				}
-				for _, w := range r.notWant {
-					if strings.Contains(got.Text, w) {
-						t.Errorf("%s: reply has %q:\n%s", r.in, w, got.Text)
-					}
-				}
+				has(t, r.in, h.send("eve", r.in).Text, r.wants, r.notWant)
 				f := strings.Fields(r.in)
 				if f[0] == "/lang" {
 					continue

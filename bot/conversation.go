@@ -36,6 +36,11 @@ type Conversation struct {
 	// notifyAll means other messages were queued too (an announcement):
 	// every dispatcher looks at its outbox after the commit.
 	notifyAll bool
+	// dates holds, per market loaded, the certificate dates its state had
+	// (see expiryDates), so a save knows whether to plan reminders; planned
+	// says it did.
+	dates   map[string]string
+	planned bool
 }
 
 func (cv *Conversation) lang() flows.Lang { return cv.seller.Lang }
@@ -194,11 +199,13 @@ func (cv *Conversation) onboarding(id string) (*flows.Market, *Onboarding, error
 	}
 	o, err := cv.tx.Onboarding(cv.ctx, cv.seller.ID, id)
 	if errors.Is(err, ErrNotFound) {
+		cv.loaded(id, flows.State{})
 		return m, nil, nil
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("load onboarding %s: %w", id, err)
 	}
+	cv.loaded(id, o.State)
 	return m, &o, nil
 }
 
@@ -281,7 +288,7 @@ func (cv *Conversation) save(m *flows.Market, o *Onboarding) error {
 	if err := cv.tx.SaveOnboarding(cv.ctx, *o, Project(m, *o, cv.now)); err != nil {
 		return fmt.Errorf("save onboarding %s: %w", o.Market, err)
 	}
-	return nil
+	return cv.planExpiries(o)
 }
 
 func (cv *Conversation) history(market string, a Action, question, value string) error {

@@ -29,6 +29,9 @@ type Core struct {
 	admins   Admins
 	obs      Observer
 	notify   Notifier
+	// reminding times reminders; waker is told when a message planned some.
+	reminding Reminding
+	waker     Waker
 }
 
 // Option configures a Core.
@@ -42,7 +45,8 @@ func WithLogger(l *slog.Logger) Option { return func(c *Core) { c.log = l } }
 
 // New returns a Core over a store and the market rules.
 func New(store Store, catalog *flows.Catalog, opts ...Option) *Core {
-	c := &Core{store: store, now: time.Now, log: slog.New(slog.DiscardHandler), admins: noAdmins{}, obs: noObserver{}, notify: noNotifier{}}
+	c := &Core{store: store, now: time.Now, log: slog.New(slog.DiscardHandler), admins: noAdmins{}, obs: noObserver{}, notify: noNotifier{},
+		reminding: DefaultReminding(), waker: noWaker{}}
 	c.catalog.Store(catalog)
 	for _, o := range opts {
 		o(c)
@@ -64,9 +68,9 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 	began := time.Now()
 	now := c.now().UTC()
 	var out []Reply
-	duplicate, broadcast := false, false
+	duplicate, broadcast, planned := false, false, false
 	err := c.store.Update(ctx, func(tx Tx) error {
-		out, duplicate, broadcast = nil, false, false
+		out, duplicate, broadcast, planned = nil, false, false, false
 		var clicked *Clicked
 		if in.UpdateID != "" {
 			fresh, err := tx.Claim(ctx, in.Platform, in.UpdateID, now)
@@ -124,7 +128,7 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		if out[0].Notice == "" && out[len(out)-1].Replaces == "" { // a reply in place of the clicked message is its own mark
 			out[0].Clicked = clicked
 		}
-		broadcast = cv.notifyAll
+		broadcast, planned = cv.notifyAll, cv.planned
 		return nil
 	})
 	outcome := "ok"
@@ -146,6 +150,9 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 	}
 	if broadcast {
 		c.notify.Notify("")
+	}
+	if planned {
+		c.waker.Wake()
 	}
 	return out, nil
 }
@@ -236,6 +243,11 @@ func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (s,
 	s.Unreachable = false // they just wrote to us
 	if !s.LangSet && in.LangHint != "" {
 		s.Lang = flows.ParseLang(in.LangHint)
+	}
+	if !s.TZSet && in.TZHint != "" && in.TZHint != s.TZ {
+		if _, err := LoadZone(in.TZHint); err == nil {
+			s.TZ = in.TZHint
+		}
 	}
 	return s, stored, nil
 }

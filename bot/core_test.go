@@ -64,6 +64,21 @@ func (h *harness) deliver(in bot.Inbound) bot.Reply {
 	return joined(replies)
 }
 
+// has checks that a reply to in has every text of wants and none of notWant.
+func has(t *testing.T, in, reply string, wants, notWant []string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(reply, w) {
+			t.Errorf("%s: reply lacks %q:\n%s", in, w, reply)
+		}
+	}
+	for _, w := range notWant {
+		if strings.Contains(reply, w) {
+			t.Errorf("%s: reply has %q:\n%s", in, w, reply)
+		}
+	}
+}
+
 // joined is a reply of several messages as one: the texts in order, the
 // last one's choices, the first one's notice.
 func joined(replies []bot.Reply) bot.Reply {

@@ -77,3 +77,6 @@ func (cv *Conversation) Attach(f *File) { cv.file = f }
 // Notify tells the dispatchers that messages were queued (an
 // announcement): they are sent once the message's transaction commits.
 func (cv *Conversation) Notify() { cv.notifyAll = true }
+
+// Shorten cuts s to n characters, marking the cut.
+func Shorten(s string, n int) string { return shorten(s, n) }

@@ -195,6 +195,9 @@ func (cv *Conversation) checklist(m *flows.Market, o *Onboarding) {
 		if e.Expired {
 			b.WriteString(flows.Text{ZH: " ⚠️ 已过期", EN: " ⚠️ expired"}.In(lang))
 		}
+		if soon := cv.expiringIn(e); soon != "" {
+			b.WriteString(" " + soon)
+		}
 		if e.Upcoming {
 			b.WriteString(flows.Textf(flows.Text{ZH: "（%s 起）", EN: " (from %s)"}, e.Item.Effective).In(lang))
 		}

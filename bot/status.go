@@ -50,6 +50,11 @@ func (cv *Conversation) status(args []string) error {
 		if n := len(step.Warnings); n > 0 {
 			fmt.Fprint(&b, flows.Textf(flows.Text{ZH: "，⚠️ %d 条提醒", EN: ", ⚠️ %d warnings"}, n).In(lang))
 		}
+		for _, e := range flows.Checklist(m, o.State, cv.now) {
+			if soon := cv.expiringIn(e); soon != "" {
+				fmt.Fprintf(&b, "\n    %s %s", shorten(e.Item.Title.In(lang), 24), soon)
+			}
+		}
 	}
 	cv.text(b.String())
 	cv.sayf("继续某个市场：/onboard <市场编号>；查看清单：/checklist", "Continue a market: /onboard <market id>; see the checklist: /checklist")
@@ -139,6 +144,9 @@ func (cv *Conversation) historyCmd(args []string) error {
 			fmt.Fprintf(&b, "%s → %s", questionName(m, h.Question, lang), clip(answerLabel(m, h.Question, h.Value, lang), historyValueRunes))
 		case ActionMark:
 			fmt.Fprintf(&b, "%s%s %s", itemName(m, h.Question, lang), flows.Text{ZH: "：", EN: ":"}.In(lang), clip(markValue(h.Value, lang), historyValueRunes))
+		case ActionExpired:
+			fmt.Fprintf(&b, "%s%s %s", itemName(m, h.Question, lang), flows.Text{ZH: "：", EN: ":"}.In(lang),
+				flows.Textf(flows.Text{ZH: "证书到期（%s），改回待办", EN: "certificate expired (%s), open again"}, h.Value).In(lang))
 		case ActionRules:
 			b.WriteString(flows.Textf(flows.Text{ZH: "规则更新到 %s 版", EN: "rules updated to version %s"}, h.Value).In(lang))
 		}

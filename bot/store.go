@@ -40,6 +40,7 @@ type Tx interface {
 	RuleSets
 	Files
 	Dashboard
+	Reminders
 }
 
 // Claims records inbound deliveries, so a redelivery changes nothing.
@@ -131,6 +132,72 @@ type RuleSets interface {
 	SaveRuleSet(ctx context.Context, market, version string, rules []byte, at time.Time) error
 }
 
+// Reminders keeps the reminders planned for sellers and what became of
+// each, and the marks by which the scheduled work that plans them knows
+// how far it has come. A reminder's key (seller, market, item, kind,
+// target) is planned once and finished once: its message is queued in
+// the transaction that finishes it, so it is sent once, whatever crashes.
+type Reminders interface {
+	// PlanReminders makes a seller's pending reminders about an item of a
+	// market, of the given kinds, those in want: the others are cancelled;
+	// one already planned or finished with the same key stays as it is.
+	PlanReminders(ctx context.Context, sellerID int64, market, item string, kinds []ReminderKind, want []Reminder) error
+	// AddReminders plans reminders beside those planned; one whose key was
+	// planned before stays as it is.
+	AddReminders(ctx context.Context, rs []Reminder) error
+	// SellerReminders lists a seller's pending reminders, soonest first.
+	SellerReminders(ctx context.Context, sellerID int64) ([]Reminder, error)
+	// DueReminders lists the pending reminders due at or before t, soonest
+	// first, at most limit, each with its seller.
+	DueReminders(ctx context.Context, t time.Time, limit int) ([]DueReminder, error)
+	// NextReminder is when the soonest pending reminder is due; false if
+	// none is pending.
+	NextReminder(ctx context.Context) (time.Time, bool, error)
+	// MoveReminder sets when a pending reminder is due.
+	MoveReminder(ctx context.Context, r Reminder, due time.Time) error
+	// FinishReminder records what became of a pending reminder: sent (its
+	// message queued in the same transaction), skipped or cancelled.
+	FinishReminder(ctx context.Context, r Reminder, outcome ReminderOutcome, at time.Time) error
+	// Stalled lists the onboardings with a question open whose last
+	// activity comes after mark (in StallMark's order) and no later than
+	// before, in that order, at most limit, each with its seller.
+	Stalled(ctx context.Context, after StallMark, before time.Time, limit int) ([]Stall, error)
+	// NextStall is the earliest last activity after mark of an onboarding
+	// with a question open; false if there is none.
+	NextStall(ctx context.Context, after StallMark) (time.Time, bool, error)
+	// OpenItem lists the sellers who have item open (to do) in market, by
+	// id, those with an id above after, at most limit.
+	OpenItem(ctx context.Context, market, item string, after int64, limit int) ([]Seller, error)
+	// DatedItems lists the checklist items done with an expiry date, at
+	// most limit, from the place after (empty: the start), in an order of
+	// the store's, and the place after the last one listed.
+	DatedItems(ctx context.Context, after string, limit int) (items []DatedItem, next string, err error)
+	// Mark reads one of the scheduled work's marks ("" if never set).
+	Mark(ctx context.Context, name string) (string, error)
+	SetMark(ctx context.Context, name, value string) error
+}
+
+// ReminderOutcome is what became of a reminder.
+type ReminderOutcome string
+
+// Reminder outcomes: its message was queued; it was not sent (the seller
+// turned that kind off, a later one of the same date was due too, it came
+// too late); it no longer applied (the date changed, the question was
+// answered).
+const (
+	ReminderSent      ReminderOutcome = "sent"
+	ReminderSkipped   ReminderOutcome = "skipped"
+	ReminderCancelled ReminderOutcome = "cancelled"
+)
+
+// DatedItem is a checklist item done with an expiry date.
+type DatedItem struct {
+	Seller Seller
+	Market string
+	Item   string
+	Expiry string
+}
+
 // Reader is the read side: what /status, /history and reports read, from
 // committed data and outside the write path, so looking never holds up a
 // seller's answer.
@@ -145,6 +212,9 @@ type Reader interface {
 	// (every market when market is empty), by seller.
 	Projections(ctx context.Context, market string) ([]Projection, error)
 	Reports
+	// ExpiringByMarket lists the items done whose expiry date is from from to to
+	// (YYYY-MM-DD, both included), by market, expiry and seller.
+	ExpiringByMarket(ctx context.Context, from, to string) ([]ExpiringItem, error)
 }
 
 // Outbox is the delivery side of the store: what is still to send, and

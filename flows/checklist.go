@@ -12,7 +12,8 @@ type Entry struct {
 	State ItemState
 	// Upcoming means the rule is not in force yet (its effective date is after now).
 	Upcoming bool
-	// Expired means the recorded certificate's expiry date has passed.
+	// Expired means the recorded certificate has expired: its expiry date
+	// is today or before (UTC), the day it is no longer valid.
 	Expired bool
 }
 
@@ -70,9 +71,7 @@ func checklist(m *Market, s State, now time.Time) []Entry {
 			e.State.Status = ItemTodo
 		}
 		if e.State.Status == ItemDone && e.State.Expiry != "" {
-			if d, err := ParseDate(e.State.Expiry); err == nil && d.Before(day(now)) {
-				e.Expired = true
-			}
+			e.Expired = Expired(e.State.Expiry, now)
 		}
 		out = append(out, e)
 	}
@@ -116,7 +115,7 @@ func Mark(m *Market, s State, itemID string, status ItemStatus, evidence []strin
 		if expiry != "" {
 			st.Expiry = expiry
 		}
-		if d, err := ParseDate(st.Expiry); expiry == "" && err == nil && d.Before(day(now)) {
+		if expiry == "" && Expired(st.Expiry, now) {
 			return s, reject("这一项记录的有效期 %s 已经过了。请写上续期后的有效期，例如 /done %s %s。",
 				"The expiry recorded for this item, %s, has passed. Give the renewed one, for example /done %s %s.",
 				st.Expiry, itemID, day(now).AddDate(1, 0, 0).Format(DateLayout))
@@ -132,6 +131,14 @@ func Mark(m *Market, s State, itemID string, status ItemStatus, evidence []strin
 		next.Items[itemID] = st
 	}
 	return next, nil
+}
+
+// Expired reports whether a certificate with this expiry date (YYYY-MM-DD)
+// has expired at now: a certificate expires on its expiry date, so from
+// that day (UTC) on. An empty or unreadable date never expires.
+func Expired(expiry string, now time.Time) bool {
+	d, err := ParseDate(expiry)
+	return err == nil && !d.After(day(now))
 }
 
 // maxDateWords is the most words a date may be typed in: 2027 年 6 月 30 日.
@@ -162,6 +169,9 @@ func readEvidence(it *Item, words []string, now time.Time) (number, expiry strin
 				"Give one expiry date, for example /done %s ABC123 2027-06-30.", it.ID)
 		case d.Before(day(now)):
 			return "", "", reject("有效期 %s 已经过了，请先续期。", "The expiry date %s has already passed: renew it first.", d.Format(DateLayout))
+		case d.Equal(day(now)):
+			return "", "", reject("有效期 %s 就是今天：证书今天到期，请先续期，再记录新的有效期。",
+				"The expiry date %s is today: the certificate expires today. Renew it first, then record the new date.", d.Format(DateLayout))
 		}
 		expiry = d.Format(DateLayout)
 		i += n

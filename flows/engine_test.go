@@ -349,6 +349,34 @@ func TestMarkChecklistItems(t *testing.T) {
 	}
 }
 
+// A certificate expires on its expiry date: it is open again from that
+// day, and a date of today is refused as one that has passed.
+func TestExpiresOnItsDate(t *testing.T) {
+	uk := market(t, "tiktok-uk")
+	s := play(t, uk, "1", "0", "1", "1", "1", "GB123456789", "2", "beauty")
+	if _, rej := flows.Mark(uk, s, "scpn", flows.ItemDone, []string{"REF1", today.Format(flows.DateLayout)}, today); rej == nil || !strings.Contains(rej.Message.EN, "is today") {
+		t.Errorf("an expiry of today was taken: %v", rej)
+	}
+	s, rej := flows.Mark(uk, s, "scpn", flows.ItemDone, []string{"REF1", "2026-12-10"}, today)
+	if rej != nil {
+		t.Fatal(rej)
+	}
+	for _, tt := range []struct {
+		at      time.Time
+		expired bool
+	}{
+		{time.Date(2026, 12, 9, 23, 59, 0, 0, time.UTC), false},
+		{time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC), true},
+		{time.Date(2026, 12, 11, 0, 0, 0, 0, time.UTC), true},
+	} {
+		for _, e := range flows.Checklist(uk, s, tt.at) {
+			if e.Item.ID == "scpn" && (e.Expired != tt.expired || e.Open() != tt.expired) {
+				t.Errorf("at %s: expired %v, open %v; want %v", tt.at, e.Expired, e.Open(), tt.expired)
+			}
+		}
+	}
+}
+
 // TestMarkEvidence marks items one after the other, each row on the state
 // the rows before it left, and checks the number and expiry recorded.
 func TestMarkEvidence(t *testing.T) {

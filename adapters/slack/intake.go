@@ -216,7 +216,7 @@ func (a *Adapter) message(ctx context.Context, eventID string, m *slackevents.Me
 	// A message in an im is from the user to the bot, in their DM with it:
 	// kept, so that their clicks need no conversations.open.
 	a.dms.put(m.User, m.Channel, dmTTL)
-	lang := a.langHint(ctx, m.User) // before the lock: a slow Slack holds up this user only
+	who := a.userProfile(ctx, m.User) // before the lock: a slow Slack holds up this user only
 	defer a.lock(m.User)()
 	in := bot.Inbound{
 		Platform:    Platform,
@@ -224,7 +224,8 @@ func (a *Adapter) message(ctx context.Context, eventID string, m *slackevents.Me
 		ChatID:      m.Channel,
 		UpdateID:    eventID,
 		Text:        a.plain(m.Text),
-		LangHint:    lang,
+		LangHint:    who.lang,
+		TZHint:      who.tz,
 		Unsupported: strings.TrimSpace(m.Text) == "" && len(files) == 0,
 	}
 	if len(files) > 0 {
@@ -250,7 +251,7 @@ func (a *Adapter) mention(ctx context.Context, eventID string, m *slackevents.Ap
 	if thread == "" {
 		thread = m.TimeStamp
 	}
-	lang := a.langHint(ctx, m.User)
+	who := a.userProfile(ctx, m.User)
 	defer a.lock(m.User)()
 	in := bot.Inbound{
 		Platform: Platform,
@@ -258,7 +259,8 @@ func (a *Adapter) mention(ctx context.Context, eventID string, m *slackevents.Ap
 		ChatID:   m.Channel + "/" + thread,
 		UpdateID: eventID,
 		Text:     a.plain(m.Text),
-		LangHint: lang,
+		LangHint: who.lang,
+		TZHint:   who.tz,
 		Public:   true,
 	}
 	_, err := a.core.Handle(ctx, in)
@@ -297,7 +299,7 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 	user := ic.User.ID
 	clickedIn := firstNonEmpty(ic.Container.ChannelID, ic.Channel.ID)
 	msgTS := firstNonEmpty(ic.Container.MessageTs, ic.Message.Timestamp)
-	lang, dm, err := a.lookup(ctx, user, true)
+	who, dm, err := a.lookup(ctx, user, true)
 	if err != nil {
 		return err
 	}
@@ -307,7 +309,8 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 		UserID:   user,
 		ChatID:   dm,
 		UpdateID: updateID,
-		LangHint: lang,
+		LangHint: who.lang,
+		TZHint:   who.tz,
 		// A button counts only on a message the bot posted in the channel
 		// clicked in, and that channel must be the clicker's own DM (the
 		// bot posts buttons nowhere else).
@@ -383,7 +386,7 @@ type slashAnswer struct {
 // not retry slash commands, so a failure is told to the user rather than
 // answered with a 5xx.
 func (a *Adapter) slash(ctx context.Context, cmd slackapi.SlashCommand) slashAnswer {
-	lang, dm, err := a.lookup(ctx, cmd.UserID, true)
+	who, dm, err := a.lookup(ctx, cmd.UserID, true)
 	if err != nil {
 		a.log.Error("slack: slash command: no DM channel", "user", cmd.UserID, "err", err)
 		return slashAnswer{ResponseType: "ephemeral", Text: slashFailed}
@@ -395,7 +398,8 @@ func (a *Adapter) slash(ctx context.Context, cmd slackapi.SlashCommand) slashAns
 		ChatID:   dm,
 		UpdateID: cmd.TriggerID,
 		Text:     a.slashText(cmd.Text),
-		LangHint: lang,
+		LangHint: who.lang,
+		TZHint:   who.tz,
 	}
 	_, err = a.core.Handle(ctx, in)
 	if err != nil {

@@ -82,7 +82,7 @@ type Adapter struct {
 	locks   platform.Locks // one user's updates in order
 	parts   platform.Parts // split replies partly sent
 
-	locales *cache // user id -> Slack locale ("" when unknown)
+	locales *cache // user id -> Slack locale and zone, a line each ("" when unknown)
 	dms     *cache // user id -> the DM channel with the bot
 }
 
@@ -183,32 +183,38 @@ func (a *Adapter) Run(ctx context.Context) error {
 }
 
 // lookup is what handling a user's update needs from Slack: the user's
-// language hint and, when dm is set, the DM channel with them. Both are
-// cached; what is not is asked at once, each within the lookup timeout, so
-// a slow Slack holds the update for that long at most. Callers look up
-// before they take the user's lock: a slow answer holds up no one else.
-func (a *Adapter) lookup(ctx context.Context, user string, dm bool) (lang, channel string, err error) {
+// language and time zone and, when dm is set, the DM channel with them.
+// Both are cached; what is not is asked at once, each within the lookup
+// timeout, so a slow Slack holds the update for that long at most. Callers
+// look up before they take the user's lock: a slow answer holds up no one
+// else.
+func (a *Adapter) lookup(ctx context.Context, user string, dm bool) (who profile, channel string, err error) {
 	if !dm {
-		return a.langHint(ctx, user), "", nil
+		return a.userProfile(ctx, user), "", nil
 	}
 	if ch, ok := a.dms.get(user); ok {
-		return a.langHint(ctx, user), ch, nil
+		return a.userProfile(ctx, user), ch, nil
 	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		lang = a.langHint(ctx, user)
+		who = a.userProfile(ctx, user)
 	}()
 	channel, err = a.dmChannel(ctx, user)
 	<-done
-	return lang, channel, err
+	return who, channel, err
 }
 
-// langHint is the user's Slack locale ("zh-CN", "en-US"), asked once in a
-// while. A failed lookup gives no hint rather than holding up the message.
-func (a *Adapter) langHint(ctx context.Context, user string) string {
+// profile is what users.info says of a user that the core takes as hints:
+// their locale ("zh-CN", "en-US") and time zone ("Asia/Shanghai").
+type profile struct{ lang, tz string }
+
+// userProfile asks users.info for a user's locale and zone once in a while. A
+// failed lookup gives no hints rather than holding up the message.
+func (a *Adapter) userProfile(ctx context.Context, user string) profile {
 	if l, ok := a.locales.get(user); ok {
-		return l
+		lang, tz, _ := strings.Cut(l, "\n")
+		return profile{lang, tz}
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.LookupTimeout)
 	defer cancel()
@@ -220,10 +226,10 @@ func (a *Adapter) langHint(ctx context.Context, user string) string {
 	if err != nil {
 		a.log.Warn("slack: users.info, going on without a language hint", "user", user, "err", err)
 		a.locales.put(user, "", localeFailTTL)
-		return ""
+		return profile{}
 	}
-	a.locales.put(user, u.Locale, localeTTL)
-	return u.Locale
+	a.locales.put(user, u.Locale+"\n"+u.TZ, localeTTL)
+	return profile{u.Locale, u.TZ}
 }
 
 // dmChannel is the direct-message channel between the bot and user.

@@ -832,6 +832,26 @@ func TestLanguageFromSlackLocale(t *testing.T) {
 	}
 }
 
+// A seller's time zone comes from their Slack profile (users.info's tz,
+// asked once with the locale) until they set one with tz.
+func TestTimeZoneFromSlackProfile(t *testing.T) {
+	srv := slacktest.New()
+	defer srv.Close()
+	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "http")
+	const london, none = "U5016", "U5017"
+	srv.SetTZ(london, "Europe/London")
+	e.dm(london, "tz")
+	mustContain(t, nth(t, srv, slacktest.DMChannel(london), 1), "Europe/London (from the platform)")
+	e.dm(london, "tz Asia/Tokyo")
+	e.dm(london, "tz")
+	mustContain(t, nth(t, srv, slacktest.DMChannel(london), 3), "Asia/Tokyo (set by you)")
+	e.dm(none, "tz")
+	mustContain(t, nth(t, srv, slacktest.DMChannel(none), 1), "Asia/Shanghai (the default)")
+	if calls := srv.Calls("users.info"); len(calls) != 2 {
+		t.Errorf("users.info calls = %v, want one per user (cached)", calls)
+	}
+}
+
 func TestLongRepliesAreSplitAndResumed(t *testing.T) {
 	srv := slacktest.New()
 	defer srv.Close()

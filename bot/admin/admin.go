@@ -72,6 +72,8 @@ func (a *Admin) Commands() []bot.Command {
 			Help: flows.Text{ZH: "（管理员）某个市场所有卖家的清单，导出为 Excel（也可以用 /export all <市场>）", EN: "(admins) every seller's checklist in a market, as an Excel workbook (also /export all <market>)"}},
 		{Admin: true, Name: "dashboard", Aliases: []string{"后台"}, Run: a.dashboardCmd,
 			Help: flows.Text{ZH: "（管理员）管理后台网页的一次性登录链接", EN: "(admins) a one-time login link to the admin web pages"}},
+		{Admin: true, Name: "expiring", Aliases: []string{"到期证书"}, Usage: "[days]", Run: a.expiringCmd,
+			Help: flows.Text{ZH: "（管理员）按市场列出证书快到期的卖家", EN: "(admins) sellers whose certificates expire soon, by market"}},
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 )
 
 const subscriberColumns = `s.id, s.platform, s.user_id, s.chat_id, s.lang, s.lang_set, s.market, s.unreachable_at, s.created_at,
-	o.seller_id, o.market, o.rules_version, o.stage, o.state, o.started_at, o.updated_at, o.muted, o.projection`
+	s.tz, s.tz_set, s.reminders_off, o.seller_id, o.market, o.rules_version, o.stage, o.state, o.started_at, o.updated_at, o.muted, o.projection`
 
 func (t *storeTx) subscribers(_ context.Context, query string, args ...any) ([]bot.Subscriber, error) {
 	rows, err := t.tx.QueryxContext(context.Background(), t.tx.Rebind(query), args...) // see storeTx.exec
@@ -28,8 +28,7 @@ func (t *storeTx) subscribers(_ context.Context, query string, args ...any) ([]b
 	for rows.Next() {
 		var s sellerRow
 		var o onboardingRow
-		if err := rows.Scan(&s.ID, &s.Platform, &s.UserID, &s.ChatID, &s.Lang, &s.LangSet, &s.Market, &s.Unreachable, &s.CreatedAt,
-			&o.SellerID, &o.Market, &o.RulesVersion, &o.Stage, &o.State, &o.StartedAt, &o.UpdatedAt, &o.Muted, &o.Projection); err != nil {
+		if err := s.scan(rows, &o.SellerID, &o.Market, &o.RulesVersion, &o.Stage, &o.State, &o.StartedAt, &o.UpdatedAt, &o.Muted, &o.Projection); err != nil {
 			return nil, err
 		}
 		ob, err := o.onboarding()

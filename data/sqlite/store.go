@@ -631,6 +631,19 @@ type sellerRow struct {
 	Market      string       `db:"market"`
 	Unreachable sql.NullTime `db:"unreachable_at"`
 	CreatedAt   time.Time    `db:"created_at"`
+	TZ          string       `db:"tz"`
+	TZSet       bool         `db:"tz_set"`
+	Off         int          `db:"reminders_off"`
+}
+
+// sellerColumns are the columns of sellerRow, in the order scan takes them.
+const sellerColumns = `id, platform, user_id, chat_id, lang, lang_set, market, unreachable_at, created_at, tz, tz_set, reminders_off`
+
+// scan reads sellerColumns (scanned by hand: every message loads its
+// seller, and sqlx's mapping by reflection costs more than the query).
+func (r *sellerRow) scan(row interface{ Scan(...any) error }, more ...any) error {
+	return row.Scan(append([]any{&r.ID, &r.Platform, &r.UserID, &r.ChatID, &r.Lang, &r.LangSet, &r.Market, &r.Unreachable, &r.CreatedAt,
+		&r.TZ, &r.TZSet, &r.Off}, more...)...)
 }
 
 func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Seller, error) {
@@ -638,16 +651,12 @@ func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Sell
 	if s, ok := t.store.sellers.lookup(&t.sellers, k); ok {
 		return s, nil
 	}
-	// Scanned by hand: every message loads its seller, and sqlx's mapping
-	// by reflection costs more than the query.
-	st, err := t.txStmt(context.Background(), `SELECT id, platform, user_id, chat_id, lang, lang_set, market, unreachable_at, created_at
-		 FROM sellers WHERE platform = ? AND user_id = ?`)
+	st, err := t.txStmt(context.Background(), `SELECT `+sellerColumns+` FROM sellers WHERE platform = ? AND user_id = ?`)
 	if err != nil {
 		return bot.Seller{}, err
 	}
 	var r sellerRow
-	err = st.QueryRowContext(context.Background(), platform, userID).Scan(
-		&r.ID, &r.Platform, &r.UserID, &r.ChatID, &r.Lang, &r.LangSet, &r.Market, &r.Unreachable, &r.CreatedAt)
+	err = r.scan(st.QueryRowContext(context.Background(), platform, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Seller{}, bot.ErrNotFound
 	}
@@ -661,28 +670,29 @@ func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Sell
 
 func (r sellerRow) seller() bot.Seller {
 	return bot.Seller{ID: r.ID, Platform: r.Platform, UserID: r.UserID, ChatID: r.ChatID,
-		Lang: flows.Lang(r.Lang), LangSet: r.LangSet, Market: r.Market, Unreachable: r.Unreachable.Valid, CreatedAt: r.CreatedAt}
+		Lang: flows.Lang(r.Lang), LangSet: r.LangSet, Market: r.Market, Unreachable: r.Unreachable.Valid, CreatedAt: r.CreatedAt,
+		TZ: r.TZ, TZSet: r.TZSet, RemindersOff: bot.Topic(r.Off)}
 }
 
 func (t *storeTx) CreateSeller(ctx context.Context, s *bot.Seller) error {
 	t.sellers.wrote(sellerKey{s.Platform, s.UserID}, 0)
 	// RETURNING works in SQLite 3.35+ and PostgreSQL, unlike LastInsertId.
 	return t.get(ctx, &s.ID,
-		`INSERT INTO sellers (platform, user_id, chat_id, lang, lang_set, market, created_at)
-		 VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		s.Platform, s.UserID, s.ChatID, string(s.Lang), s.LangSet, s.Market, s.CreatedAt.UTC())
+		`INSERT INTO sellers (platform, user_id, chat_id, lang, lang_set, market, created_at, tz, tz_set, reminders_off)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		s.Platform, s.UserID, s.ChatID, string(s.Lang), s.LangSet, s.Market, s.CreatedAt.UTC(), s.TZ, s.TZSet, int(s.RemindersOff))
 }
 
 func (t *storeTx) SaveSeller(ctx context.Context, s bot.Seller) error {
 	t.sellers.wrote(sellerKey{s.Platform, s.UserID}, s.ID)
 	if s.Unreachable {
 		// The store marks sellers unreachable (MarkUnreachable); the core only clears it.
-		_, err := t.exec(ctx, `UPDATE sellers SET chat_id = ?, lang = ?, lang_set = ?, market = ? WHERE id = ?`,
-			s.ChatID, string(s.Lang), s.LangSet, s.Market, s.ID)
+		_, err := t.exec(ctx, `UPDATE sellers SET chat_id = ?, lang = ?, lang_set = ?, market = ?, tz = ?, tz_set = ?, reminders_off = ? WHERE id = ?`,
+			s.ChatID, string(s.Lang), s.LangSet, s.Market, s.TZ, s.TZSet, int(s.RemindersOff), s.ID)
 		return err
 	}
-	_, err := t.exec(ctx, `UPDATE sellers SET chat_id = ?, lang = ?, lang_set = ?, market = ?, unreachable_at = NULL WHERE id = ?`,
-		s.ChatID, string(s.Lang), s.LangSet, s.Market, s.ID)
+	_, err := t.exec(ctx, `UPDATE sellers SET chat_id = ?, lang = ?, lang_set = ?, market = ?, tz = ?, tz_set = ?, reminders_off = ?, unreachable_at = NULL WHERE id = ?`,
+		s.ChatID, string(s.Lang), s.LangSet, s.Market, s.TZ, s.TZSet, int(s.RemindersOff), s.ID)
 	return err
 }
 

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Open) {
 	for _, batch := range []int{1, 2, 500} {
 		t.Run(fmt.Sprintf("PruneOutbox/batch=%d", batch), func(t *testing.T) { testPruneOutbox(t, open(t), batch) })
 	}
+	t.Run("Reminders", func(t *testing.T) { runReminders(t, open) })
 }
 
 var t0 = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)

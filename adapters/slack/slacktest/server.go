@@ -145,6 +145,7 @@ type Server struct {
 	fail       map[string][]Failure
 	gone       map[string]string
 	locales    map[string]string
+	zones      map[string]string
 	userErrs   map[string]string
 	delays     map[string]time.Duration
 	redelay    chan struct{} // closed when the delays change
@@ -166,7 +167,7 @@ type wsConn struct {
 
 // New starts a server.
 func New() *Server {
-	s := &Server{fail: map[string][]Failure{}, gone: map[string]string{}, locales: map[string]string{},
+	s := &Server{fail: map[string][]Failure{}, gone: map[string]string{}, locales: map[string]string{}, zones: map[string]string{},
 		userErrs: map[string]string{}, delays: map[string]time.Duration{}, redelay: make(chan struct{}),
 		closing: make(chan struct{}), uploads: map[string]*Upload{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -209,6 +210,13 @@ func (s *Server) SetLocale(user, locale string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.locales[user] = locale
+}
+
+// SetTZ sets the time zone users.info answers for user (default none).
+func (s *Server) SetTZ(user, tz string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.zones[user] = tz
 }
 
 // FailUser makes users.info for user answer the API error code.
@@ -480,7 +488,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		answer(w, map[string]any{"ok": true, "message_ts": ts})
 	case "users.info":
 		s.mu.Lock()
-		code, locale := s.userErrs[params["user"]], s.locales[params["user"]]
+		code, locale, tz := s.userErrs[params["user"]], s.locales[params["user"]], s.zones[params["user"]]
 		s.mu.Unlock()
 		if code != "" {
 			answer(w, map[string]any{"ok": false, "error": code})
@@ -490,6 +498,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			locale = "en-US"
 		}
 		user := map[string]any{"id": params["user"], "name": "seller", "team_id": TeamID}
+		if tz != "" {
+			user["tz"] = tz
+		}
 		if params["include_locale"] == "true" {
 			user["locale"] = locale
 		}
