@@ -82,15 +82,15 @@ func TestRemindersAndTimeZoneCommands(t *testing.T) {
 		off            bot.Topic
 		zone           string
 	}{
-		{in: "/reminders", wants: []string{"Nothing is planned", "Asia/Shanghai", "21:00-09:00", "nudges to continue onboarding: on"}},
+		{in: "/reminders", wants: []string{"Nothing is planned", "Asia/Shanghai", "21:00-09:00", "onboarding nudges: on"}},
 		{in: "/done uk-rp RP-1 2026-12-07", wants: []string{"expires in 12 days (2026-12-07)", "7, 1 days before it expires, and on the day"}},
 		{in: "/checklist", wants: []string{"expires in 12 days"}},
 		{in: "/status", wants: []string{"expires in 12 days"}},
 		{in: "/reminders", wants: []string{"2026-11-30 09:00", "days before", "2026-12-06 09:00", "2026-12-07 09:00", "the day it expires (2026-12-07)"},
 			notWant: []string{"2026-11-07"}},
-		{in: "/reminders off", wants: []string{"Off: nudges to continue onboarding", "Certificate reminders stay on"}, off: bot.TopicNudges},
-		{in: "/reminders off expiry", wants: []string{"Off: certificates that expire", "certificates that expire: off"}, notWant: []string{"stay on"}, off: bot.TopicNudges | bot.TopicExpiry},
-		{in: "/reminders on all", wants: []string{"On: nudges to continue onboarding, rules that take effect, certificates that expire"}},
+		{in: "/reminders off", wants: []string{"Off: onboarding nudges", "Certificate reminders stay on"}, off: bot.TopicNudges},
+		{in: "/reminders off expiry", wants: []string{"Off: expiry reminders", "expiry reminders: off"}, notWant: []string{"stay on"}, off: bot.TopicNudges | bot.TopicExpiry},
+		{in: "/reminders on all", wants: []string{"On: onboarding nudges, new-rule reminders, expiry reminders"}},
 		{in: "/reminders loud", wants: []string{"Usage"}},
 		{in: "/reminders off birthdays", wants: []string{"no such kind"}},
 		{in: "/tz", wants: []string{"Asia/Shanghai (the default)", "17:00"}},

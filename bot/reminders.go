@@ -351,9 +351,9 @@ var topicText = []struct {
 	word  string
 	name  flows.Text
 }{
-	{TopicNudges, "nudges", flows.Text{ZH: "继续入驻提醒", EN: "nudges to continue onboarding"}},
-	{TopicRules, "rules", flows.Text{ZH: "新规生效提醒", EN: "rules that take effect"}},
-	{TopicExpiry, "expiry", flows.Text{ZH: "证书到期提醒", EN: "certificates that expire"}},
+	{TopicNudges, "nudges", flows.Text{ZH: "继续入驻提醒", EN: "onboarding nudges"}},
+	{TopicRules, "rules", flows.Text{ZH: "新规生效提醒", EN: "new-rule reminders"}},
+	{TopicExpiry, "expiry", flows.Text{ZH: "证书到期提醒", EN: "expiry reminders"}},
 }
 
 // remindersCmd lists what is planned for the seller, each with its local
