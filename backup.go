@@ -25,6 +25,9 @@ func (m *Main) backup(ctx context.Context, args []string) error {
 	if *to == "" {
 		return fmt.Errorf("backup: say where to write the copy: --to FILE")
 	}
+	if isPostgres(*db) {
+		return fmt.Errorf("backup: ONBOARD_DB is a PostgreSQL database: back it up with PostgreSQL's own tools (pg_dump, or the server's base backups)")
+	}
 	c, err := sqlite.Backup(ctx, *db, *to)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)

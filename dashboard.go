@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/onboardbot/onboardbot/bot/admin"
-	"github.com/onboardbot/onboardbot/data/sqlite"
 )
 
 // publicURL reads ONBOARD_PUBLIC_URL, the base of admin login links:
@@ -32,7 +31,7 @@ func (m *Main) publicURL() (string, error) {
 func (m *Main) dashboardLink(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("dashboard-link", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	db := fs.String("db", m.env("ONBOARD_DB", "onboard.db"), "SQLite file (ONBOARD_DB)")
+	db := fs.String("db", m.env("ONBOARD_DB", "onboard.db"), dbUsage)
 	key := fs.String("admin", "", "the admin, as in ONBOARD_ADMINS: telegram:<user id>, slack:<user id>")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -48,7 +47,7 @@ func (m *Main) dashboardLink(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, *db)
+	store, err := openStore(ctx, *db, nil)
 	if err != nil {
 		return err
 	}

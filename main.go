@@ -28,7 +28,6 @@ import (
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/bot/admin"
 	"github.com/onboardbot/onboardbot/data/markets"
-	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -61,11 +60,13 @@ commands:
              (/healthz, /metrics, webhooks) and one outbox dispatcher per platform
   announce   queue an announcement: --market ID [--category ID] [--stage STAGE] [--item ID] --text TEXT
              [--dry-run: print who would get it, queue nothing] [--allow-empty: queue it even for nobody]
-  backup     copy the database to a new file, consistent even while serve runs: --to FILE
+  backup     copy a SQLite database to a new file, consistent even while serve runs: --to FILE
+             (for PostgreSQL, use pg_dump)
   dashboard-link  print a one-time login link to the admin web pages: --admin PLATFORM:ID
 
 environment:
-  ONBOARD_DB               SQLite file (default onboard.db)
+  ONBOARD_DB               SQLite file, or postgres://user:pass@host:5432/db for PostgreSQL
+                           (several serve instances may share one) (default onboard.db)
   ONBOARD_RULES_DIR        read market rules from this folder instead of the built-in ones
   ONBOARD_ADDR             HTTP listen address for serve (default 127.0.0.1:8080)
   TELEGRAM_BOT_TOKEN       enables the Telegram adapter
@@ -163,7 +164,7 @@ func (m *Main) markets(ctx context.Context, args []string) error {
 func (m *Main) chat(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	db := fs.String("db", m.env("ONBOARD_DB", "onboard.db"), "SQLite file (ONBOARD_DB)")
+	db := fs.String("db", m.env("ONBOARD_DB", "onboard.db"), dbUsage)
 	user := fs.String("user", m.env("USER", "local"), "who you are: each name keeps its own progress")
 	lang := fs.String("lang", "", "language for a new seller: zh or en (default from $LANG)")
 	if err := fs.Parse(args); err != nil {
@@ -187,7 +188,7 @@ func (m *Main) chat(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, *db)
+	store, err := openStore(ctx, *db, nil)
 	if err != nil {
 		return err
 	}
@@ -212,7 +213,7 @@ func (m *Main) admins() ([]string, error) { return parseAdmins(m.Getenv("ONBOARD
 func (m *Main) announce(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("announce", flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
-	db := fs.String("db", m.env("ONBOARD_DB", "onboard.db"), "SQLite file (ONBOARD_DB)")
+	db := fs.String("db", m.env("ONBOARD_DB", "onboard.db"), dbUsage)
 	var markets multiFlag
 	fs.Var(&markets, "market", "market id (repeat, or separate with commas)")
 	category := fs.String("category", "", "only sellers of this product category")
@@ -238,7 +239,7 @@ func (m *Main) announce(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, *db)
+	store, err := openStore(ctx, *db, nil)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,8 @@ import (
 	"os/signal"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -26,7 +28,6 @@ import (
 	"github.com/onboardbot/onboardbot/bot/admin"
 	"github.com/onboardbot/onboardbot/bot/outbox"
 	"github.com/onboardbot/onboardbot/bot/schedule"
-	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
 	"golang.org/x/sync/errgroup"
 )
@@ -160,7 +161,7 @@ func (m *Main) hangups() (<-chan os.Signal, func()) {
 // and admins are told why (file and line); a good one replaces it and
 // sellers' checklists follow. When ctx is done it returns at once, even in
 // the middle of a reload, so shutdown never waits on one.
-func (m *Main) reloadOnHangup(ctx context.Context, hup <-chan os.Signal, core *bot.Core, log *slog.Logger) {
+func (m *Main) reloadOnHangup(ctx context.Context, hup <-chan os.Signal, core *bot.Core, lead *leadership, inFleet bool, log *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -182,7 +183,13 @@ func (m *Main) reloadOnHangup(ctx context.Context, hup <-chan os.Signal, core *b
 			continue
 		}
 		core.SetCatalog(catalog)
-		changes, err := core.SyncRules(ctx)
+		if inFleet && !lead.leading.Load() {
+			// Every instance answers by the rules it loaded; the leader
+			// alone brings sellers' checklists to them.
+			log.Info("rules reloaded; the fleet's leader updates sellers' checklists", "markets", len(catalog.Markets()))
+			continue
+		}
+		changes, err := lead.syncRules(ctx, core)
 		if err != nil {
 			log.Error("rules reloaded, but sellers could not all be updated", "err", err)
 		}
@@ -208,17 +215,31 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := sqlite.Open(ctx, cfg.db, sqlite.WithLogger(log))
+	store, err := openStore(ctx, cfg.db, log)
 	if err != nil {
 		return err
 	}
-	unlock, err := store.Lock()
-	if err != nil {
-		store.Close()
-		return fmt.Errorf("serve: %w", err)
+	// One serve per SQLite file (an OS lock); any number on PostgreSQL,
+	// each an instance of the fleet.
+	fleet, _ := store.(fleetStore)
+	if l, ok := store.(interface{ Lock() (func(), error) }); ok {
+		unlock, err := l.Lock()
+		if err != nil {
+			store.Close()
+			return fmt.Errorf("serve: %w", err)
+		}
+		defer unlock() // after the store is closed: the next serve finds it all written
 	}
-	defer unlock() // after the store is closed: the next serve finds it all written
 	defer store.Close()
+	if fleet != nil {
+		host, _ := os.Hostname()
+		leave, err := fleet.Join(ctx, fmt.Sprintf("%s:%d", host, os.Getpid()))
+		if err != nil {
+			store.Close()
+			return fmt.Errorf("serve: %w", err)
+		}
+		defer leave() // before the store closes: the others take its chats at once
+	}
 	obs := metrics.New(store, log)
 	hub := outbox.NewHub()
 	adm := admin.New(store, cfg.admins, admin.WithClock(m.Now), admin.WithLogger(log), admin.WithNotifier(hub),
@@ -226,8 +247,13 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	alarm := schedule.NewAlarm()
 	core := bot.New(store, catalog, bot.WithClock(m.Now), bot.WithLogger(log), bot.WithAdmins(adm),
 		bot.WithObserver(obs), bot.WithNotifier(hub), bot.WithReminding(cfg.reminding), bot.WithWaker(alarm))
-	if _, err := core.SyncRules(ctx); err != nil {
-		return fmt.Errorf("serve: bring sellers to the current rules: %w", err)
+	// Alone, serve brings sellers to the current rules before it serves; in
+	// a fleet the leader does, whenever it starts to lead.
+	lead := &leadership{}
+	if fleet == nil {
+		if _, err := lead.syncRules(ctx, core); err != nil {
+			return fmt.Errorf("serve: bring sellers to the current rules: %w", err)
+		}
 	}
 
 	mux := http.NewServeMux()
@@ -262,6 +288,14 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		Delivery: map[string]func() outbox.Health{}}
 	mux.Handle("GET /readyz", ready.Handler())
 	var modes []any
+	// What only one process may do: long polling (Telegram allows one
+	// getUpdates at a time), the scheduled jobs and bringing sellers to new
+	// rules. Alone, serve does it; in a fleet, the leader.
+	leaderJobs := []func(context.Context) error{func(ctx context.Context) error {
+		return schedule.Run(ctx, log, adm.ProgressJob(editors, 3*time.Second),
+			schedule.Prune(store, cfg.retention, m.Now, log),
+			schedule.Reminders(store, core, alarm, hub, m.Now, log))
+	}}
 	for _, a := range adapters {
 		modes = append(modes, a.Name(), a.Mount(mux))
 		editors[a.Name()] = a
@@ -270,17 +304,34 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		ready.Delivery[a.Name()] = d.Health
 		obs.WatchDelivery(a.Name(), d.Health)
 		run(a.Name()+" dispatcher", d.Run)
-		run(a.Name()+" intake", a.Run)
+		if fleet != nil && a.Name() == telegram.Platform && cfg.tgSecret == "" {
+			leaderJobs = append(leaderJobs, a.Run)
+		} else {
+			run(a.Name()+" intake", a.Run)
+		}
 	}
-	run("scheduled jobs", func(ctx context.Context) error {
-		return schedule.Run(ctx, log, adm.ProgressJob(editors, 3*time.Second),
-			schedule.Prune(store, cfg.retention, m.Now, log),
-			schedule.Reminders(store, core, alarm, hub, m.Now, log))
-	})
+	if fleet == nil {
+		run("scheduled jobs", func(ctx context.Context) error { return runAll(ctx, leaderJobs) })
+	} else {
+		for _, a := range adapters {
+			a.ShareRate(0) // until this instance knows how many share the rates
+		}
+		run("rate share", func(ctx context.Context) error { shareRates(ctx, fleet, adapters, log); return nil })
+		run("leader", func(ctx context.Context) error {
+			return fleet.Lead(ctx, func(ctx context.Context) error {
+				lead.leading.Store(true)
+				defer lead.leading.Store(false)
+				if _, err := lead.syncRules(ctx, core); err != nil && ctx.Err() == nil {
+					log.Error("leader: sellers could not all be brought to the current rules", "err", err)
+				}
+				return runAll(ctx, leaderJobs)
+			})
+		})
+	}
 	hup, stopHangups := m.hangups()
 	defer stopHangups()
 	run("rule reload", func(ctx context.Context) error {
-		m.reloadOnHangup(ctx, hup, core, log)
+		m.reloadOnHangup(ctx, hup, core, lead, fleet != nil, log)
 		return nil
 	})
 
@@ -357,3 +408,66 @@ func (m *Main) adapters(ctx context.Context, cfg serveConfig, core *bot.Core, lo
 	}
 	return out, nil
 }
+
+// leadership is what serve knows of leading: whether this instance leads
+// (always, alone), and one rule sync at a time, so that a sync on SIGHUP
+// and one at the start of leading never tell a seller twice.
+type leadership struct {
+	leading atomic.Bool
+	sync    sync.Mutex
+}
+
+func (l *leadership) syncRules(ctx context.Context, core *bot.Core) ([]bot.RuleChange, error) {
+	l.sync.Lock()
+	defer l.sync.Unlock()
+	return core.SyncRules(ctx)
+}
+
+// runAll runs jobs until ctx is done or one fails, which stops the others.
+func runAll(ctx context.Context, jobs []func(context.Context) error) error {
+	g, gctx := errgroup.WithContext(ctx)
+	for _, j := range jobs {
+		g.Go(func() error { return j(gctx) })
+	}
+	return g.Wait()
+}
+
+// shareRates keeps this instance's part of each platform's rates at 1/n of
+// them, n the live instances of the fleet, so the fleet as a whole keeps
+// the configured rates. A newcomer waits until the others have counted it
+// before it sends (they look every second); an instance out of touch with
+// the fleet holds its sending, since it cannot tell how many share.
+func shareRates(ctx context.Context, fleet fleetStore, adapters []platform.Adapter, log *slog.Logger) {
+	set := func(f float64) {
+		for _, a := range adapters {
+			a.ShareRate(f)
+		}
+	}
+	t := time.NewTicker(shareEvery)
+	defer t.Stop()
+	first := time.Now().Add(shareEvery + shareEvery/2)
+	last := -1.0
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if time.Now().Before(first) {
+			continue
+		}
+		share := 0.0
+		if n, err := fleet.Instances(ctx); err == nil && n > 0 && fleet.Live() {
+			share = 1 / float64(n)
+		}
+		if share != last {
+			log.Info("fleet: this instance's share of the platforms' rates", "share", share)
+			last = share
+		}
+		set(share)
+	}
+}
+
+// shareEvery is how often an instance counts the fleet for its share of
+// the rates.
+const shareEvery = time.Second

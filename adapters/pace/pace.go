@@ -14,12 +14,14 @@ import (
 // Pacer is shared by everything that sends on one platform.
 type Pacer struct {
 	overall *rate.Limiter
-	gap     time.Duration // between two overall slots
+	rate    float64 // the platform's overall rate, for all who share it
 	perChat rate.Limit
 
-	mu    sync.Mutex
-	chats map[string]*chat
-	sweep time.Time
+	mu     sync.Mutex
+	gap    time.Duration // between two overall slots
+	paused chan struct{} // closed when sending may go on; nil when not paused
+	chats  map[string]*chat
+	sweep  time.Time
 }
 
 type chat struct {
@@ -36,6 +38,7 @@ func New(overall, perChat float64) *Pacer {
 	burst := max(1, int(overall/20))
 	return &Pacer{
 		overall: rate.NewLimiter(rate.Limit(overall), burst),
+		rate:    overall,
 		gap:     time.Duration(float64(time.Second) / overall),
 		perChat: rate.Limit(perChat),
 		chats:   map[string]*chat{},
@@ -46,13 +49,23 @@ func New(overall, perChat float64) *Pacer {
 // (announcements) never queue ahead of others: they take an overall slot
 // only when it is free right now, and look again shortly otherwise.
 func (p *Pacer) Wait(ctx context.Context, chatID string, low bool) error {
+	p.mu.Lock()
+	paused, gap := p.paused, p.gap
+	p.mu.Unlock()
+	if paused != nil {
+		select {
+		case <-paused:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 	if err := p.chat(chatID).Wait(ctx); err != nil {
 		return err
 	}
 	if !low {
 		return p.overall.Wait(ctx)
 	}
-	poll := max(p.gap/4, 50*time.Microsecond)
+	poll := max(gap/4, 50*time.Microsecond)
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for !p.overall.Allow() {
@@ -64,6 +77,30 @@ func (p *Pacer) Wait(ctx context.Context, chatID string, low bool) error {
 		}
 	}
 	return nil
+}
+
+// Share sets the part of the overall rate this process may use: all of it
+// alone, 1/n of it in a fleet of n processes sending on one platform
+// account, so that the fleet keeps the platform's limit. Zero pauses
+// sending (the process cannot tell how many share the limit) until a
+// share is set again.
+func (p *Pacer) Share(f float64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if f <= 0 {
+		if p.paused == nil {
+			p.paused = make(chan struct{})
+		}
+		return
+	}
+	r := p.rate * min(f, 1)
+	p.overall.SetLimit(rate.Limit(r))
+	p.overall.SetBurst(max(1, int(r/20)))
+	p.gap = time.Duration(float64(time.Second) / r)
+	if p.paused != nil {
+		close(p.paused)
+		p.paused = nil
+	}
 }
 
 // chat returns the chat's limiter, forgetting chats quiet for a minute.

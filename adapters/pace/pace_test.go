@@ -78,3 +78,49 @@ func TestWaitStopsWithTheContext(t *testing.T) {
 		t.Error("a high-priority wait ignored its cancelled context")
 	}
 }
+
+// A share of the rate slows the pacer to that part of it, a share of zero
+// holds every sender until a share is set again, and a context ends the wait.
+func TestShare(t *testing.T) {
+	count := func(p *Pacer, d time.Duration) int {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		n := 0
+		for i := 0; ; i++ {
+			if p.Wait(ctx, string(rune('a'+i%26))+string(rune('a'+i/26%26)), false) != nil {
+				return n
+			}
+			n++
+		}
+	}
+	p := New(200, 1000)
+	full := count(p, 300*time.Millisecond)
+	p.Share(0.25)
+	quarter := count(p, 300*time.Millisecond)
+	if quarter*2 > full {
+		t.Errorf("a quarter share sent %d in the time the whole rate sent %d", quarter, full)
+	}
+	p.Share(0)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	if err := p.Wait(ctx, "held", false); err == nil {
+		t.Error("a paused pacer let a message go")
+	}
+	cancel()
+	released := make(chan error, 1)
+	go func() { released <- p.Wait(context.Background(), "later", false) }()
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case err := <-released:
+		t.Fatalf("a paused pacer let a message go: %v", err)
+	default:
+	}
+	p.Share(1)
+	select {
+	case err := <-released:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a share set again did not release the waiting sender")
+	}
+}

@@ -33,6 +33,10 @@ type Adapter interface {
 	// Run takes updates until ctx is done (long polling, Socket Mode); an
 	// adapter fed only by its HTTP routes returns nil at once.
 	Run(ctx context.Context) error
+	// ShareRate sets the part of the platform's rates this process may
+	// use: 1 alone, 1/n in a fleet of n instances on one account, 0 to
+	// hold sending until it is set again.
+	ShareRate(f float64)
 	outbox.Sender
 	bot.Editor
 }

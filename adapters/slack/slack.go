@@ -182,6 +182,12 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return a.RunSocketMode(ctx)
 }
 
+// ShareRate sets the part of the Web API's rates this process may use.
+func (a *Adapter) ShareRate(f float64) {
+	a.pace.Share(f)
+	a.lookups.Share(f)
+}
+
 // lookup is what handling a user's update needs from Slack: the user's
 // language and time zone and, when dm is set, the DM channel with them.
 // Both are cached; what is not is asked at once, each within the lookup

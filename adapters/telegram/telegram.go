@@ -186,6 +186,12 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return a.Poll(ctx)
 }
 
+// ShareRate sets the part of the Bot API's rates this process may use.
+func (a *Adapter) ShareRate(f float64) {
+	a.pace.Share(f)
+	a.groups.Share(f)
+}
+
 func id(n int64) string { return strconv.FormatInt(n, 10) }
 
 // AdminIDs picks the Telegram user ids out of admin keys ("telegram:123",

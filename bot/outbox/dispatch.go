@@ -47,6 +47,17 @@ type Sender interface {
 	Send(ctx context.Context, r bot.Reply) (ref string, err error)
 }
 
+// Leases is what an outbox shared by several processes (a fleet on one
+// PostgreSQL database) offers besides bot.Outbox: Pending leases the chat
+// to this process (returning nothing when another holds it), Release
+// gives the lease up once the chat's messages are sent, and Live reports
+// whether this process is still in touch with the fleet, so it may go on
+// sending to the chats it leased.
+type Leases interface {
+	Release(ctx context.Context, platform, chatID string) error
+	Live() bool
+}
+
 // Dispatcher sends a platform's outbox: one worker per chat, so a chat's
 // messages go out in order while different chats proceed in parallel.
 // Chats with sellers' replies get workers first; announcements have a lane
@@ -314,6 +325,13 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // chat, which lists the whole outbox), and Run drains the chat again after
 // this pass; messages from another process arrive with the next tick.
 func (d *Dispatcher) drain(ctx context.Context, chat string) {
+	if l, ok := d.outbox.(Leases); ok {
+		defer func() {
+			if err := l.Release(context.WithoutCancel(ctx), d.platform, chat); err != nil {
+				d.log.Warn("dispatch: release chat", "platform", d.platform, "err", err)
+			}
+		}()
+	}
 	pending, err := d.outbox.Pending(ctx, d.platform, chat)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -355,6 +373,11 @@ func (d *Dispatcher) deliver(ctx context.Context, r bot.Reply) bool {
 	}
 	for {
 		if ctx.Err() != nil {
+			return false
+		}
+		if l, ok := d.outbox.(Leases); ok && !l.Live() {
+			// Cut off from the fleet: another instance may be taking this
+			// chat over, and must not find the message sent behind its back.
 			return false
 		}
 		// A send that started finishes even when shutdown begins, so that it
