@@ -16,7 +16,7 @@ type Store struct {
 }
 type Option func()
 
-func WithLogger(*slog.Logger) Option { return nil }
+func WithLogger(*slog.Logger) Option                                    { return nil }
 func Open(ctx context.Context, url string, o ...Option) (*Store, error) { return nil, nil }
 func (s *Store) Ping(ctx context.Context) error                         { return nil }
 func (s *Store) Close() error                                           { return nil }
