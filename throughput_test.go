@@ -121,10 +121,30 @@ func inbound(path, body string) *http.Request {
 	return req
 }
 
-func telegramBot(b *testing.B) *loadBot {
-	srv := tgtest.New()
+func telegramBot(b *testing.B) *loadBot { return telegramBotOn(b, sqliteStore(b), nil) }
+
+// sqliteStore opens a store on a fresh SQLite file.
+func sqliteStore(b *testing.B) *sqlite.Store {
+	store, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "onboard.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return store
+}
+
+// telegramBotOn is the Telegram bot under load on the given store, which
+// it closes, sending to srv (nil: a test Bot API server of its own).
+func telegramBotOn(b *testing.B, store interface {
+	bot.Store
+	Close() error
+}, srv *tgtest.Server) *loadBot {
+	closeSrv := func() {}
+	if srv == nil {
+		srv = tgtest.New()
+		closeSrv = srv.Close
+	}
 	hub := outbox.NewHub()
-	store, core := loadCore(b, hub)
+	core := bot.New(store, datatest.Rules(b), bot.WithNotifier(hub))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := telegram.New(ctx, telegram.Config{Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: "s", Rate: 1e6, ChatRate: 1e6}, core)
 	if err != nil {
@@ -148,7 +168,7 @@ func telegramBot(b *testing.B) *loadBot {
 			return req
 		},
 		wait:  func(n int) bool { return srv.Wait(time.Minute, func() bool { return srv.Count() >= n }) },
-		close: func() { cancel(); stop(); store.Close(); srv.Close() },
+		close: func() { cancel(); stop(); store.Close(); closeSrv() },
 	}
 }
 
