@@ -62,7 +62,7 @@ func (f *fleetInstance) leads() bool {
 // Telegram updates to their webhooks in turn, SIGKILLs and restarts any of
 // them at random moments (the leader among them, which another must
 // replace within 5 seconds) while sellers onboard and while a broadcast
-// goes out, and then proves: every update answered, each seller's answers
+// goes out, and restarts the database under them, and then proves: every update answered, each seller's answers
 // stored once and in order, concurrent updates of one seller on different
 // instances all applied, every recipient has the announcement, repeats
 // only for what was in flight at a kill, and the fleet never sent faster
@@ -220,9 +220,19 @@ func TestFleet(t *testing.T) {
 		<-killerDone
 	}
 
-	// Phase 1: sellers onboard, each update to the next instance.
+	// Phase 1: sellers onboard, each update to the next instance. A few
+	// seconds in, the database itself restarts under the fleet: updates
+	// meanwhile get a 5xx and come again; the instances reconnect.
 	phase1 := time.Now()
 	var wg sync.WaitGroup
+	dbRestarted := make(chan struct{})
+	go func() {
+		defer close(dbRestarted)
+		time.Sleep(4 * time.Second)
+		if err := cluster.Bounce(time.Second); err != nil {
+			t.Errorf("restart the database: %v", err)
+		}
+	}()
 	for i, s := range scripts {
 		wg.Add(1)
 		go func() {
@@ -251,6 +261,7 @@ func TestFleet(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	<-dbRestarted
 	if t.Failed() {
 		close(stopKilling)
 		<-killerDone

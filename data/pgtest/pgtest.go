@@ -107,9 +107,7 @@ func start(bin string) (*Cluster, error) {
 		if err != nil {
 			break
 		}
-		// No Unix socket (its folder would need to be writable by the
-		// server), fsync off (tests, not durability), and room for a fleet.
-		opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c full_page_writes=off -c max_connections=300", c.port)
+		opts := c.options()
 		var out []byte
 		out, err = c.run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(dir, "server.log"), "-w", "-t", "60", "start")
 		if err == nil {
@@ -120,6 +118,13 @@ func start(bin string) (*Cluster, error) {
 	}
 	os.RemoveAll(dir)
 	return nil, err
+}
+
+// options are the server's settings: loopback only, no Unix socket (its
+// folder would need to be writable by the server), fsync off (tests, not
+// durability), and room for a fleet's connections.
+func (c *Cluster) options() string {
+	return fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c full_page_writes=off -c max_connections=300", c.port)
 }
 
 func (c *Cluster) run(name string, args ...string) ([]byte, error) {
@@ -151,15 +156,24 @@ func (c *Cluster) Stop() {
 // on the same port: what a fleet sees when its database restarts.
 func (c *Cluster) Restart(tb testing.TB, down time.Duration) {
 	tb.Helper()
+	if err := c.Bounce(down); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// Bounce is Restart for a goroutine other than the test's: it returns
+// what went wrong.
+func (c *Cluster) Bounce(down time.Duration) error {
 	data := filepath.Join(c.dir, "data")
 	if out, err := c.run("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop"); err != nil {
-		tb.Fatalf("pg_ctl stop: %v: %s", err, out)
+		return fmt.Errorf("pg_ctl stop: %w: %s", err, out)
 	}
 	time.Sleep(down)
-	opts := fmt.Sprintf("-p %d -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off -c full_page_writes=off -c max_connections=300", c.port)
+	opts := c.options()
 	if out, err := c.run("pg_ctl", "-D", data, "-o", opts, "-l", filepath.Join(c.dir, "server.log"), "-w", "-t", "60", "start"); err != nil {
-		tb.Fatalf("pg_ctl start: %v: %s", err, out)
+		return fmt.Errorf("pg_ctl start: %w: %s", err, out)
 	}
+	return nil
 }
 
 // URL is the address of a database of the cluster.
