@@ -34,9 +34,16 @@ var migrations embed.FS
 // the privileges.
 var ErrReadOnly = errors.New("database is read-only for onboardbot")
 
-// ErrSchemaTooNew is returned (wrapped) by Open when the database was
-// migrated by a newer onboardbot than this one.
-var ErrSchemaTooNew = errors.New("database schema is newer than this onboardbot")
+// SchemaTooNewError is returned (wrapped) by Open when the database was
+// migrated by a newer onboardbot than this one: this one would misread it.
+type SchemaTooNewError struct {
+	Version int64 // the database's schema version
+	Known   int64 // the highest version this build knows
+}
+
+func (e *SchemaTooNewError) Error() string {
+	return fmt.Sprintf("database schema is version %d, this onboardbot knows up to %d: upgrade onboardbot", e.Version, e.Known)
+}
 
 // Option configures a Store.
 type Option func(*options)
@@ -85,7 +92,7 @@ func open(ctx context.Context, connString string, o options) (*Store, error) {
 	}
 	cfg, err := pgx.ParseConfig(connString)
 	if err != nil {
-		return nil, fmt.Errorf("malformed database URL: %w", err)
+		return nil, malformed(err)
 	}
 	where := fmt.Sprintf("%s:%d/%s", cfg.Host, cfg.Port, cfg.Database)
 	if cfg.ConnectTimeout == 0 {
@@ -123,7 +130,7 @@ func (s *Store) start(ctx context.Context, where string, timeout time.Duration) 
 		return fmt.Errorf("read settings: %w", err)
 	}
 	if ro == "on" {
-		return fmt.Errorf("%w: its transactions are read-only (default_transaction_read_only, or a standby server)", ErrReadOnly)
+		return fmt.Errorf("%w: default_transaction_read_only is on, or the server is a standby", ErrReadOnly)
 	}
 	version, err := s.migrate(ctx)
 	if err != nil {
@@ -159,7 +166,7 @@ func (s *Store) migrate(ctx context.Context) (int64, error) {
 		return 0, writeError("read schema version", err)
 	}
 	if current > known {
-		return 0, fmt.Errorf("%w: database schema is version %d, this onboardbot knows up to %d: upgrade onboardbot", ErrSchemaTooNew, current, known)
+		return 0, &SchemaTooNewError{Version: current, Known: known}
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return 0, writeError("apply migrations", err)
@@ -175,7 +182,7 @@ func writeError(what string, err error) error {
 	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) && (pg.Code == "25006" || pg.Code == "42501") { // read_only_sql_transaction, insufficient_privilege
-		return fmt.Errorf("%w (%s: %w)", ErrReadOnly, what, err)
+		return fmt.Errorf("%w: %s: %w", ErrReadOnly, what, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }
@@ -189,9 +196,9 @@ func utcTimes(_ context.Context, c *pgx.Conn) error {
 	return nil
 }
 
-// scrub keeps the URL's password out of an error: drivers and the URL
-// parser quote the string they were given (pgx redacts, by its own
-// account, at best effort; net/url does not). The error keeps its chain
+// scrub keeps the URL's password out of an error, should a driver or a
+// parser have quoted it: pgx's errors name the user and the database, not
+// the password, but a guarantee is better than a reading of pgx. The error keeps its chain
 // for errors.Is and errors.As; only its text changes.
 func scrub(err error, connString string) error {
 	msg := err.Error()
@@ -202,6 +209,18 @@ func scrub(err error, connString string) error {
 		return err
 	}
 	return &scrubbed{msg: msg, err: err}
+}
+
+// malformed is the error of a connection string that does not parse:
+// pgx's reason, without the string pgx quotes (redacted, by its own
+// account, at best effort: a string that does not parse can hide where its
+// password ends).
+func malformed(err error) error {
+	reason := err.Error()
+	if i := strings.LastIndex(reason, "`: "); i >= 0 {
+		reason = reason[i+len("`: "):]
+	}
+	return &scrubbed{msg: "malformed database URL: " + reason, err: err}
 }
 
 type scrubbed struct {
