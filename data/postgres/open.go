@@ -60,6 +60,10 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 // than at the operating system's TCP timeout, minutes later.
 const connectTimeout = 5 * time.Second
 
+// idleInTx is how long a transaction may idle between statements before
+// the server ends its session (unless the URL sets its own).
+const idleInTx = "60s"
+
 // Pool sizes. Update's transactions have their own pool, so that a
 // transaction that reads the read side (the core's /status does, inside
 // its transaction) never waits for a connection another transaction
@@ -100,6 +104,13 @@ func open(ctx context.Context, connString string, o options) (*Store, error) {
 	}
 	if cfg.RuntimeParams["application_name"] == "" {
 		cfg.RuntimeParams["application_name"] = "onboardbot"
+	}
+	// A transaction left open by a process that froze (stopped, swapping,
+	// cut off without a reset) would hold its sellers' locks, and their
+	// messages, for as long: the server ends such a session instead. A
+	// transaction of the bot never idles for long between statements.
+	if cfg.RuntimeParams["idle_in_transaction_session_timeout"] == "" {
+		cfg.RuntimeParams["idle_in_transaction_session_timeout"] = idleInTx
 	}
 	pool := func(n int) *sqlx.DB {
 		db := sqlx.NewDb(stdlib.OpenDB(*cfg, stdlib.OptionAfterConnect(utcTimes)), "pgx")

@@ -74,6 +74,7 @@ func exec(t *testing.T, db *sql.DB, query string) {
 
 // A malformed URL is refused with what is wrong, never with its password.
 func TestOpenMalformedURL(t *testing.T) {
+	t.Parallel()
 	for _, url := range []string{
 		"",
 		"postgres://bob:" + pwInURL + "@127.0.0.1:notaport/db",
@@ -103,6 +104,7 @@ func TestOpenMalformedURL(t *testing.T) {
 // timeout: one that refuses at once, and one that accepts the connection
 // and then says nothing.
 func TestOpenUnreachable(t *testing.T) {
+	t.Parallel()
 	refused, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
