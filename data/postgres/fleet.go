@@ -86,7 +86,7 @@ func (s *Store) Join(ctx context.Context, host string) (leave func(), err error)
 				return
 			case <-t.C:
 			}
-			s.heartbeat(ctx, host)
+			s.beat(ctx, host)
 		}
 	}()
 	return func() {
@@ -101,10 +101,10 @@ func (s *Store) Join(ctx context.Context, host string) (leave func(), err error)
 	}, nil
 }
 
-// heartbeat says this instance is alive. An instance found gone (its row
+// beat says this instance is alive. An instance found gone (its row
 // cleared after a long outage) joins again under a new id: its leases
 // were void anyway.
-func (s *Store) heartbeat(ctx context.Context, host string) {
+func (s *Store) beat(ctx context.Context, host string) {
 	bctx, cancel := context.WithTimeout(ctx, beat)
 	defer cancel()
 	me := s.fleet.instance()

@@ -1,0 +1,55 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/onboardbot/onboardbot/bot"
+)
+
+// AddItemFile records a file a seller attached to an item, once.
+func (t *storeTx) AddItemFile(ctx context.Context, f bot.ItemFile) (bool, error) {
+	a := f.File
+	res, err := t.exec(ctx,
+		`INSERT INTO item_files (seller_id, market, item, file_ref, unique_id, name, mime, size, photo, link, added_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		 ON CONFLICT (seller_id, market, item, unique_id) DO NOTHING`,
+		f.SellerID, f.Market, f.Item, a.Ref, a.UniqueID, a.Name, a.MIME, a.Size, a.Photo, a.Link, f.At.UTC())
+	if err != nil {
+		return false, fmt.Errorf("add item file: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+type itemFileRow struct {
+	SellerID int64     `db:"seller_id"`
+	Market   string    `db:"market"`
+	Item     string    `db:"item"`
+	Ref      string    `db:"file_ref"`
+	UniqueID string    `db:"unique_id"`
+	Name     string    `db:"name"`
+	MIME     string    `db:"mime"`
+	Size     int64     `db:"size"`
+	Photo    bool      `db:"photo"`
+	Link     string    `db:"link"`
+	At       time.Time `db:"added_at"`
+}
+
+// ItemFiles lists a seller's files in a market (of one item, unless item is empty).
+func (t *storeTx) ItemFiles(ctx context.Context, sellerID int64, market, item string) ([]bot.ItemFile, error) {
+	var rows []itemFileRow
+	err := t.sel(ctx, &rows,
+		`SELECT seller_id, market, item, file_ref, unique_id, name, mime, size, photo, link, added_at FROM item_files
+		 WHERE seller_id = ? AND market = ? AND (? = '' OR item = ?) ORDER BY id`, sellerID, market, item, item)
+	if err != nil {
+		return nil, fmt.Errorf("item files: %w", err)
+	}
+	out := make([]bot.ItemFile, len(rows))
+	for i, r := range rows {
+		out[i] = bot.ItemFile{SellerID: r.SellerID, Market: r.Market, Item: r.Item, At: r.At,
+			File: bot.Attachment{Ref: r.Ref, UniqueID: r.UniqueID, Name: r.Name, MIME: r.MIME, Size: r.Size, Photo: r.Photo, Link: r.Link}}
+	}
+	return out, nil
+}

@@ -1,0 +1,228 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/flows"
+)
+
+type projectionKey struct {
+	seller int64
+	market string
+}
+
+// noRows is the projection of an onboarding with no category or item rows.
+var noRows = encodeProjection(nil, nil)
+
+// sawProjection remembers what an onboarding row says is stored.
+func (t *storeTx) sawProjection(r onboardingRow) {
+	if t.projections == nil {
+		t.projections = map[projectionKey]string{}
+	}
+	t.projections[projectionKey{r.SellerID, r.Market}] = r.Projection
+}
+
+// encodeProjection is the category and item rows as one string, kept in
+// the onboarding row: comparing with it tells a save what changed without
+// reading the rows back. The unit and record separators cannot occur in
+// ids, statuses, dates or certificate numbers (a number is one word).
+func encodeProjection(categories []string, items []itemRow) string {
+	var b strings.Builder
+	b.WriteString("v1\x1e")
+	b.WriteString(strings.Join(categories, "\x1f"))
+	for _, it := range items {
+		b.WriteString("\x1e" + it.Item + "\x1f" + it.Status + "\x1f" + it.Number + "\x1f" + it.Expiry)
+	}
+	return b.String()
+}
+
+func decodeProjection(enc string) (categories []string, items []itemRow, ok bool) {
+	records := strings.Split(enc, "\x1e")
+	if len(records) < 2 || records[0] != "v1" {
+		return nil, nil, false
+	}
+	if records[1] != "" {
+		categories = strings.Split(records[1], "\x1f")
+	}
+	for i, r := range records[2:] {
+		f := strings.Split(r, "\x1f")
+		if len(f) != 4 {
+			return nil, nil, false
+		}
+		items = append(items, itemRow{Position: i, Item: f[0], Status: f[1], Number: f[2], Expiry: f[3]})
+	}
+	return categories, items, true
+}
+
+// saveProjection brings a seller's category and checklist rows in one
+// market to p (the head is in the onboarding row) and returns their
+// encoding for the onboarding row. It writes only what changed, which it
+// knows from the projection the onboarding row holds; when this
+// transaction has not read that row, it reads the rows themselves.
+func (t *storeTx) saveProjection(ctx context.Context, p bot.Projection) (string, error) {
+	want := make([]itemRow, len(p.Items))
+	for i, it := range p.Items {
+		want[i] = itemRow{Position: i, Item: it.Item, Status: string(it.Status), Number: it.Number, Expiry: it.Expiry}
+	}
+	enc := encodeProjection(p.Categories, want)
+	key := projectionKey{p.SellerID, p.Market}
+	categories, items, known := decodeProjection(t.projections[key])
+	if !known {
+		var err error
+		if categories, items, err = t.storedProjection(ctx, p); err != nil {
+			return "", err
+		}
+	}
+	if err := t.saveCategories(ctx, p, categories); err != nil {
+		return "", err
+	}
+	if err := t.saveItems(ctx, p, want, items); err != nil {
+		return "", err
+	}
+	if t.projections == nil {
+		t.projections = map[projectionKey]string{}
+	}
+	t.projections[key] = enc
+	return enc, nil
+}
+
+// storedProjection reads a seller's category and item rows in one market.
+func (t *storeTx) storedProjection(ctx context.Context, p bot.Projection) ([]string, []itemRow, error) {
+	var rows []struct {
+		Kind string `db:"kind"`
+		itemRow
+	}
+	if err := t.sel(ctx, &rows, `SELECT 'c' AS kind, position, category AS item, '' AS status, '' AS cert_number, '' AS expiry
+		FROM progress_categories WHERE market = ? AND seller_id = ?
+		UNION ALL
+		SELECT 'i', position, item, status, cert_number, expiry
+		FROM progress_items WHERE market = ? AND seller_id = ?
+		ORDER BY 1, 2`, p.Market, p.SellerID, p.Market, p.SellerID); err != nil {
+		return nil, nil, fmt.Errorf("load projection: %w", err)
+	}
+	var categories []string
+	var items []itemRow
+	for _, r := range rows {
+		if r.Kind == "c" {
+			categories = append(categories, r.Item)
+		} else {
+			items = append(items, r.itemRow)
+		}
+	}
+	return categories, items, nil
+}
+
+// saveCategories rewrites the categories when they changed.
+func (t *storeTx) saveCategories(ctx context.Context, p bot.Projection, stored []string) error {
+	if slices.Equal(stored, p.Categories) {
+		return nil
+	}
+	if _, err := t.exec(ctx, `DELETE FROM progress_categories WHERE seller_id = ? AND market = ?`, p.SellerID, p.Market); err != nil {
+		return fmt.Errorf("clear categories: %w", err)
+	}
+	for i, c := range p.Categories {
+		if _, err := t.exec(ctx, `INSERT INTO progress_categories (seller_id, market, position, category) VALUES (?, ?, ?, ?)`,
+			p.SellerID, p.Market, i, c); err != nil {
+			return fmt.Errorf("save category: %w", err)
+		}
+	}
+	return nil
+}
+
+type itemRow struct {
+	Position int    `db:"position"`
+	Item     string `db:"item"`
+	Status   string `db:"status"`
+	Number   string `db:"cert_number"`
+	Expiry   string `db:"expiry"`
+}
+
+// saveItems writes the checklist rows that changed and drops those past
+// the end.
+func (t *storeTx) saveItems(ctx context.Context, p bot.Projection, want, stored []itemRow) error {
+	for i, it := range want {
+		if i < len(stored) && stored[i] == it {
+			continue
+		}
+		if _, err := t.exec(ctx, `INSERT INTO progress_items (seller_id, market, position, item, status, cert_number, expiry)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (market, seller_id, position) DO UPDATE SET item = excluded.item, status = excluded.status,
+			  cert_number = excluded.cert_number, expiry = excluded.expiry`,
+			p.SellerID, p.Market, i, it.Item, it.Status, it.Number, it.Expiry); err != nil {
+			return fmt.Errorf("save item: %w", err)
+		}
+	}
+	if len(stored) > len(want) {
+		if _, err := t.exec(ctx, `DELETE FROM progress_items WHERE seller_id = ? AND market = ? AND position >= ?`,
+			p.SellerID, p.Market, len(want)); err != nil {
+			return fmt.Errorf("drop items: %w", err)
+		}
+	}
+	return nil
+}
+
+// Projections lists the projections of a market's onboardings (of every
+// market when market is empty), by seller and market, from committed data.
+func (s *Store) Projections(ctx context.Context, market string) ([]bot.Projection, error) {
+	var heads []struct {
+		SellerID     int64     `db:"seller_id"`
+		Market       string    `db:"market"`
+		Stage        string    `db:"stage"`
+		Question     string    `db:"question"`
+		StopQuestion string    `db:"stop_question"`
+		LastActivity time.Time `db:"last_activity"`
+	}
+	err := s.rsel(ctx, &heads, `SELECT seller_id, market, stage, question, stop_question, updated_at AS last_activity
+		FROM onboardings WHERE projection != '' AND (? = '' OR market = ?) ORDER BY seller_id, market`, market, market)
+	if err != nil {
+		return nil, fmt.Errorf("list progress: %w", err)
+	}
+	type key struct {
+		seller int64
+		market string
+	}
+	out := make([]bot.Projection, len(heads))
+	at := make(map[key]int, len(heads))
+	for i, h := range heads {
+		out[i] = bot.Projection{SellerID: h.SellerID, Market: h.Market, Stage: flows.Stage(h.Stage), Question: h.Question,
+			StopQuestion: h.StopQuestion, LastActivity: h.LastActivity}
+		at[key{h.SellerID, h.Market}] = i
+	}
+	var cats []struct {
+		SellerID int64  `db:"seller_id"`
+		Market   string `db:"market"`
+		Category string `db:"category"`
+	}
+	if err := s.rsel(ctx, &cats, `SELECT seller_id, market, category FROM progress_categories
+		WHERE ? = '' OR market = ? ORDER BY seller_id, market, position`, market, market); err != nil {
+		return nil, fmt.Errorf("list categories: %w", err)
+	}
+	for _, c := range cats {
+		if i, ok := at[key{c.SellerID, c.Market}]; ok {
+			out[i].Categories = append(out[i].Categories, c.Category)
+		}
+	}
+	var items []struct {
+		SellerID int64  `db:"seller_id"`
+		Market   string `db:"market"`
+		Item     string `db:"item"`
+		Status   string `db:"status"`
+		Number   string `db:"cert_number"`
+		Expiry   string `db:"expiry"`
+	}
+	if err := s.rsel(ctx, &items, `SELECT seller_id, market, item, status, cert_number, expiry FROM progress_items
+		WHERE ? = '' OR market = ? ORDER BY seller_id, market, position`, market, market); err != nil {
+		return nil, fmt.Errorf("list items: %w", err)
+	}
+	for _, it := range items {
+		if i, ok := at[key{it.SellerID, it.Market}]; ok {
+			out[i].Items = append(out[i].Items, bot.ItemRow{Item: it.Item, Status: flows.ItemStatus(it.Status), Number: it.Number, Expiry: it.Expiry})
+		}
+	}
+	return out, nil
+}
