@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -226,11 +227,50 @@ func TestFleet(t *testing.T) {
 	phase1 := time.Now()
 	var wg sync.WaitGroup
 	dbRestarted := make(chan struct{})
+	var bounced atomic.Int64 // when the database came back (unix ns)
+	bounceAt := time.Now().Add(4 * time.Second)
 	go func() {
 		defer close(dbRestarted)
-		time.Sleep(4 * time.Second)
+		time.Sleep(time.Until(bounceAt))
 		if err := cluster.Bounce(time.Second); err != nil {
 			t.Errorf("restart the database: %v", err)
+		}
+		bounced.Store(time.Now().UnixNano())
+	}()
+	// A supervisor restarts an instance that exits by itself, as systemd
+	// would: one that starts while the database is down must exit (a clear
+	// error, non-zero), and nothing else may.
+	var selfExits atomic.Int64
+	stopSupervising := make(chan struct{})
+	supervised := make(chan struct{})
+	go func() {
+		defer close(supervised)
+		for {
+			select {
+			case <-stopSupervising:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			for _, f := range fleet {
+				f.mu.Lock()
+				c := f.cur
+				f.mu.Unlock()
+				if c == nil || c.expected.Load() {
+					continue
+				}
+				select {
+				case <-c.done:
+				default:
+					continue
+				}
+				selfExits.Add(1)
+				back := bounced.Load()
+				if time.Now().Before(bounceAt) || (back != 0 && time.Since(time.Unix(0, back)) > 10*time.Second) {
+					t.Errorf("instance %d exited by itself while the database was up: %v", f.n, c.err)
+				}
+				f.kill()
+				f.start(rate)
+			}
 		}
 	}()
 	for i, s := range scripts {
@@ -253,7 +293,12 @@ func TestFleet(t *testing.T) {
 				}
 				reply, ok := crashNewReply(srv, s.user, from, crashStepTimeout)
 				if !ok {
-					t.Errorf("seller %d: no answer within %s to input %d %q", s.user, crashStepTimeout, step+1, in)
+					var texts []string
+					for _, m := range srv.SentTo(s.user) {
+						texts = append(texts, fmt.Sprintf("%s %.100q", m.At.Format("15:04:05.000"), m.Text))
+					}
+					t.Errorf("seller %d: no answer within %s to input %d %q (update %d); the chat has:\n%s\nthe database says:\n%s",
+						s.user, crashStepTimeout, step+1, in, u.ID, strings.Join(texts, "\n"), fleetDiag(db, s.user))
 					return
 				}
 				last = reply
@@ -353,6 +398,9 @@ func TestFleet(t *testing.T) {
 		t.Errorf("after 90s of the broadcast, %d of %d sellers have the announcement", everyone(), len(scripts))
 	}
 
+	close(stopSupervising)
+	<-supervised
+
 	// Let the fleet finish its outbox, then stop it as an operator does.
 	for _, f := range fleet {
 		if !f.healthy(30 * time.Second) {
@@ -375,9 +423,6 @@ func TestFleet(t *testing.T) {
 	for _, f := range fleet {
 		if err := f.stop(); err != nil {
 			t.Errorf("instance %d after SIGTERM: %v", f.n, err)
-		}
-		for _, e := range f.unexpectedExits() {
-			t.Errorf("instance %d exited without being killed: %s", f.n, e)
 		}
 		if b, err := os.ReadFile(f.log.Name()); err == nil {
 			for _, bad := range []string{"panic:", "fatal error:", "DATA RACE"} {
@@ -496,6 +541,49 @@ func TestFleet(t *testing.T) {
 	}
 	t.Logf("phase 1 (onboarding and concurrent marks): %d kills (%d of the leader; takeovers %v) in %s", kills1, leaderKills.Load(), takeovers, phase1Took.Round(time.Millisecond))
 	t.Logf("phase 2 (broadcast to %d): %d kills in %s", recipients, kills2, broadcastTook.Round(time.Millisecond))
+	var unexpected []string
+	for _, f := range fleet {
+		unexpected = append(unexpected, f.unexpectedExits()...)
+	}
+	if len(unexpected) != int(selfExits.Load()) {
+		t.Errorf("instances exited without being killed: %v (%d restarted by the supervisor during the database's restart)", unexpected, selfExits.Load())
+	}
+	t.Logf("%d instances exited while the database restarted, and were restarted", selfExits.Load())
 	t.Logf("%d updates; repeats: %d replies, %d announcements; busiest second %d messages (rate %d); %s in all",
 		nextUpdate.Load(), replyRepeats, annRepeats, busiest, fleetRate, time.Since(began).Round(time.Millisecond))
+}
+
+// fleetDiag describes what the database holds about a seller's chat: the
+// undelivered messages, the chat's lease and the instances.
+func fleetDiag(url string, chat int64) string {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return err.Error()
+	}
+	defer db.Close()
+	var b strings.Builder
+	query := func(title, q string, args ...any) {
+		rows, err := db.Query(q, args...)
+		if err != nil {
+			fmt.Fprintf(&b, "%s: %v\n", title, err)
+			return
+		}
+		defer rows.Close()
+		cols, _ := rows.Columns()
+		fmt.Fprintf(&b, "%s (%s):\n", title, strings.Join(cols, ", "))
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			rows.Scan(ptrs...)
+			fmt.Fprintf(&b, "  %v\n", vals)
+		}
+	}
+	id := strconv.FormatInt(chat, 10)
+	query("the chat's outbox", `SELECT id, kind, created_at, sent_at, failed_at, error, left(payload, 80) FROM outbox WHERE chat_id = $1 ORDER BY id DESC LIMIT 6`, id)
+	query("its lease", `SELECT * FROM chat_leases WHERE chat_id = $1`, id)
+	query("instances", `SELECT id, host, started_at, seen_at, now() FROM instances ORDER BY id DESC LIMIT 8`)
+	return b.String()
 }
