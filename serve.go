@@ -231,11 +231,17 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		defer unlock() // after the store is closed: the next serve finds it all written
 	}
 	defer store.Close()
+	// Listening before joining a fleet: an instance is known by its host
+	// and address, which only one process can listen on.
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("serve: listen on ONBOARD_ADDR %s: %w", cfg.addr, err)
+	}
+	defer ln.Close() // when serving never began
 	if fleet != nil {
 		host, _ := os.Hostname()
-		leave, err := fleet.Join(ctx, fmt.Sprintf("%s:%d", host, os.Getpid()))
+		leave, err := fleet.Join(ctx, host+" "+ln.Addr().String())
 		if err != nil {
-			store.Close()
 			return fmt.Errorf("serve: %w", err)
 		}
 		defer leave() // before the store closes: the others take its chats at once
@@ -296,6 +302,10 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 			schedule.Prune(store, cfg.retention, m.Now, log),
 			schedule.Reminders(store, core, alarm, hub, m.Now, log))
 	}}
+	sharing := make(chan struct{}) // closed once this instance has its share of the rates
+	if fleet == nil {
+		close(sharing)
+	}
 	for _, a := range adapters {
 		modes = append(modes, a.Name(), a.Mount(mux))
 		editors[a.Name()] = a
@@ -303,7 +313,16 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		hub.Add(a.Name(), d)
 		ready.Delivery[a.Name()] = d.Health
 		obs.WatchDelivery(a.Name(), d.Health)
-		run(a.Name()+" dispatcher", d.Run)
+		run(a.Name()+" dispatcher", func(ctx context.Context) error {
+			// In a fleet, a newcomer leases no chat before it may send:
+			// chats it held while waiting would wait with it.
+			select {
+			case <-sharing:
+			case <-ctx.Done():
+				return nil
+			}
+			return d.Run(ctx)
+		})
 		if fleet != nil && a.Name() == telegram.Platform && cfg.tgSecret == "" {
 			leaderJobs = append(leaderJobs, a.Run)
 		} else {
@@ -316,7 +335,7 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		for _, a := range adapters {
 			a.ShareRate(0) // until this instance knows how many share the rates
 		}
-		run("rate share", func(ctx context.Context) error { shareRates(ctx, fleet, adapters, log); return nil })
+		run("rate share", func(ctx context.Context) error { shareRates(ctx, fleet, adapters, sharing, log); return nil })
 		run("leader", func(ctx context.Context) error {
 			return fleet.Lead(ctx, func(ctx context.Context) error {
 				lead.leading.Store(true)
@@ -335,11 +354,6 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 		return nil
 	})
 
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		stop()
-		return fmt.Errorf("serve: listen on ONBOARD_ADDR %s: %w", cfg.addr, err)
-	}
 	srv := &http.Server{
 		Handler:           http.MaxBytesHandler(mux, 1<<20),
 		ReadHeaderTimeout: 5 * time.Second,
@@ -435,9 +449,10 @@ func runAll(ctx context.Context, jobs []func(context.Context) error) error {
 // shareRates keeps this instance's part of each platform's rates at 1/n of
 // them, n the live instances of the fleet, so the fleet as a whole keeps
 // the configured rates. A newcomer waits until the others have counted it
-// before it sends (they look every second); an instance out of touch with
-// the fleet holds its sending, since it cannot tell how many share.
-func shareRates(ctx context.Context, fleet fleetStore, adapters []platform.Adapter, log *slog.Logger) {
+// before it sends (they look every second), and sharing is closed when it
+// may; an instance out of touch with the fleet holds its sending, since it
+// cannot tell how many share.
+func shareRates(ctx context.Context, fleet fleetStore, adapters []platform.Adapter, sharing chan<- struct{}, log *slog.Logger) {
 	set := func(f float64) {
 		for _, a := range adapters {
 			a.ShareRate(f)
@@ -463,6 +478,10 @@ func shareRates(ctx context.Context, fleet fleetStore, adapters []platform.Adapt
 		if share != last {
 			log.Info("fleet: this instance's share of the platforms' rates", "share", share)
 			last = share
+		}
+		if share > 0 && sharing != nil {
+			close(sharing)
+			sharing = nil
 		}
 		set(share)
 	}

@@ -67,9 +67,17 @@ const (
 // Join registers this process as an instance of the fleet and keeps it
 // alive until ctx is done or leave is called; leaving hands its chats to
 // the others at once.
+//
+// host names the instance: its host and listening address. An instance of
+// the same name is one that ran there before and is gone (two processes
+// cannot listen on one address), so it is taken out at once, with its
+// leases: its chats need not wait for it to be missed.
 func (s *Store) Join(ctx context.Context, host string) (leave func(), err error) {
 	var id int64
-	if err := s.db.QueryRowContext(ctx, `INSERT INTO instances (host) VALUES ($1) RETURNING id`, host).Scan(&id); err != nil {
+	err = s.db.QueryRowContext(ctx, `WITH gone AS (DELETE FROM instances WHERE host = $1 RETURNING id),
+		  freed AS (DELETE FROM chat_leases WHERE instance IN (SELECT id FROM gone))
+		INSERT INTO instances (host) VALUES ($1) RETURNING id`, host).Scan(&id)
+	if err != nil {
 		return nil, fmt.Errorf("join the fleet: %w", err)
 	}
 	s.fleet.id.Store(id)
@@ -208,6 +216,7 @@ func (s *Store) leadOnce(ctx context.Context, fn func(ctx context.Context) error
 		}
 	}
 	s.log.Info("fleet: this instance leads", "instance", s.fleet.instance())
+	defer s.log.Info("fleet: this instance no longer leads", "instance", s.fleet.instance())
 	lctx, lost := context.WithCancelCause(ctx)
 	defer lost(nil)
 	result := make(chan error, 1)
