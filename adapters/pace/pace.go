@@ -79,6 +79,18 @@ func (p *Pacer) Wait(ctx context.Context, chatID string, low bool) error {
 	return nil
 }
 
+// ChatWait is how long chatID must wait before a message may go to it,
+// by its own pace (0: it may take one now). A sender that asks first never
+// holds a worker asleep on one chat while another is ready.
+func (p *Pacer) ChatWait(chatID string) time.Duration {
+	lim := p.chat(chatID)
+	tokens := lim.Tokens()
+	if tokens >= 1 {
+		return 0
+	}
+	return time.Duration((1 - tokens) / float64(p.perChat) * float64(time.Second))
+}
+
 // Share sets the part of the overall rate this process may use: all of it
 // alone, 1/n of it in a fleet of n processes sending on one platform
 // account, so that the fleet keeps the platform's limit. Zero pauses

@@ -124,3 +124,23 @@ func TestShare(t *testing.T) {
 		t.Fatal("a share set again did not release the waiting sender")
 	}
 }
+
+// A chat that just used its burst must wait about its pace; another chat
+// may send at once.
+func TestChatWait(t *testing.T) {
+	p := New(1000, 1)
+	if w := p.ChatWait("a"); w != 0 {
+		t.Fatalf("a new chat waits %s", w)
+	}
+	for range 2 { // the burst of two
+		if err := p.Wait(context.Background(), "a", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w := p.ChatWait("a"); w < 500*time.Millisecond || w > time.Second {
+		t.Errorf("after its burst, a chat at 1 a second waits %s", w)
+	}
+	if w := p.ChatWait("b"); w != 0 {
+		t.Errorf("another chat waits %s", w)
+	}
+}

@@ -182,6 +182,10 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return a.RunSocketMode(ctx)
 }
 
+// ChatWait is how long a chat must wait for its pace before it may take
+// another message (outbox.Pacing).
+func (a *Adapter) ChatWait(chatID string) time.Duration { return a.pace.ChatWait(chatID) }
+
 // ShareRate sets the part of the Web API's rates this process may use.
 func (a *Adapter) ShareRate(f float64) {
 	a.pace.Share(f)

@@ -153,3 +153,51 @@ func post(b *testing.B, e *env, u *models.Update) {
 	}
 	resp.Body.Close()
 }
+
+// BenchmarkReadyChats: 2,000 chats each holding several replies, the
+// overall rate set far above what they can take (10,000 a second) and
+// each chat at Telegram's one message a second, through the real
+// dispatcher, adapter and client against the test Bot API. Delivery should
+// run at the chats' pace, 2,000 a second, not at the workers' (64 workers
+// each asleep on one chat's pace gave about 80 a second): it reports
+// delivered/s and its ratio to that ideal.
+func BenchmarkReadyChats(b *testing.B) {
+	const chats, perChat, rate, chatRate = 2000, 5, 10000.0, 1.0
+	for range b.N {
+		srv := tgtest.New()
+		e := start(b, srv, filepath.Join(b.TempDir(), "onboard.db"), "webhook", options{rate: rate, chatRate: chatRate})
+		now := time.Now()
+		err := e.store.Update(context.Background(), func(tx bot.Tx) error {
+			for round := range perChat {
+				for c := range chats {
+					r := bot.Reply{Platform: "telegram", ChatID: fmt.Sprint(5_000_000 + c), Kind: bot.KindReply, Text: fmt.Sprintf("reply %d", round)}
+					if err := tx.Enqueue(context.Background(), &r, now); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		begin := time.Now()
+		// The dispatcher finds them on its next look at the outbox, as after a restart.
+		if !srv.Wait(5*time.Minute, func() bool { return srv.Count() >= chats*perChat }) {
+			b.Fatalf("only %d of %d delivered", srv.Count(), chats*perChat)
+		}
+		took := time.Since(begin)
+		b.StopTimer()
+		for c := range chats {
+			if n := srv.CountTo(int64(5_000_000 + c)); n != perChat {
+				b.Fatalf("chat %d got %d messages, want %d", c, n, perChat)
+			}
+		}
+		delivered := float64(chats*perChat) / took.Seconds()
+		b.ReportMetric(delivered, "delivered/s")
+		b.ReportMetric(delivered/(chats*chatRate), "of-chats-pace")
+		e.stop()
+		srv.Close()
+	}
+}

@@ -58,6 +58,15 @@ type Leases interface {
 	Live() bool
 }
 
+// Pacing is what a Sender that keeps a per-chat pace (the platforms' one
+// message a second per chat) offers besides Send: how long the chat must
+// wait before it may take another message. The dispatcher then puts the
+// chat off for that long instead of letting its worker sleep in Send, so
+// that no worker waits on one chat's pace while another chat is ready.
+type Pacing interface {
+	ChatWait(chatID string) time.Duration
+}
+
 // Dispatcher sends a platform's outbox: one worker per chat, so a chat's
 // messages go out in order while different chats proceed in parallel.
 // Chats with sellers' replies get workers first; announcements have a lane
@@ -160,8 +169,9 @@ const (
 )
 
 type finished struct {
-	chat string
-	lane lane
+	chat  string
+	lane  lane
+	paced bool // put off until its pace lets it send again
 }
 
 // chatQueue is a first-in first-out set of chats waiting for a worker.
@@ -192,13 +202,18 @@ func (q *chatQueue) pop() (string, bool) {
 
 func (q *chatQueue) len() int { return len(q.order) }
 
-// scanBatch is how many chats one look at the whole outbox lists.
-const scanBatch = 1000
+// scanBatch is how many chats one look at the whole outbox lists. The
+// look costs about the same however many it lists (the database groups
+// every undelivered message by chat to order them), so it lists many:
+// chats waiting for their pace stay at the head of the list, and a short
+// list would show the same ones again and never those behind them.
+const scanBatch = 10000
 
 // Run sends until ctx is done, then waits for the messages in flight.
 // What is unsent stays in the outbox for the next run.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	inflight := map[string]bool{}
+	paced := map[string]lane{} // chats waiting for their pace, and the lane they go back to
 	again := map[string]bool{} // named by Notify while being sent to: look again after
 	busy := map[lane]int{}
 	// Chats waiting for a worker, in each lane. Chats named by Notify wait
@@ -214,9 +229,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d.drain(ctx, chat)
+			paced := d.drain(ctx, chat)
 			select {
-			case done <- finished{chat, l}:
+			case done <- finished{chat, l, paced}:
 			case <-ctx.Done():
 			}
 		}()
@@ -229,14 +244,18 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			d.log.Error("dispatch: list chats", "platform", d.platform, "kind", kind, "err", err)
 		}
 		now := d.now()
+		fresh := 0
 		for _, chat := range chats {
 			// A chat being sent to is drained by its worker; a chat waiting
 			// for its next try comes back when its wait is over.
 			if !inflight[chat] && !d.faults.waitingUntil(chat, now) {
 				q.push(chat)
+				fresh++
 			}
 		}
-		return len(chats) == scanBatch
+		// Look again at once only if this look found chats to send to:
+		// else the next tick, Notify or chat due looks.
+		return len(chats) == scanBatch && fresh > 0
 	}
 	// startFrom gives free workers of a lane to the chats waiting in q,
 	// listing more from the outbox when q runs dry and more may be there.
@@ -260,6 +279,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 	tick := time.NewTicker(d.idle)
 	defer tick.Stop()
+	// Wakes the loop when the first waiting chat is due (its backoff over,
+	// or its pace letting it send again).
+	due := time.NewTimer(time.Hour)
+	defer due.Stop()
 	// The whole outbox is looked at when starting, on every tick (messages
 	// queued by another process), and on Notify without chats; otherwise
 	// only the chats Notify names.
@@ -284,9 +307,18 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			}
 		}
 		for _, chat := range d.faults.due(now) {
-			if !inflight[chat] {
+			if inflight[chat] {
+				again[chat] = true // due before its worker is done: look again after
+				continue
+			}
+			// A chat put off for its pace goes back to its own lane; one put
+			// off after a failure, to the replies'.
+			if l, ok := paced[chat]; ok && l == announcementLane {
+				announcements.push(chat)
+			} else {
 				replies.push(chat)
 			}
+			delete(paced, chat)
 		}
 		// While a send is owed its record, nothing more is sent: the store
 		// is what keeps a message from going twice.
@@ -298,14 +330,24 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			startFrom(replyLane, d.workers, bot.KindReply, &replies, &scanReplies)
 			startFrom(announcementLane, d.annWorkers, bot.KindAnnouncement, &announcements, &scanAnnouncements)
 		}
+		if at, ok := d.faults.next(); ok {
+			due.Reset(max(at.Sub(d.now()), 0))
+		} else {
+			due.Stop()
+		}
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-due.C:
 		case f := <-done:
 			delete(inflight, f.chat)
 			busy[f.lane]--
+			if f.paced {
+				paced[f.chat] = f.lane
+			}
 			if again[f.chat] {
 				delete(again, f.chat)
+				delete(paced, f.chat)
 				if !d.faults.waitingUntil(f.chat, d.now()) {
 					replies.push(f.chat)
 				}
@@ -324,7 +366,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // queued to the chat meanwhile comes with a Notify naming it (or naming no
 // chat, which lists the whole outbox), and Run drains the chat again after
 // this pass; messages from another process arrive with the next tick.
-func (d *Dispatcher) drain(ctx context.Context, chat string) {
+// It reports whether it stopped because the chat must wait for its pace.
+func (d *Dispatcher) drain(ctx context.Context, chat string) (paced bool) {
 	if l, ok := d.outbox.(Leases); ok {
 		defer func() {
 			if err := l.Release(context.WithoutCancel(ctx), d.platform, chat); err != nil {
@@ -339,11 +382,21 @@ func (d *Dispatcher) drain(ctx context.Context, chat string) {
 		}
 		return
 	}
+	pacing, paced := d.sender.(Pacing)
 	for _, r := range pending {
+		if paced {
+			// Not ready to take another message yet: the chat waits in the
+			// queue of waiting chats, and the worker goes to a chat that is.
+			if w := pacing.ChatWait(chat); w > 0 {
+				d.faults.wait(chat, d.now().Add(w))
+				return true
+			}
+		}
 		if !d.deliver(ctx, r) {
-			return
+			return false
 		}
 	}
+	return false
 }
 
 // recordOwed records the sends the store could not record before; it

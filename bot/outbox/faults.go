@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"container/heap"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -15,8 +16,9 @@ import (
 //   - failing: messages whose send failed for a transient reason (network,
 //     timeout, 5xx), with when they first failed. They are retried with a
 //     capped, jittered backoff for retryFor before they are set aside.
-//   - waiting: chats whose next try is later; their worker is released, so
-//     other chats go on meanwhile.
+//   - waiting: chats whose next try is later (after a failure, or when
+//     their pace lets them send again); their worker is released, so other
+//     chats go on meanwhile.
 //
 // It lives in memory: after a restart every message is tried afresh, which
 // can repeat only what was in flight at the crash.
@@ -26,6 +28,7 @@ type faults struct {
 	storeErr   string // why recording failed, while any message is unrecorded
 	failing    map[int64]failure
 	waiting    map[string]time.Time
+	queue      waitQueue // the waiting chats by when they are due (see wait)
 }
 
 type sentRecord struct {
@@ -104,10 +107,16 @@ func (f *faults) succeeded(id int64) {
 	delete(f.failing, id)
 }
 
+// wait puts a chat off until a time: its next try after a failure, or
+// when its pace lets it send again. The chats waiting are a queue ordered
+// by that time (a heap, with an entry left behind when a chat's time
+// changes skipped when it comes up), so that finding the chats due costs
+// nothing for the many that are not.
 func (f *faults) wait(chat string, until time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.waiting[chat] = until
+	heap.Push(&f.queue, waitEntry{chat: chat, at: until})
 }
 
 // waitingUntil reports whether a chat waits for its next try at now.
@@ -123,13 +132,47 @@ func (f *faults) due(now time.Time) []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []string
-	for chat, t := range f.waiting {
-		if !now.Before(t) {
-			out = append(out, chat)
-			delete(f.waiting, chat)
+	for len(f.queue) > 0 && !now.Before(f.queue[0].at) {
+		e := heap.Pop(&f.queue).(waitEntry)
+		if t, ok := f.waiting[e.chat]; ok && t.Equal(e.at) {
+			out = append(out, e.chat)
+			delete(f.waiting, e.chat)
 		}
 	}
 	return out
+}
+
+// next is when the first chat waiting is due; false when none waits.
+func (f *faults) next() (time.Time, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for len(f.queue) > 0 {
+		e := f.queue[0]
+		if t, ok := f.waiting[e.chat]; ok && t.Equal(e.at) {
+			return e.at, true
+		}
+		heap.Pop(&f.queue) // left behind: the chat's time changed, or it is due already
+	}
+	return time.Time{}, false
+}
+
+type waitEntry struct {
+	chat string
+	at   time.Time
+}
+
+// waitQueue is a min-heap of waiting chats by when they are due.
+type waitQueue []waitEntry
+
+func (q waitQueue) Len() int           { return len(q) }
+func (q waitQueue) Less(i, j int) bool { return q[i].at.Before(q[j].at) }
+func (q waitQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *waitQueue) Push(x any)        { *q = append(*q, x.(waitEntry)) }
+func (q *waitQueue) Pop() any {
+	old := *q
+	e := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return e
 }
 
 // backoff is the wait before the next try of a message after attempts
