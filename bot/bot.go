@@ -45,6 +45,9 @@ type Inbound struct {
 	// Attachment is a file the seller sent with the message (its Text is
 	// the caption): evidence for a checklist item.
 	Attachment *Attachment
+	// More are the further files of the same message (a Slack message may
+	// share several): evidence for the same item, kept with the first.
+	More []Attachment
 }
 
 // Attachment is a file a seller sent (a document or photo on Telegram, a

@@ -105,9 +105,9 @@ func markRunner(status flows.ItemStatus) func(cv *Conversation, args []string) e
 	}
 }
 
-// mark marks an item, with the file the seller sent as its evidence
-// (attached, when not nil), recorded in the same transaction.
-func (cv *Conversation) mark(status flows.ItemStatus, args []string, attached *Attachment) error {
+// mark marks an item, with the files the seller sent as its evidence
+// (attached), recorded in the same transaction.
+func (cv *Conversation) mark(status flows.ItemStatus, args []string, attached []Attachment) error {
 	if len(args) == 0 {
 		cv.sayf("请写上清单项编号，例如 /done scpn。用 /checklist 查看编号。", "Please name a checklist item, for example /done scpn. /checklist shows the ids.")
 		return nil
@@ -122,7 +122,7 @@ func (cv *Conversation) mark(status flows.ItemStatus, args []string, attached *A
 	next, rej := flows.Mark(m, o.State, itemID, status, args[1:], cv.now)
 	if rej != nil {
 		cv.say(rej.Message)
-		if attached != nil {
+		if len(attached) > 0 {
 			cv.sayf("📎 文件没有保存：请改好说明后重新发送。", "📎 The file is not kept: send it again with the caption corrected.")
 		}
 		return nil
@@ -155,8 +155,8 @@ func (cv *Conversation) mark(status flows.ItemStatus, args []string, attached *A
 	if st.Expiry != prev.Expiry || prev.Status != flows.ItemDone {
 		cv.expiryNote(m.ID, itemID, st)
 	}
-	if attached != nil {
-		if err := cv.attachTo(m, itemID, *attached); err != nil {
+	for _, a := range attached {
+		if err := cv.attachTo(m, itemID, a); err != nil {
 			return err
 		}
 	}

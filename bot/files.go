@@ -45,29 +45,42 @@ func attachable(a Attachment) bool {
 // item done with the file as its evidence. A file of another type or over
 // the limit, or one that names no item, is answered and not kept.
 func (cv *Conversation) attach(in Inbound) error {
-	a := *in.Attachment
-	switch {
-	case !attachable(a):
-		cv.sayf("📎 只能保存 PDF 文件和图片（JPG、PNG 等）作为证明，这个文件（%s）不行。请把证书导出为 PDF，或拍照发送。",
-			"📎 I keep PDF files and images (JPG, PNG...) as evidence; this file (%s) is neither. Please send the certificate as a PDF or a photo.", fileKind(a))
-		return nil
-	case a.Size > MaxAttachment:
-		cv.sayf("📎 文件太大（%.1f MB），最多 %d MB。请发送压缩过的 PDF 或照片。",
-			"📎 That file is too large (%.1f MB); the most I keep is %d MB. Please send a smaller PDF or a photo.", float64(a.Size)/(1<<20), MaxAttachment>>20)
-		return nil
+	files := append([]Attachment{*in.Attachment}, in.More...)
+	// One file that cannot be kept sends the message back whole, so that
+	// the seller sends again what belongs together.
+	for _, a := range files {
+		switch {
+		case !attachable(a):
+			cv.sayf("📎 只能保存 PDF 文件和图片（JPG、PNG 等）作为证明，这个文件（%s）不行。请把证书导出为 PDF，或拍照发送。",
+				"📎 I keep PDF files and images (JPG, PNG...) as evidence; this file (%s) is neither. Please send the certificate as a PDF or a photo.", fileKind(a))
+			return cv.noneKept(len(files))
+		case a.Size > MaxAttachment:
+			cv.sayf("📎 文件太大（%.1f MB），最多 %d MB。请发送压缩过的 PDF 或照片。",
+				"📎 That file is too large (%.1f MB); the most I keep is %d MB. Please send a smaller PDF or a photo.", float64(a.Size)/(1<<20), MaxAttachment>>20)
+			return cv.noneKept(len(files))
+		}
 	}
 	if text := strings.TrimSpace(in.Text); text != "" {
 		if cmd, args, ok := cv.core.parseCommand(text); ok && cmd.Name == "done" {
-			return cv.mark(flows.ItemDone, args, &a)
+			return cv.mark(flows.ItemDone, args, files)
 		}
-	} else if ref, err := cv.repliedItem(a.ReplyTo); err != nil || ref != "" {
+	} else if ref, err := cv.repliedItem(files[0].ReplyTo); err != nil || ref != "" {
 		if err != nil {
 			return err
 		}
-		return cv.mark(flows.ItemDone, []string{ref}, &a)
+		return cv.mark(flows.ItemDone, []string{ref}, files)
 	}
 	cv.sayf("📎 收到文件，但还不知道它属于哪一项，所以没有保存。请重新发送，并在说明里写上 done 清单项 [编号] [有效期]，例如 done scpn REF123 2027-06-30；也可以直接回复那一项的消息发送。",
 		"📎 I got the file, but not which item it is for, so it is not kept. Send it again with the caption done <item> [number] [expiry], for example done scpn REF123 2027-06-30, or as a reply to the item's message.")
+	return nil
+}
+
+// noneKept says, when a message brought several files, that none of them
+// was kept.
+func (cv *Conversation) noneKept(files int) error {
+	if files > 1 {
+		cv.sayf("📎 这条消息的 %d 个文件都没有保存：请去掉这个文件后重新发送。", "📎 None of this message's %d files is kept: send them again without that one.", files)
+	}
 	return nil
 }
 

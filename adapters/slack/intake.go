@@ -228,10 +228,14 @@ func (a *Adapter) message(ctx context.Context, eventID string, m *slackevents.Me
 		TZHint:      who.tz,
 		Unsupported: strings.TrimSpace(m.Text) == "" && len(files) == 0,
 	}
-	if len(files) > 0 {
-		// A message names one item: its first file is the evidence.
-		f := files[0]
-		in.Attachment = &bot.Attachment{Ref: f.ID, UniqueID: f.ID, Name: f.Name, MIME: f.Mimetype, Size: int64(f.Size), Link: f.Permalink}
+	// A message names one item: every file it shares is evidence for it.
+	for i, f := range files {
+		a := bot.Attachment{Ref: f.ID, UniqueID: f.ID, Name: f.Name, MIME: f.Mimetype, Size: int64(f.Size), Link: f.Permalink}
+		if i == 0 {
+			in.Attachment = &a
+		} else {
+			in.More = append(in.More, a)
+		}
 	}
 	_, err := a.core.Handle(ctx, in)
 	if err != nil {
