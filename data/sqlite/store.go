@@ -30,6 +30,12 @@ var migrations embed.FS
 
 // Store is the SQLite store. Writes go through a single connection, so
 // transactions never contend for SQLite's one write lock; reads use a pool.
+//
+// Besides its own methods, Store has those of the read side it shares with
+// data/postgres (sqlstore.Reads, embedded): Onboardings, History, Projections,
+// Outgoing, the reports (Funnel, Stuck, Stops, ItemCounts, Expiring,
+// AnnouncementReport, SellerByID, Messages, Session) and the gauges
+// (OutboxDepth, UnreachableSellers, OnboardingStages).
 type Store struct {
 	file  string // the database file, as SQLite names it
 	write *sqlx.DB
@@ -43,9 +49,8 @@ type Store struct {
 
 	sellers *sellerCache // the committer's goroutine only
 	log     *slog.Logger
-	// sharedReads is the read side whose SQL data/postgres shares: the
-	// Store's Onboardings, History, Projections, Outgoing, reports and
-	// gauges, run through rsel and rget (see readPool).
+	// sharedReads is the read side shared with data/postgres, run through rsel
+	// and rget (see readPool).
 	sharedReads
 	// damagedClaims counts, per inbound delivery, the transactions that
 	// failed on damaged data (the committer's goroutine only; damage.go).

@@ -320,6 +320,7 @@ func (rd Reads) Session(ctx context.Context, hash string) (bot.Session, error) {
 
 // The dashboard's writes (bot.Dashboard), inside a write transaction.
 
+// CreateLogin stores a sign-in link, and forgets the expired ones.
 func (t *Tx) CreateLogin(ctx context.Context, l bot.Login) error {
 	if _, err := t.q.Exec(ctx, `DELETE FROM admin_logins WHERE expires_at < ?`, l.CreatedAt.UTC()); err != nil {
 		return fmt.Errorf("forget expired logins: %w", err)
@@ -331,6 +332,7 @@ func (t *Tx) CreateLogin(ctx context.Context, l bot.Login) error {
 	return nil
 }
 
+// UseLogin takes a sign-in link, once, while it is valid.
 func (t *Tx) UseLogin(ctx context.Context, hash string, at time.Time) (bot.Login, error) {
 	var r struct {
 		Hash      string    `db:"hash"`
@@ -350,6 +352,7 @@ func (t *Tx) UseLogin(ctx context.Context, hash string, at time.Time) (bot.Login
 	return bot.Login{Hash: r.Hash, Admin: r.Admin, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}, nil
 }
 
+// CreateSession stores a dashboard session, and forgets the expired ones.
 func (t *Tx) CreateSession(ctx context.Context, s bot.Session) error {
 	if _, err := t.q.Exec(ctx, `DELETE FROM admin_sessions WHERE expires_at < ?`, s.CreatedAt.UTC()); err != nil {
 		return fmt.Errorf("forget expired sessions: %w", err)
@@ -361,6 +364,7 @@ func (t *Tx) CreateSession(ctx context.Context, s bot.Session) error {
 	return nil
 }
 
+// DeleteSession ends a dashboard session.
 func (t *Tx) DeleteSession(ctx context.Context, hash string) error {
 	if _, err := t.q.Exec(ctx, `DELETE FROM admin_sessions WHERE hash = ?`, hash); err != nil {
 		return fmt.Errorf("delete session: %w", err)
@@ -368,6 +372,7 @@ func (t *Tx) DeleteSession(ctx context.Context, hash string) error {
 	return nil
 }
 
+// RecordNudge records a nudge, once per seller, market and activity.
 func (t *Tx) RecordNudge(ctx context.Context, n bot.Nudge) (bool, error) {
 	res, err := t.q.Exec(ctx, `INSERT INTO nudges (seller_id, market, since, by, at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (seller_id, market, since) DO NOTHING`, n.SellerID, n.Market, n.Since.UTC(), n.By, n.At.UTC())

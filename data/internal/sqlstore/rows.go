@@ -4,7 +4,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
@@ -50,11 +49,6 @@ func (r SellerRow) Seller() bot.Seller {
 	return bot.Seller{ID: r.ID, Platform: r.Platform, UserID: r.UserID, ChatID: r.ChatID,
 		Lang: flows.Lang(r.Lang), LangSet: r.LangSet, Market: r.Market, Unreachable: r.Unreachable.Valid, CreatedAt: r.CreatedAt,
 		TZ: r.TZ, TZSet: r.TZSet, RemindersOff: bot.Topic(r.Off)}
-}
-
-// Prefixed puts a table's alias before each of a list of columns.
-func Prefixed(alias, columns string) string {
-	return alias + strings.ReplaceAll(columns, ", ", ", "+alias)
 }
 
 // onboardingRow is a row of onboardings.
