@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
+	"github.com/onboardbot/onboardbot/data/internal/sqlstore"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
@@ -120,6 +121,7 @@ func open(ctx context.Context, connString string, o options) (*Store, error) {
 		return db
 	}
 	s := &Store{db: pool(readConns), writer: pool(writeConns), log: o.log}
+	s.sharedReads = sqlstore.NewReads(readSide{s})
 	if err := s.start(ctx, where, cfg.ConnectTimeout); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("%s: %w", where, err)

@@ -7,55 +7,21 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/data/internal/sqlstore"
 )
-
-type outboxRow struct {
-	ID           int64         `db:"id"`
-	Platform     string        `db:"platform"`
-	ChatID       string        `db:"chat_id"`
-	SellerID     sql.NullInt64 `db:"seller_id"`
-	Kind         string        `db:"kind"`
-	Payload      string        `db:"payload"`
-	Announcement sql.NullInt64 `db:"announcement_id"`
-	StatusOf     sql.NullInt64 `db:"status_of"`
-	Ref          string        `db:"ref"`
-}
-
-const outboxColumns = `id, platform, chat_id, seller_id, kind, payload, announcement_id, status_of, ref`
-
-func (r outboxRow) reply() (bot.Reply, error) {
-	var rep bot.Reply
-	if err := json.Unmarshal([]byte(r.Payload), &rep); err != nil {
-		return rep, fmt.Errorf("outbox %d: %w", r.ID, err)
-	}
-	rep.ID, rep.Platform, rep.ChatID, rep.SellerID, rep.Kind = r.ID, r.Platform, r.ChatID, r.SellerID.Int64, bot.Kind(r.Kind)
-	rep.Announcement, rep.StatusOf, rep.Ref = r.Announcement.Int64, r.StatusOf.Int64, r.Ref
-	return rep, nil
-}
-
-// allKinds lists every kind of message, so that a query by chat can use
-// the outbox_due_kind index (platform, kind, chat_id, id).
-const allKinds = `'` + string(bot.KindReply) + `', '` + string(bot.KindAnnouncement) + `'`
-
-// replyFirst orders sellers' replies ahead of announcements.
-const replyFirst = `CASE WHEN kind = 'reply' THEN 0 ELSE 1 END`
 
 // nullable is v for a column where 0 means none, NULL otherwise.
 func nullable(v int64) sql.NullInt64 { return sql.NullInt64{Int64: v, Valid: v != 0} }
 
 func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error {
-	if r.File != nil {
-		r.File.Stored = len(r.File.Data) > 0
-	}
-	payload, err := json.Marshal(r)
+	payload, err := sqlstore.ReplyPayload(r)
 	if err != nil {
-		return fmt.Errorf("encode reply: %w", err)
+		return err
 	}
 	var failedAt sql.NullTime
 	if r.Undeliverable != "" {
@@ -69,7 +35,7 @@ func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (announcement_id, seller_id) WHERE announcement_id IS NOT NULL DO NOTHING
 		 RETURNING id`,
-		r.Platform, r.ChatID, nullable(r.SellerID), string(r.Kind), string(payload), at.UTC(), nullable(r.Announcement), nullable(r.StatusOf),
+		r.Platform, r.ChatID, nullable(r.SellerID), string(r.Kind), payload, at.UTC(), nullable(r.Announcement), nullable(r.StatusOf),
 		failedAt, r.Undeliverable)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
@@ -77,50 +43,7 @@ func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error
 	if err != nil {
 		return err
 	}
-	if r.File != nil && r.File.Stored {
-		if _, err := t.exec(ctx, `INSERT INTO outbox_files (outbox_id, data) VALUES (?, ?)`, r.ID, r.File.Data); err != nil {
-			return fmt.Errorf("queue file: %w", err)
-		}
-	}
-	return nil
-}
-
-// Outgoing finds one queued message by id, from committed data.
-func (s *Store) Outgoing(ctx context.Context, id int64) (bot.Reply, error) {
-	return outgoing(ctx, s.rget, id)
-}
-
-// Outgoing finds one queued message by id, inside the transaction.
-func (t *storeTx) Outgoing(ctx context.Context, id int64) (bot.Reply, error) {
-	return outgoing(ctx, t.get, id)
-}
-
-func outgoing(ctx context.Context, get selector, id int64) (bot.Reply, error) {
-	var r outboxRow
-	err := get(ctx, &r, `SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return bot.Reply{}, bot.ErrNotFound
-	}
-	if err != nil {
-		return bot.Reply{}, fmt.Errorf("outbox %d: %w", id, err)
-	}
-	rep, err := r.reply()
-	if err != nil {
-		return rep, err
-	}
-	return rep, fileData(ctx, get, &rep)
-}
-
-// fileData reads the bytes of the file a message carries, when the store
-// holds them: only such messages pay for the read.
-func fileData(ctx context.Context, get selector, r *bot.Reply) error {
-	if r.File == nil || !r.File.Stored {
-		return nil
-	}
-	if err := get(ctx, &r.File.Data, `SELECT data FROM outbox_files WHERE outbox_id = ?`, r.ID); err != nil {
-		return fmt.Errorf("outbox %d file: %w", r.ID, err)
-	}
-	return nil
+	return t.InsertReplyFile(ctx, r)
 }
 
 // DueChats lists chats with undelivered messages of a kind to reachable
@@ -145,26 +68,7 @@ func (s *Store) Pending(ctx context.Context, platform, chatID string) ([]bot.Rep
 	if err != nil || !ok {
 		return nil, err
 	}
-	var rows []outboxRow
-	err = s.rsel(ctx, &rows,
-		`SELECT `+outboxColumns+` FROM outbox
-		 WHERE platform = ? AND kind IN (`+allKinds+`) AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL
-		 ORDER BY `+replyFirst+`, id`, platform, chatID)
-	if err != nil {
-		return nil, fmt.Errorf("pending outbox: %w", err)
-	}
-	out := make([]bot.Reply, 0, len(rows))
-	for _, r := range rows {
-		rep, err := r.reply()
-		if err != nil {
-			return nil, err
-		}
-		if err := fileData(ctx, s.rget, &rep); err != nil {
-			return nil, err
-		}
-		out = append(out, rep)
-	}
-	return out, nil
+	return sqlstore.Pending(ctx, readSide{s}, platform, chatID)
 }
 
 // exec1 runs one write statement in a transaction of its own.
@@ -203,17 +107,7 @@ func (s *Store) MarkFailed(ctx context.Context, id int64, reason string, at time
 // undelivered message to that chat, in one transaction.
 func (s *Store) MarkUnreachable(ctx context.Context, r bot.Reply, reason string, at time.Time) error {
 	err := s.Update(ctx, func(t bot.Tx) error {
-		tx := t.(*storeTx)
-		if r.SellerID != 0 {
-			if _, err := tx.exec(ctx, `UPDATE sellers SET unreachable_at = ? WHERE id = ?`, at.UTC(), r.SellerID); err != nil {
-				return fmt.Errorf("mark seller %d unreachable: %w", r.SellerID, err)
-			}
-		}
-		if _, err := tx.exec(ctx, `UPDATE outbox SET failed_at = ?, error = ? WHERE platform = ? AND kind IN (`+allKinds+`) AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL`,
-			at.UTC(), "unreachable: "+reason, r.Platform, r.ChatID); err != nil {
-			return fmt.Errorf("set aside messages to %s: %w", r.ChatID, err)
-		}
-		return nil
+		return t.(*storeTx).SetUnreachable(ctx, r, reason, at)
 	})
 	if err != nil {
 		return fmt.Errorf("mark unreachable: %w", err)

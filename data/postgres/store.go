@@ -9,27 +9,34 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/flows"
+	"github.com/onboardbot/onboardbot/data/internal/sqlstore"
 )
 
 // Store is the PostgreSQL store.
+//
+// Besides its own methods, Store has those of the read side it shares with
+// data/sqlite (sqlstore.Reads, embedded): Onboardings, History, Projections,
+// Outgoing, the reports (Funnel, Stuck, Stops, ItemCounts, Expiring,
+// AnnouncementReport, SellerByID, Messages, Session) and the gauges
+// (OutboxDepth, UnreachableSellers, OnboardingStages).
 type Store struct {
 	db     *sqlx.DB // the read side, single statements, and the fleet's leases
 	writer *sqlx.DB // Update's transactions (see writeConns)
 	fleet  fleetState
 	log    *slog.Logger
+	// sharedReads is the read side shared with data/sqlite, run through rsel
+	// and rget (see readSide).
+	sharedReads
 }
 
 var (
@@ -83,7 +90,9 @@ func (s *Store) runTx(ctx context.Context, fn func(bot.Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(&storeTx{tx: tx, ctx: ctx}); err != nil {
+	t := &storeTx{tx: tx, ctx: ctx}
+	t.sharedTx = sqlstore.NewTx(t)
+	if err := fn(t); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -111,9 +120,9 @@ type storeTx struct {
 	// (see Update). The context the Tx methods are given is not used.
 	ctx    context.Context
 	locked map[string]bool // the sellers this transaction holds the lock of
-	// projections holds the projection last read or written in this
-	// transaction, per seller and market, so a save knows what is stored.
-	projections map[projectionKey]string
+	// sharedTx is the part of bot.Tx whose SQL data/sqlite shares, run
+	// through Exec, Get and Select.
+	sharedTx
 }
 
 func (t *storeTx) exec(_ context.Context, query string, args ...any) (sql.Result, error) {
@@ -141,20 +150,11 @@ func (s *Store) rget(ctx context.Context, dest any, query string, args ...any) e
 	return s.db.GetContext(ctx, dest, s.db.Rebind(query), args...)
 }
 
-// selector runs a query into dest: a transaction's or the read side's.
-type selector func(ctx context.Context, dest any, query string, args ...any) error
-
 func (t *storeTx) Claim(ctx context.Context, platform, updateID string, at time.Time) (bool, error) {
 	// A second transaction claiming the same delivery waits for the first,
 	// then inserts nothing: a redelivery that arrives while the first is
 	// still being handled is a duplicate, as it is after.
-	res, err := t.exec(ctx, `INSERT INTO inbound (platform, update_id, handled_at) VALUES (?, ?, ?)
-		ON CONFLICT (platform, update_id) DO NOTHING`, platform, updateID, at.UTC())
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	return t.InsertClaim(ctx, platform, updateID, at)
 }
 
 // lockSeller takes the seller's lock until the transaction ends, so that
@@ -176,119 +176,31 @@ func (t *storeTx) lockSeller(platform, userID string) error {
 	return nil
 }
 
-type sellerRow struct {
-	ID          int64        `db:"id"`
-	Platform    string       `db:"platform"`
-	UserID      string       `db:"user_id"`
-	ChatID      string       `db:"chat_id"`
-	Lang        string       `db:"lang"`
-	LangSet     bool         `db:"lang_set"`
-	Market      string       `db:"market"`
-	Unreachable sql.NullTime `db:"unreachable_at"`
-	CreatedAt   time.Time    `db:"created_at"`
-	TZ          string       `db:"tz"`
-	TZSet       bool         `db:"tz_set"`
-	Off         int          `db:"reminders_off"`
-}
-
-// sellerColumns are the columns of sellerRow, in the order scan takes them.
-const sellerColumns = `id, platform, user_id, chat_id, lang, lang_set, market, unreachable_at, created_at, tz, tz_set, reminders_off`
-
-// scan reads sellerColumns, then more.
-func (r *sellerRow) scan(row interface{ Scan(...any) error }, more ...any) error {
-	return row.Scan(append([]any{&r.ID, &r.Platform, &r.UserID, &r.ChatID, &r.Lang, &r.LangSet, &r.Market, &r.Unreachable, &r.CreatedAt,
-		&r.TZ, &r.TZSet, &r.Off}, more...)...)
-}
-
-func (r sellerRow) seller() bot.Seller {
-	return bot.Seller{ID: r.ID, Platform: r.Platform, UserID: r.UserID, ChatID: r.ChatID,
-		Lang: flows.Lang(r.Lang), LangSet: r.LangSet, Market: r.Market, Unreachable: r.Unreachable.Valid, CreatedAt: r.CreatedAt,
-		TZ: r.TZ, TZSet: r.TZSet, RemindersOff: bot.Topic(r.Off)}
-}
-
-// prefixed puts a table's alias before each of a list of columns.
-func prefixed(alias, columns string) string {
-	return alias + strings.ReplaceAll(columns, ", ", ", "+alias)
-}
-
 func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Seller, error) {
 	if err := t.lockSeller(platform, userID); err != nil {
 		return bot.Seller{}, err
 	}
-	var r sellerRow
-	err := r.scan(t.tx.QueryRowContext(t.ctx, `SELECT `+sellerColumns+` FROM sellers WHERE platform = $1 AND user_id = $2`, platform, userID))
+	var r sqlstore.SellerRow
+	err := r.Scan(t.tx.QueryRowContext(t.ctx, `SELECT `+sellerColumns+` FROM sellers WHERE platform = $1 AND user_id = $2`, platform, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Seller{}, bot.ErrNotFound
 	}
 	if err != nil {
 		return bot.Seller{}, err
 	}
-	return r.seller(), nil
+	return r.Seller(), nil
 }
 
 func (t *storeTx) CreateSeller(ctx context.Context, s *bot.Seller) error {
 	if err := t.lockSeller(s.Platform, s.UserID); err != nil {
 		return err
 	}
-	return t.get(ctx, &s.ID,
-		`INSERT INTO sellers (platform, user_id, chat_id, lang, lang_set, market, created_at, tz, tz_set, reminders_off)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		s.Platform, s.UserID, s.ChatID, string(s.Lang), s.LangSet, s.Market, s.CreatedAt.UTC(), s.TZ, s.TZSet, int(s.RemindersOff))
+	return t.InsertSeller(ctx, s)
 }
 
 func (t *storeTx) SaveSeller(ctx context.Context, s bot.Seller) error {
-	if s.Unreachable {
-		// The store marks sellers unreachable (MarkUnreachable); the core only clears it.
-		_, err := t.exec(ctx, `UPDATE sellers SET chat_id = ?, lang = ?, lang_set = ?, market = ?, tz = ?, tz_set = ?, reminders_off = ? WHERE id = ?`,
-			s.ChatID, string(s.Lang), s.LangSet, s.Market, s.TZ, s.TZSet, int(s.RemindersOff), s.ID)
-		return err
-	}
-	_, err := t.exec(ctx, `UPDATE sellers SET chat_id = ?, lang = ?, lang_set = ?, market = ?, tz = ?, tz_set = ?, reminders_off = ?, unreachable_at = NULL WHERE id = ?`,
-		s.ChatID, string(s.Lang), s.LangSet, s.Market, s.TZ, s.TZSet, int(s.RemindersOff), s.ID)
-	return err
+	return t.UpdateSeller(ctx, s)
 }
-
-func (t *storeTx) SellersByKey(ctx context.Context, keys []string) ([]bot.Seller, error) {
-	var out []bot.Seller
-	for _, k := range keys {
-		platform, user, ok := strings.Cut(k, ":")
-		if !ok {
-			continue
-		}
-		s, err := t.Seller(ctx, platform, user)
-		if errors.Is(err, bot.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
-}
-
-type onboardingRow struct {
-	SellerID     int64     `db:"seller_id"`
-	Market       string    `db:"market"`
-	RulesVersion string    `db:"rules_version"`
-	Stage        string    `db:"stage"`
-	State        string    `db:"state"`
-	StartedAt    time.Time `db:"started_at"`
-	UpdatedAt    time.Time `db:"updated_at"`
-	Muted        bool      `db:"muted"`
-	Projection   string    `db:"projection"`
-}
-
-func (r onboardingRow) onboarding() (bot.Onboarding, error) {
-	o := bot.Onboarding{SellerID: r.SellerID, Market: r.Market, RulesVersion: r.RulesVersion,
-		Stage: flows.Stage(r.Stage), Muted: r.Muted, StartedAt: r.StartedAt, UpdatedAt: r.UpdatedAt}
-	if err := json.Unmarshal([]byte(r.State), &o.State); err != nil {
-		return o, fmt.Errorf("decode state of seller %d in %s: %w", r.SellerID, r.Market, err)
-	}
-	return o, nil
-}
-
-const onboardingColumns = `seller_id, market, rules_version, stage, state, started_at, updated_at, muted, projection`
 
 // forSave locks the onboarding rows a transaction reads, since it may save
 // them: the seller's lock keeps the seller's own transactions apart, but
@@ -298,110 +210,9 @@ const onboardingColumns = `seller_id, market, rules_version, stage, state, start
 const forSave = ` FOR NO KEY UPDATE`
 
 func (t *storeTx) Onboarding(ctx context.Context, sellerID int64, market string) (bot.Onboarding, error) {
-	var r onboardingRow
-	err := t.get(ctx, &r,
-		`SELECT `+onboardingColumns+` FROM onboardings WHERE seller_id = ? AND market = ?`+forSave, sellerID, market)
-	if errors.Is(err, sql.ErrNoRows) {
-		t.sawProjection(onboardingRow{SellerID: sellerID, Market: market, Projection: noRows})
-		return bot.Onboarding{}, bot.ErrNotFound
-	}
-	if err != nil {
-		return bot.Onboarding{}, err
-	}
-	t.sawProjection(r)
-	return r.onboarding()
+	return t.LoadOnboarding(ctx, sqlstore.SelectOnboarding+forSave, sellerID, market)
 }
 
 func (t *storeTx) Onboardings(ctx context.Context, sellerID int64) ([]bot.Onboarding, error) {
-	return onboardings(ctx, t.sel, sellerID, forSave, t.sawProjection)
-}
-
-// Onboardings lists a seller's onboardings from committed data (the read side).
-func (s *Store) Onboardings(ctx context.Context, sellerID int64) ([]bot.Onboarding, error) {
-	return onboardings(ctx, s.rsel, sellerID, "", nil)
-}
-
-// onboardings lists a seller's onboardings, the query ending with suffix.
-// saw, when set, is told of each row with its projection; without it the
-// projection is not read.
-func onboardings(ctx context.Context, sel selector, sellerID int64, suffix string, saw func(onboardingRow)) ([]bot.Onboarding, error) {
-	var rows []onboardingRow
-	columns := onboardingColumns
-	if saw == nil {
-		columns = strings.TrimSuffix(onboardingColumns, ", projection") + ", '' AS projection"
-		saw = func(onboardingRow) {}
-	}
-	err := sel(ctx, &rows,
-		`SELECT `+columns+` FROM onboardings WHERE seller_id = ? ORDER BY started_at, market`+suffix, sellerID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]bot.Onboarding, 0, len(rows))
-	for _, r := range rows {
-		o, err := r.onboarding()
-		if err != nil {
-			return nil, err
-		}
-		saw(r)
-		out = append(out, o)
-	}
-	return out, nil
-}
-
-func (t *storeTx) SaveOnboarding(ctx context.Context, o bot.Onboarding, p bot.Projection) error {
-	state, err := json.Marshal(o.State)
-	if err != nil {
-		return fmt.Errorf("encode state: %w", err)
-	}
-	// The rows first: they compare with the projection stored so far.
-	enc, err := t.saveProjection(ctx, p)
-	if err != nil {
-		return err
-	}
-	_, err = t.exec(ctx, `INSERT INTO onboardings (`+onboardingColumns+`, question, stop_question)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (seller_id, market) DO UPDATE SET
-		  rules_version = excluded.rules_version, stage = excluded.stage,
-		  state = excluded.state, updated_at = excluded.updated_at, muted = excluded.muted,
-		  question = excluded.question, stop_question = excluded.stop_question, projection = excluded.projection`,
-		o.SellerID, o.Market, o.RulesVersion, string(p.Stage), string(state), o.StartedAt.UTC(), o.UpdatedAt.UTC(), o.Muted, enc,
-		p.Question, p.StopQuestion)
-	return err
-}
-
-func (t *storeTx) AppendHistory(ctx context.Context, h bot.HistoryEntry) error {
-	_, err := t.exec(ctx, `INSERT INTO answer_history (seller_id, market, action, question, value, at)
-		VALUES (?, ?, ?, ?, ?, ?)`, h.SellerID, h.Market, string(h.Action), h.Question, h.Value, h.At.UTC())
-	return err
-}
-
-// History lists a page of a seller's history in a market from committed
-// data (the read side), both queries on the (seller, market, id) index.
-func (s *Store) History(ctx context.Context, sellerID int64, market string, offset, limit int) ([]bot.HistoryEntry, int, error) {
-	var total int
-	if err := s.rget(ctx, &total, `SELECT count(*) FROM answer_history WHERE seller_id = ? AND market = ?`, sellerID, market); err != nil {
-		return nil, 0, fmt.Errorf("count history: %w", err)
-	}
-	var rows []struct {
-		SellerID int64     `db:"seller_id"`
-		Market   string    `db:"market"`
-		Action   string    `db:"action"`
-		Question string    `db:"question"`
-		Value    string    `db:"value"`
-		At       time.Time `db:"at"`
-	}
-	err := s.rsel(ctx, &rows,
-		`SELECT seller_id, market, action, question, value, at FROM (
-		   SELECT id, seller_id, market, action, question, value, at FROM answer_history
-		   WHERE seller_id = ? AND market = ? ORDER BY id DESC LIMIT ? OFFSET ?) page
-		 ORDER BY id`, sellerID, market, limit, offset)
-	if err != nil {
-		return nil, 0, fmt.Errorf("load history: %w", err)
-	}
-	out := make([]bot.HistoryEntry, len(rows))
-	for i, r := range rows {
-		out[i] = bot.HistoryEntry{SellerID: r.SellerID, Market: r.Market, Action: bot.Action(r.Action),
-			Question: r.Question, Value: r.Value, At: r.At}
-	}
-	return out, total, nil
+	return t.ListOnboardings(ctx, sellerID, forSave)
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -23,7 +22,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/flows"
+	"github.com/onboardbot/onboardbot/data/internal/sqlstore"
 )
 
 //go:embed migrations/*.sql
@@ -31,6 +30,12 @@ var migrations embed.FS
 
 // Store is the SQLite store. Writes go through a single connection, so
 // transactions never contend for SQLite's one write lock; reads use a pool.
+//
+// Besides its own methods, Store has those of the read side it shares with
+// data/postgres (sqlstore.Reads, embedded): Onboardings, History, Projections,
+// Outgoing, the reports (Funnel, Stuck, Stops, ItemCounts, Expiring,
+// AnnouncementReport, SellerByID, Messages, Session) and the gauges
+// (OutboxDepth, UnreachableSellers, OnboardingStages).
 type Store struct {
 	file  string // the database file, as SQLite names it
 	write *sqlx.DB
@@ -44,6 +49,9 @@ type Store struct {
 
 	sellers *sellerCache // the committer's goroutine only
 	log     *slog.Logger
+	// sharedReads is the read side shared with data/postgres, run through rsel
+	// and rget (see readPool).
+	sharedReads
 	// damagedClaims counts, per inbound delivery, the transactions that
 	// failed on damaged data (the committer's goroutine only; damage.go).
 	damagedClaims map[string]int
@@ -99,6 +107,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{}),
 		written: make(chan struct{}, 1), checkpointed: make(chan struct{}), restartAt: restartAt}
 	s.log, s.damagedClaims = o.log, map[string]int{}
+	s.sharedReads = sqlstore.NewReads(readPool{s})
 	if err := s.migrate(ctx); err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -284,6 +293,7 @@ func (s *Store) runTx(group []*updateReq) error {
 	}
 	defer tx.Rollback()
 	t := &storeTx{tx: tx, store: s, bound: map[string]*sqlx.Stmt{}}
+	t.sharedTx = sqlstore.NewTx(t)
 	for _, r := range group {
 		t.req = r
 		if err := r.fn(t); err != nil {
@@ -346,52 +356,14 @@ func (s *Store) MarkUnreachable(ctx context.Context, r bot.Reply, reason string,
 		tx := t.(*storeTx)
 		if r.SellerID != 0 {
 			tx.sellers.wrote(sellerKey{}, r.SellerID)
-			if _, err := tx.exec(ctx, `UPDATE sellers SET unreachable_at = ? WHERE id = ?`, at.UTC(), r.SellerID); err != nil {
-				return fmt.Errorf("mark seller %d unreachable: %w", r.SellerID, err)
-			}
 		}
-		if _, err := tx.exec(ctx, `UPDATE outbox SET failed_at = ?, error = ? WHERE platform = ? AND kind IN (`+allKinds+`) AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL`,
-			at.UTC(), "unreachable: "+reason, r.Platform, r.ChatID); err != nil {
-			return fmt.Errorf("set aside messages to %s: %w", r.ChatID, err)
-		}
-		return nil
+		return tx.SetUnreachable(ctx, r, reason, at)
 	})
 	if err != nil {
 		return fmt.Errorf("mark unreachable: %w", err)
 	}
 	return nil
 }
-
-type outboxRow struct {
-	ID           int64         `db:"id"`
-	Platform     string        `db:"platform"`
-	ChatID       string        `db:"chat_id"`
-	SellerID     sql.NullInt64 `db:"seller_id"`
-	Kind         string        `db:"kind"`
-	Payload      string        `db:"payload"`
-	Announcement sql.NullInt64 `db:"announcement_id"`
-	StatusOf     sql.NullInt64 `db:"status_of"`
-	Ref          string        `db:"ref"`
-}
-
-const outboxColumns = `id, platform, chat_id, seller_id, kind, payload, announcement_id, status_of, ref`
-
-func (r outboxRow) reply() (bot.Reply, error) {
-	var rep bot.Reply
-	if err := json.Unmarshal([]byte(r.Payload), &rep); err != nil {
-		return rep, fmt.Errorf("outbox %d: %w", r.ID, err)
-	}
-	rep.ID, rep.Platform, rep.ChatID, rep.SellerID, rep.Kind = r.ID, r.Platform, r.ChatID, r.SellerID.Int64, bot.Kind(r.Kind)
-	rep.Announcement, rep.StatusOf, rep.Ref = r.Announcement.Int64, r.StatusOf.Int64, r.Ref
-	return rep, nil
-}
-
-// allKinds lists every kind of message, so that a query by chat can use
-// the outbox_due_kind index (platform, kind, chat_id, id).
-const allKinds = `'` + string(bot.KindReply) + `', '` + string(bot.KindAnnouncement) + `'`
-
-// replyFirst orders sellers' replies ahead of announcements.
-const replyFirst = `CASE WHEN kind = 'reply' THEN 0 ELSE 1 END`
 
 // DueChats lists chats with undelivered messages of a kind to reachable sellers.
 func (s *Store) DueChats(ctx context.Context, platform string, kind bot.Kind, limit int) ([]string, error) {
@@ -408,65 +380,7 @@ func (s *Store) DueChats(ctx context.Context, platform string, kind bot.Kind, li
 
 // Pending lists undelivered messages for one chat: replies first, oldest first.
 func (s *Store) Pending(ctx context.Context, platform, chatID string) ([]bot.Reply, error) {
-	var rows []outboxRow
-	err := s.rsel(ctx, &rows,
-		`SELECT `+outboxColumns+` FROM outbox
-		 WHERE platform = ? AND kind IN (`+allKinds+`) AND chat_id = ? AND sent_at IS NULL AND failed_at IS NULL
-		 ORDER BY `+replyFirst+`, id`, platform, chatID)
-	if err != nil {
-		return nil, fmt.Errorf("pending outbox: %w", err)
-	}
-	out := make([]bot.Reply, 0, len(rows))
-	for _, r := range rows {
-		rep, err := r.reply()
-		if err != nil {
-			return nil, err
-		}
-		if err := fileData(ctx, s.rget, &rep); err != nil {
-			return nil, err
-		}
-		out = append(out, rep)
-	}
-	return out, nil
-}
-
-// fileData reads the bytes of the file a message carries, when the store
-// holds them: only such messages pay for the read.
-func fileData(ctx context.Context, get selector, r *bot.Reply) error {
-	if r.File == nil || !r.File.Stored {
-		return nil
-	}
-	if err := get(ctx, &r.File.Data, `SELECT data FROM outbox_files WHERE outbox_id = ?`, r.ID); err != nil {
-		return fmt.Errorf("outbox %d file: %w", r.ID, err)
-	}
-	return nil
-}
-
-// Outgoing finds one queued message by id.
-func (s *Store) Outgoing(ctx context.Context, id int64) (bot.Reply, error) {
-	return outgoing(ctx, s.rget, id)
-}
-
-// Outgoing finds one queued message by id, inside the transaction.
-func (t *storeTx) Outgoing(ctx context.Context, id int64) (bot.Reply, error) {
-	return outgoing(ctx, t.get, id)
-}
-
-func outgoing(ctx context.Context, get selector, id int64) (bot.Reply, error) {
-	var r outboxRow
-	err := get(ctx, &r,
-		`SELECT `+outboxColumns+` FROM outbox WHERE id = ?`, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return bot.Reply{}, bot.ErrNotFound
-	}
-	if err != nil {
-		return bot.Reply{}, fmt.Errorf("outbox %d: %w", id, err)
-	}
-	rep, err := r.reply()
-	if err != nil {
-		return rep, err
-	}
-	return rep, fileData(ctx, get, &rep)
+	return sqlstore.Pending(ctx, readPool{s}, platform, chatID)
 }
 
 // storeTx implements bot.Tx on one SQL transaction.
@@ -476,9 +390,9 @@ type storeTx struct {
 	req     *updateReq            // the transaction of the group running now
 	bound   map[string]*sqlx.Stmt // statements bound to tx, by query: a group binds each once
 	sellers txSellers             // what it read and wrote of the seller cache
-	// projections holds the projection last read or written in this
-	// transaction, per seller and market, so a save knows what is stored.
-	projections map[projectionKey]string
+	// sharedTx is the part of bot.Tx whose SQL data/postgres shares, run
+	// through Exec, Get and Select (so through txStmt).
+	sharedTx
 }
 
 // The store prepares each query once and reuses it: parsing SQL again for
@@ -611,39 +525,7 @@ func (t *storeTx) sel(_ context.Context, dest any, query string, args ...any) er
 
 func (t *storeTx) Claim(ctx context.Context, platform, updateID string, at time.Time) (bool, error) {
 	t.req.claim = platform + " " + updateID
-	// ON CONFLICT DO NOTHING is understood by SQLite and PostgreSQL alike.
-	res, err := t.exec(ctx, `INSERT INTO inbound (platform, update_id, handled_at) VALUES (?, ?, ?)
-		ON CONFLICT (platform, update_id) DO NOTHING`, platform, updateID, at.UTC())
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
-}
-
-type sellerRow struct {
-	ID          int64        `db:"id"`
-	Platform    string       `db:"platform"`
-	UserID      string       `db:"user_id"`
-	ChatID      string       `db:"chat_id"`
-	Lang        string       `db:"lang"`
-	LangSet     bool         `db:"lang_set"`
-	Market      string       `db:"market"`
-	Unreachable sql.NullTime `db:"unreachable_at"`
-	CreatedAt   time.Time    `db:"created_at"`
-	TZ          string       `db:"tz"`
-	TZSet       bool         `db:"tz_set"`
-	Off         int          `db:"reminders_off"`
-}
-
-// sellerColumns are the columns of sellerRow, in the order scan takes them.
-const sellerColumns = `id, platform, user_id, chat_id, lang, lang_set, market, unreachable_at, created_at, tz, tz_set, reminders_off`
-
-// scan reads sellerColumns (scanned by hand: every message loads its
-// seller, and sqlx's mapping by reflection costs more than the query).
-func (r *sellerRow) scan(row interface{ Scan(...any) error }, more ...any) error {
-	return row.Scan(append([]any{&r.ID, &r.Platform, &r.UserID, &r.ChatID, &r.Lang, &r.LangSet, &r.Market, &r.Unreachable, &r.CreatedAt,
-		&r.TZ, &r.TZSet, &r.Off}, more...)...)
+	return t.InsertClaim(ctx, platform, updateID, at)
 }
 
 func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Seller, error) {
@@ -655,190 +537,41 @@ func (t *storeTx) Seller(ctx context.Context, platform, userID string) (bot.Sell
 	if err != nil {
 		return bot.Seller{}, err
 	}
-	var r sellerRow
-	err = r.scan(st.QueryRowContext(context.Background(), platform, userID))
+	var r sqlstore.SellerRow
+	err = r.Scan(st.QueryRowContext(context.Background(), platform, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Seller{}, bot.ErrNotFound
 	}
 	if err != nil {
 		return bot.Seller{}, err
 	}
-	seller := r.seller()
+	seller := r.Seller()
 	t.sellers.load(k, seller)
 	return seller, nil
 }
 
-func (r sellerRow) seller() bot.Seller {
-	return bot.Seller{ID: r.ID, Platform: r.Platform, UserID: r.UserID, ChatID: r.ChatID,
-		Lang: flows.Lang(r.Lang), LangSet: r.LangSet, Market: r.Market, Unreachable: r.Unreachable.Valid, CreatedAt: r.CreatedAt,
-		TZ: r.TZ, TZSet: r.TZSet, RemindersOff: bot.Topic(r.Off)}
-}
-
 func (t *storeTx) CreateSeller(ctx context.Context, s *bot.Seller) error {
 	t.sellers.wrote(sellerKey{s.Platform, s.UserID}, 0)
-	// RETURNING works in SQLite 3.35+ and PostgreSQL, unlike LastInsertId.
-	return t.get(ctx, &s.ID,
-		`INSERT INTO sellers (platform, user_id, chat_id, lang, lang_set, market, created_at, tz, tz_set, reminders_off)
-		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		s.Platform, s.UserID, s.ChatID, string(s.Lang), s.LangSet, s.Market, s.CreatedAt.UTC(), s.TZ, s.TZSet, int(s.RemindersOff))
+	return t.InsertSeller(ctx, s)
 }
 
 func (t *storeTx) SaveSeller(ctx context.Context, s bot.Seller) error {
 	t.sellers.wrote(sellerKey{s.Platform, s.UserID}, s.ID)
-	if s.Unreachable {
-		// The store marks sellers unreachable (MarkUnreachable); the core only clears it.
-		_, err := t.exec(ctx, `UPDATE sellers SET chat_id = ?, lang = ?, lang_set = ?, market = ?, tz = ?, tz_set = ?, reminders_off = ? WHERE id = ?`,
-			s.ChatID, string(s.Lang), s.LangSet, s.Market, s.TZ, s.TZSet, int(s.RemindersOff), s.ID)
-		return err
-	}
-	_, err := t.exec(ctx, `UPDATE sellers SET chat_id = ?, lang = ?, lang_set = ?, market = ?, tz = ?, tz_set = ?, reminders_off = ?, unreachable_at = NULL WHERE id = ?`,
-		s.ChatID, string(s.Lang), s.LangSet, s.Market, s.TZ, s.TZSet, int(s.RemindersOff), s.ID)
-	return err
+	return t.UpdateSeller(ctx, s)
 }
-
-type onboardingRow struct {
-	SellerID     int64     `db:"seller_id"`
-	Market       string    `db:"market"`
-	RulesVersion string    `db:"rules_version"`
-	Stage        string    `db:"stage"`
-	State        string    `db:"state"`
-	StartedAt    time.Time `db:"started_at"`
-	UpdatedAt    time.Time `db:"updated_at"`
-	Muted        bool      `db:"muted"`
-	Projection   string    `db:"projection"`
-}
-
-func (r onboardingRow) onboarding() (bot.Onboarding, error) {
-	o := bot.Onboarding{SellerID: r.SellerID, Market: r.Market, RulesVersion: r.RulesVersion,
-		Stage: flows.Stage(r.Stage), Muted: r.Muted, StartedAt: r.StartedAt, UpdatedAt: r.UpdatedAt}
-	if err := json.Unmarshal([]byte(r.State), &o.State); err != nil {
-		return o, fmt.Errorf("decode state of seller %d in %s: %w", r.SellerID, r.Market, err)
-	}
-	return o, nil
-}
-
-const onboardingColumns = `seller_id, market, rules_version, stage, state, started_at, updated_at, muted, projection`
 
 func (t *storeTx) Onboarding(ctx context.Context, sellerID int64, market string) (bot.Onboarding, error) {
-	var r onboardingRow
-	err := t.get(ctx, &r,
-		`SELECT `+onboardingColumns+` FROM onboardings WHERE seller_id = ? AND market = ?`, sellerID, market)
-	if errors.Is(err, sql.ErrNoRows) {
-		t.sawProjection(onboardingRow{SellerID: sellerID, Market: market, Projection: noRows})
-		return bot.Onboarding{}, bot.ErrNotFound
-	}
-	if err != nil {
-		return bot.Onboarding{}, err
-	}
-	t.sawProjection(r)
-	return r.onboarding()
+	return t.LoadOnboarding(ctx, sqlstore.SelectOnboarding, sellerID, market)
 }
 
 func (t *storeTx) Onboardings(ctx context.Context, sellerID int64) ([]bot.Onboarding, error) {
-	return onboardings(ctx, t.sel, sellerID, t.sawProjection)
-}
-
-// Onboardings lists a seller's onboardings from committed data (the read side).
-func (s *Store) Onboardings(ctx context.Context, sellerID int64) ([]bot.Onboarding, error) {
-	return onboardings(ctx, s.rsel, sellerID, nil)
-}
-
-// selector runs a query into a slice: a transaction's or the read pool's.
-type selector func(ctx context.Context, dest any, query string, args ...any) error
-
-// onboardings lists a seller's onboardings. saw, when set, is told of each
-// row with its projection; without it the projection, at the end of the
-// row, is not read.
-func onboardings(ctx context.Context, sel selector, sellerID int64, saw func(onboardingRow)) ([]bot.Onboarding, error) {
-	var rows []onboardingRow
-	columns := onboardingColumns
-	if saw == nil {
-		columns = strings.TrimSuffix(onboardingColumns, ", projection") + ", '' AS projection"
-		saw = func(onboardingRow) {}
-	}
-	err := sel(ctx, &rows,
-		`SELECT `+columns+` FROM onboardings WHERE seller_id = ? ORDER BY started_at, market`, sellerID)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]bot.Onboarding, 0, len(rows))
-	for _, r := range rows {
-		o, err := r.onboarding()
-		if err != nil {
-			return nil, err
-		}
-		saw(r)
-		out = append(out, o)
-	}
-	return out, nil
-}
-
-func (t *storeTx) SaveOnboarding(ctx context.Context, o bot.Onboarding, p bot.Projection) error {
-	state, err := json.Marshal(o.State)
-	if err != nil {
-		return fmt.Errorf("encode state: %w", err)
-	}
-	// The rows first: they compare with the projection stored so far.
-	enc, err := t.saveProjection(ctx, p)
-	if err != nil {
-		return err
-	}
-	_, err = t.exec(ctx, `INSERT INTO onboardings (`+onboardingColumns+`, question, stop_question)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (seller_id, market) DO UPDATE SET
-		  rules_version = excluded.rules_version, stage = excluded.stage,
-		  state = excluded.state, updated_at = excluded.updated_at, muted = excluded.muted,
-		  question = excluded.question, stop_question = excluded.stop_question, projection = excluded.projection`,
-		o.SellerID, o.Market, o.RulesVersion, string(p.Stage), string(state), o.StartedAt.UTC(), o.UpdatedAt.UTC(), o.Muted, enc,
-		p.Question, p.StopQuestion)
-	return err
-}
-
-func (t *storeTx) AppendHistory(ctx context.Context, h bot.HistoryEntry) error {
-	_, err := t.exec(ctx, `INSERT INTO answer_history (seller_id, market, action, question, value, at)
-		VALUES (?, ?, ?, ?, ?, ?)`, h.SellerID, h.Market, string(h.Action), h.Question, h.Value, h.At.UTC())
-	return err
-}
-
-// History lists a page of a seller's history in a market from committed
-// data (the read side). Both queries use the (seller, market, id) index:
-// the count reads only the index, and the page reads only its own rows.
-func (s *Store) History(ctx context.Context, sellerID int64, market string, offset, limit int) ([]bot.HistoryEntry, int, error) {
-	var total int
-	if err := s.rget(ctx, &total, `SELECT count(*) FROM answer_history WHERE seller_id = ? AND market = ?`, sellerID, market); err != nil {
-		return nil, 0, fmt.Errorf("count history: %w", err)
-	}
-	var rows []struct {
-		SellerID int64     `db:"seller_id"`
-		Market   string    `db:"market"`
-		Action   string    `db:"action"`
-		Question string    `db:"question"`
-		Value    string    `db:"value"`
-		At       time.Time `db:"at"`
-	}
-	err := s.rsel(ctx, &rows,
-		`SELECT seller_id, market, action, question, value, at FROM (
-		   SELECT id, seller_id, market, action, question, value, at FROM answer_history
-		   WHERE seller_id = ? AND market = ? ORDER BY id DESC LIMIT ? OFFSET ?)
-		 ORDER BY id`, sellerID, market, limit, offset)
-	if err != nil {
-		return nil, 0, fmt.Errorf("load history: %w", err)
-	}
-	out := make([]bot.HistoryEntry, len(rows))
-	for i, r := range rows {
-		out[i] = bot.HistoryEntry{SellerID: r.SellerID, Market: r.Market, Action: bot.Action(r.Action),
-			Question: r.Question, Value: r.Value, At: r.At}
-	}
-	return out, total, nil
+	return t.ListOnboardings(ctx, sellerID, "")
 }
 
 func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error {
-	if r.File != nil {
-		r.File.Stored = len(r.File.Data) > 0
-	}
-	payload, err := json.Marshal(r)
+	payload, err := sqlstore.ReplyPayload(r)
 	if err != nil {
-		return fmt.Errorf("encode reply: %w", err)
+		return err
 	}
 	var seller, announcement, statusOf, failedAt any
 	if r.SellerID != 0 {
@@ -861,7 +594,7 @@ func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error
 		`INSERT INTO outbox (platform, chat_id, seller_id, kind, payload, created_at, announcement_id, status_of, failed_at, error)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (announcement_id, seller_id) WHERE announcement_id IS NOT NULL DO NOTHING`,
-		r.Platform, r.ChatID, seller, string(r.Kind), string(payload), at.UTC(), announcement, statusOf, failedAt, r.Undeliverable)
+		r.Platform, r.ChatID, seller, string(r.Kind), payload, at.UTC(), announcement, statusOf, failedAt, r.Undeliverable)
 	if err != nil {
 		return err
 	}
@@ -873,10 +606,5 @@ func (t *storeTx) Enqueue(ctx context.Context, r *bot.Reply, at time.Time) error
 			return err
 		}
 	}
-	if r.ID != 0 && r.File != nil && r.File.Stored {
-		if _, err := t.exec(ctx, `INSERT INTO outbox_files (outbox_id, data) VALUES (?, ?)`, r.ID, r.File.Data); err != nil {
-			return fmt.Errorf("queue file: %w", err)
-		}
-	}
-	return nil
+	return t.InsertReplyFile(ctx, r)
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -16,11 +16,12 @@ type projectionKey struct {
 	market string
 }
 
-// noRows is the projection of an onboarding with no category or item rows.
-var noRows = encodeProjection(nil, nil)
+// noRows is the projection of an onboarding with no category or item
+// rows: encodeProjection(nil, nil).
+const noRows = "v1\x1e"
 
 // sawProjection remembers what an onboarding row says is stored.
-func (t *storeTx) sawProjection(r onboardingRow) {
+func (t *Tx) sawProjection(r onboardingRow) {
 	if t.projections == nil {
 		t.projections = map[projectionKey]string{}
 	}
@@ -64,7 +65,7 @@ func decodeProjection(enc string) (categories []string, items []itemRow, ok bool
 // encoding for the onboarding row. It writes only what changed, which it
 // knows from the projection the onboarding row holds; when this
 // transaction has not read that row, it reads the rows themselves.
-func (t *storeTx) saveProjection(ctx context.Context, p bot.Projection) (string, error) {
+func (t *Tx) saveProjection(ctx context.Context, p bot.Projection) (string, error) {
 	want := make([]itemRow, len(p.Items))
 	for i, it := range p.Items {
 		want[i] = itemRow{Position: i, Item: it.Item, Status: string(it.Status), Number: it.Number, Expiry: it.Expiry}
@@ -92,12 +93,12 @@ func (t *storeTx) saveProjection(ctx context.Context, p bot.Projection) (string,
 }
 
 // storedProjection reads a seller's category and item rows in one market.
-func (t *storeTx) storedProjection(ctx context.Context, p bot.Projection) ([]string, []itemRow, error) {
+func (t *Tx) storedProjection(ctx context.Context, p bot.Projection) ([]string, []itemRow, error) {
 	var rows []struct {
 		Kind string `db:"kind"`
 		itemRow
 	}
-	if err := t.sel(ctx, &rows, `SELECT 'c' AS kind, position, category AS item, '' AS status, '' AS cert_number, '' AS expiry
+	if err := t.q.Select(ctx, &rows, `SELECT 'c' AS kind, position, category AS item, '' AS status, '' AS cert_number, '' AS expiry
 		FROM progress_categories WHERE market = ? AND seller_id = ?
 		UNION ALL
 		SELECT 'i', position, item, status, cert_number, expiry
@@ -118,15 +119,15 @@ func (t *storeTx) storedProjection(ctx context.Context, p bot.Projection) ([]str
 }
 
 // saveCategories rewrites the categories when they changed.
-func (t *storeTx) saveCategories(ctx context.Context, p bot.Projection, stored []string) error {
+func (t *Tx) saveCategories(ctx context.Context, p bot.Projection, stored []string) error {
 	if slices.Equal(stored, p.Categories) {
 		return nil
 	}
-	if _, err := t.exec(ctx, `DELETE FROM progress_categories WHERE seller_id = ? AND market = ?`, p.SellerID, p.Market); err != nil {
+	if _, err := t.q.Exec(ctx, `DELETE FROM progress_categories WHERE seller_id = ? AND market = ?`, p.SellerID, p.Market); err != nil {
 		return fmt.Errorf("clear categories: %w", err)
 	}
 	for i, c := range p.Categories {
-		if _, err := t.exec(ctx, `INSERT INTO progress_categories (seller_id, market, position, category) VALUES (?, ?, ?, ?)`,
+		if _, err := t.q.Exec(ctx, `INSERT INTO progress_categories (seller_id, market, position, category) VALUES (?, ?, ?, ?)`,
 			p.SellerID, p.Market, i, c); err != nil {
 			return fmt.Errorf("save category: %w", err)
 		}
@@ -144,12 +145,12 @@ type itemRow struct {
 
 // saveItems writes the checklist rows that changed and drops those past
 // the end.
-func (t *storeTx) saveItems(ctx context.Context, p bot.Projection, want, stored []itemRow) error {
+func (t *Tx) saveItems(ctx context.Context, p bot.Projection, want, stored []itemRow) error {
 	for i, it := range want {
 		if i < len(stored) && stored[i] == it {
 			continue
 		}
-		if _, err := t.exec(ctx, `INSERT INTO progress_items (seller_id, market, position, item, status, cert_number, expiry)
+		if _, err := t.q.Exec(ctx, `INSERT INTO progress_items (seller_id, market, position, item, status, cert_number, expiry)
 			VALUES (?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (market, seller_id, position) DO UPDATE SET item = excluded.item, status = excluded.status,
 			  cert_number = excluded.cert_number, expiry = excluded.expiry`,
@@ -158,7 +159,7 @@ func (t *storeTx) saveItems(ctx context.Context, p bot.Projection, want, stored 
 		}
 	}
 	if len(stored) > len(want) {
-		if _, err := t.exec(ctx, `DELETE FROM progress_items WHERE seller_id = ? AND market = ? AND position >= ?`,
+		if _, err := t.q.Exec(ctx, `DELETE FROM progress_items WHERE seller_id = ? AND market = ? AND position >= ?`,
 			p.SellerID, p.Market, len(want)); err != nil {
 			return fmt.Errorf("drop items: %w", err)
 		}
@@ -168,7 +169,7 @@ func (t *storeTx) saveItems(ctx context.Context, p bot.Projection, want, stored 
 
 // Projections lists the projections of a market's onboardings (of every
 // market when market is empty), by seller and market, from committed data.
-func (s *Store) Projections(ctx context.Context, market string) ([]bot.Projection, error) {
+func (rd Reads) Projections(ctx context.Context, market string) ([]bot.Projection, error) {
 	var heads []struct {
 		SellerID     int64     `db:"seller_id"`
 		Market       string    `db:"market"`
@@ -177,7 +178,7 @@ func (s *Store) Projections(ctx context.Context, market string) ([]bot.Projectio
 		StopQuestion string    `db:"stop_question"`
 		LastActivity time.Time `db:"last_activity"`
 	}
-	err := s.rsel(ctx, &heads, `SELECT seller_id, market, stage, question, stop_question, updated_at AS last_activity
+	err := rd.q.Select(ctx, &heads, `SELECT seller_id, market, stage, question, stop_question, updated_at AS last_activity
 		FROM onboardings WHERE projection != '' AND (? = '' OR market = ?) ORDER BY seller_id, market`, market, market)
 	if err != nil {
 		return nil, fmt.Errorf("list progress: %w", err)
@@ -198,7 +199,7 @@ func (s *Store) Projections(ctx context.Context, market string) ([]bot.Projectio
 		Market   string `db:"market"`
 		Category string `db:"category"`
 	}
-	if err := s.rsel(ctx, &cats, `SELECT seller_id, market, category FROM progress_categories
+	if err := rd.q.Select(ctx, &cats, `SELECT seller_id, market, category FROM progress_categories
 		WHERE ? = '' OR market = ? ORDER BY seller_id, market, position`, market, market); err != nil {
 		return nil, fmt.Errorf("list categories: %w", err)
 	}
@@ -215,7 +216,7 @@ func (s *Store) Projections(ctx context.Context, market string) ([]bot.Projectio
 		Number   string `db:"cert_number"`
 		Expiry   string `db:"expiry"`
 	}
-	if err := s.rsel(ctx, &items, `SELECT seller_id, market, item, status, cert_number, expiry FROM progress_items
+	if err := rd.q.Select(ctx, &items, `SELECT seller_id, market, item, status, cert_number, expiry FROM progress_items
 		WHERE ? = '' OR market = ? ORDER BY seller_id, market, position`, market, market); err != nil {
 		return nil, fmt.Errorf("list items: %w", err)
 	}

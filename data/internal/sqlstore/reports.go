@@ -1,4 +1,4 @@
-package postgres
+package sqlstore
 
 // The reports the admins' pages read (bot.Reports): SQL over the
 // projection rows, the outbox and the dashboard's tables, on the read side.
@@ -17,22 +17,17 @@ import (
 // The stages of an onboarding under way, as an SQL list.
 const underWay = `'eligibility', 'logistics', 'categories', 'checklist'`
 
-// farPast and farFuture stand for an open end of a time range.
-var (
-	farPast   = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
-	farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-)
-
 // Funnel counts the onboardings per market by how far they got. It counts
 // them by market and stage on the onboardings_funnel index alone (a
 // platform is its sellers' ids), and adds the stages up here.
-func (s *Store) Funnel(ctx context.Context, f bot.FunnelFilter) ([]bot.FunnelRow, error) {
+func (rd Reads) Funnel(ctx context.Context, f bot.FunnelFilter) ([]bot.FunnelRow, error) {
+	// An open end of the range stands for the far past or future.
 	from, to := f.From, f.To
 	if from.IsZero() {
-		from = farPast
+		from = time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	if to.IsZero() {
-		to = farFuture
+		to = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	query := `SELECT market, stage, count(*) AS n FROM onboardings WHERE true`
 	var args []any
@@ -49,7 +44,7 @@ func (s *Store) Funnel(ctx context.Context, f bot.FunnelFilter) ([]bot.FunnelRow
 		Stage  string `db:"stage"`
 		N      int    `db:"n"`
 	}
-	if err := s.rsel(ctx, &rows, query+` GROUP BY market, stage ORDER BY market`, args...); err != nil {
+	if err := rd.q.Select(ctx, &rows, query+` GROUP BY market, stage ORDER BY market`, args...); err != nil {
 		return nil, fmt.Errorf("funnel: %w", err)
 	}
 	var out []bot.FunnelRow
@@ -77,7 +72,7 @@ func (s *Store) Funnel(ctx context.Context, f bot.FunnelFilter) ([]bot.FunnelRow
 
 // Stuck lists the onboardings under way that have not moved since
 // f.Before. The sellers' rows are read only for the page's rows.
-func (s *Store) Stuck(ctx context.Context, f bot.StuckFilter) ([]bot.StuckRow, int, error) {
+func (rd Reads) Stuck(ctx context.Context, f bot.StuckFilter) ([]bot.StuckRow, int, error) {
 	where := `FROM onboardings o WHERE o.stage IN (` + underWay + `) AND o.updated_at < ? AND (? = '' OR o.market = ?)`
 	args := []any{f.Before.UTC(), f.Market, f.Market}
 	if f.Platform != "" {
@@ -85,11 +80,11 @@ func (s *Store) Stuck(ctx context.Context, f bot.StuckFilter) ([]bot.StuckRow, i
 		args = append(args, f.Platform)
 	}
 	var total int
-	if err := s.rget(ctx, &total, `SELECT count(*) `+where, args...); err != nil {
+	if err := rd.q.Get(ctx, &total, `SELECT count(*) `+where, args...); err != nil {
 		return nil, 0, fmt.Errorf("count stuck sellers: %w", err)
 	}
 	var rows []struct {
-		sellerRow
+		SellerRow
 		OMarket  string       `db:"o_market"`
 		Stage    string       `db:"stage"`
 		Question string       `db:"question"`
@@ -97,7 +92,7 @@ func (s *Store) Stuck(ctx context.Context, f bot.StuckFilter) ([]bot.StuckRow, i
 		NudgedAt sql.NullTime `db:"nudged_at"`
 	}
 	// A nudge belongs to the activity it was about (one at most: its key).
-	err := s.rsel(ctx, &rows, `SELECT `+prefixed("s.", sellerColumns)+`, o.market AS o_market, o.stage AS stage, o.question AS question,
+	err := rd.q.Select(ctx, &rows, `SELECT `+sellerColumnsOfS+`, o.market AS o_market, o.stage AS stage, o.question AS question,
 		  o.updated_at AS updated_at, n.at AS nudged_at
 		FROM (SELECT o.seller_id, o.market, o.stage, o.question, o.updated_at `+where+`
 		      ORDER BY o.updated_at, o.seller_id, o.market LIMIT ?) o
@@ -109,20 +104,20 @@ func (s *Store) Stuck(ctx context.Context, f bot.StuckFilter) ([]bot.StuckRow, i
 	}
 	out := make([]bot.StuckRow, len(rows))
 	for i, r := range rows {
-		out[i] = bot.StuckRow{Seller: r.seller(), Market: r.OMarket, Stage: flows.Stage(r.Stage), Question: r.Question,
+		out[i] = bot.StuckRow{Seller: r.Seller(), Market: r.OMarket, Stage: flows.Stage(r.Stage), Question: r.Question,
 			LastActivity: r.Updated, NudgedAt: r.NudgedAt.Time}
 	}
 	return out, total, nil
 }
 
 // Stops counts stopped onboardings by market and question.
-func (s *Store) Stops(ctx context.Context, market string) ([]bot.StopRow, error) {
+func (rd Reads) Stops(ctx context.Context, market string) ([]bot.StopRow, error) {
 	var rows []struct {
 		Market   string `db:"market"`
 		Question string `db:"stop_question"`
 		Sellers  int    `db:"sellers"`
 	}
-	err := s.rsel(ctx, &rows, `SELECT market, stop_question, count(*) AS sellers FROM onboardings
+	err := rd.q.Select(ctx, &rows, `SELECT market, stop_question, count(*) AS sellers FROM onboardings
 		WHERE stage = 'ineligible' AND (? = '' OR market = ?)
 		GROUP BY market, stop_question ORDER BY sellers DESC, market, stop_question`, market, market)
 	if err != nil {
@@ -138,14 +133,14 @@ func (s *Store) Stops(ctx context.Context, market string) ([]bot.StopRow, error)
 // ItemCounts counts sellers per market and item by where they stand: by
 // status on the progress_items_status index alone, and those expiring
 // soon on the expiry index.
-func (s *Store) ItemCounts(ctx context.Context, market, soonFrom, soonTo string) ([]bot.ItemCount, error) {
+func (rd Reads) ItemCounts(ctx context.Context, market, soonFrom, soonTo string) ([]bot.ItemCount, error) {
 	var rows []struct {
 		Market string `db:"market"`
 		Item   string `db:"item"`
 		Status string `db:"status"`
 		N      int    `db:"n"`
 	}
-	if err := s.rsel(ctx, &rows, `SELECT market, item, status, count(*) AS n FROM progress_items WHERE (? = '' OR market = ?)
+	if err := rd.q.Select(ctx, &rows, `SELECT market, item, status, count(*) AS n FROM progress_items WHERE (? = '' OR market = ?)
 		GROUP BY market, item, status`, market, market); err != nil {
 		return nil, fmt.Errorf("count items: %w", err)
 	}
@@ -154,7 +149,7 @@ func (s *Store) ItemCounts(ctx context.Context, market, soonFrom, soonTo string)
 		Item   string `db:"item"`
 		N      int    `db:"n"`
 	}
-	if err := s.rsel(ctx, &soon, `SELECT market, item, count(*) AS n FROM progress_items
+	if err := rd.q.Select(ctx, &soon, `SELECT market, item, count(*) AS n FROM progress_items
 		WHERE expiry != '' AND expiry >= ? AND expiry <= ? AND (? = '' OR market = ?)
 		GROUP BY market, item`, soonFrom, soonTo, market, market); err != nil {
 		return nil, fmt.Errorf("count items expiring: %w", err)
@@ -191,38 +186,38 @@ func (s *Store) ItemCounts(ctx context.Context, market, soonFrom, soonTo string)
 // Expiring lists the certificates that expire in a range, by the expiry
 // index alone: a row has an expiry only while its item is done (marking
 // it open or not applicable removes it), or once that date has passed.
-func (s *Store) Expiring(ctx context.Context, from, to string, limit int) ([]bot.ExpiringRow, int, error) {
+func (rd Reads) Expiring(ctx context.Context, from, to string, limit int) ([]bot.ExpiringRow, int, error) {
 	const where = `FROM progress_items p JOIN sellers s ON s.id = p.seller_id
 		WHERE p.expiry != '' AND p.expiry >= ? AND p.expiry <= ?`
 	var total int
-	if err := s.rget(ctx, &total, `SELECT count(*) FROM progress_items p
+	if err := rd.q.Get(ctx, &total, `SELECT count(*) FROM progress_items p
 		WHERE p.expiry != '' AND p.expiry >= ? AND p.expiry <= ?`, from, to); err != nil {
 		return nil, 0, fmt.Errorf("count expiring certificates: %w", err)
 	}
 	var rows []struct {
-		sellerRow
+		SellerRow
 		PMarket string `db:"p_market"`
 		Item    string `db:"item"`
 		Number  string `db:"cert_number"`
 		Expiry  string `db:"expiry"`
 	}
-	err := s.rsel(ctx, &rows, `SELECT `+prefixed("s.", sellerColumns)+`, p.market AS p_market, p.item AS item, p.cert_number AS cert_number,
+	err := rd.q.Select(ctx, &rows, `SELECT `+sellerColumnsOfS+`, p.market AS p_market, p.item AS item, p.cert_number AS cert_number,
 		  p.expiry AS expiry `+where+` ORDER BY p.expiry, p.seller_id, p.market, p.position LIMIT ?`, from, to, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("list expiring certificates: %w", err)
 	}
 	out := make([]bot.ExpiringRow, len(rows))
 	for i, r := range rows {
-		out[i] = bot.ExpiringRow{Seller: r.seller(), Market: r.PMarket, Item: r.Item, Number: r.Number, Expiry: r.Expiry}
+		out[i] = bot.ExpiringRow{Seller: r.Seller(), Market: r.PMarket, Item: r.Item, Number: r.Number, Expiry: r.Expiry}
 	}
 	return out, total, nil
 }
 
 // AnnouncementReport lists the latest announcements with their delivery,
 // in three queries whatever their number.
-func (s *Store) AnnouncementReport(ctx context.Context, limit int) ([]bot.AnnouncementStats, error) {
+func (rd Reads) AnnouncementReport(ctx context.Context, limit int) ([]bot.AnnouncementStats, error) {
 	var rows []announcementRow
-	if err := s.rsel(ctx, &rows, `SELECT `+announcementColumns+` FROM announcements ORDER BY id DESC LIMIT ?`, limit); err != nil {
+	if err := rd.q.Select(ctx, &rows, `SELECT `+announcementColumns+` FROM announcements ORDER BY id DESC LIMIT ?`, limit); err != nil {
 		return nil, fmt.Errorf("list announcements: %w", err)
 	}
 	if len(rows) == 0 {
@@ -239,7 +234,7 @@ func (s *Store) AnnouncementReport(ctx context.Context, limit int) ([]bot.Announ
 		ID     int64  `db:"announcement_id"`
 		Market string `db:"market"`
 	}
-	if err := s.rsel(ctx, &markets, `SELECT announcement_id, market FROM announcement_markets
+	if err := rd.q.Select(ctx, &markets, `SELECT announcement_id, market FROM announcement_markets
 		WHERE announcement_id >= ? ORDER BY announcement_id, position`, oldest); err != nil {
 		return nil, fmt.Errorf("announcement markets: %w", err)
 	}
@@ -252,7 +247,7 @@ func (s *Store) AnnouncementReport(ctx context.Context, limit int) ([]bot.Announ
 		ID int64 `db:"announcement_id"`
 		bot.DeliveryStats
 	}
-	if err := s.rsel(ctx, &stats, `SELECT announcement_id, `+deliveryCounts+`
+	if err := rd.q.Select(ctx, &stats, `SELECT announcement_id, `+deliveryCounts+`
 		FROM outbox WHERE announcement_id >= ? GROUP BY announcement_id`, oldest); err != nil {
 		return nil, fmt.Errorf("announcement delivery: %w", err)
 	}
@@ -265,20 +260,20 @@ func (s *Store) AnnouncementReport(ctx context.Context, limit int) ([]bot.Announ
 }
 
 // SellerByID finds a seller by id on the read side.
-func (s *Store) SellerByID(ctx context.Context, id int64) (bot.Seller, error) {
-	var r sellerRow
-	err := s.rget(ctx, &r, `SELECT `+sellerColumns+` FROM sellers WHERE id = ?`, id)
+func (rd Reads) SellerByID(ctx context.Context, id int64) (bot.Seller, error) {
+	var row SellerRow
+	err := rd.q.Get(ctx, &row, `SELECT `+SellerColumns+` FROM sellers WHERE id = ?`, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Seller{}, bot.ErrNotFound
 	}
 	if err != nil {
 		return bot.Seller{}, fmt.Errorf("seller %d: %w", id, err)
 	}
-	return r.seller(), nil
+	return row.Seller(), nil
 }
 
 // Messages lists a seller's latest messages, by the outbox_seller index.
-func (s *Store) Messages(ctx context.Context, sellerID int64, limit int) ([]bot.SentMessage, error) {
+func (rd Reads) Messages(ctx context.Context, sellerID int64, limit int) ([]bot.SentMessage, error) {
 	var rows []struct {
 		outboxRow
 		CreatedAt time.Time    `db:"created_at"`
@@ -286,7 +281,7 @@ func (s *Store) Messages(ctx context.Context, sellerID int64, limit int) ([]bot.
 		FailedAt  sql.NullTime `db:"failed_at"`
 		Error     string       `db:"error"`
 	}
-	err := s.rsel(ctx, &rows, `SELECT `+outboxColumns+`, created_at, sent_at, failed_at, error FROM outbox
+	err := rd.q.Select(ctx, &rows, `SELECT `+outboxColumns+`, created_at, sent_at, failed_at, error FROM outbox
 		WHERE seller_id = ? ORDER BY id DESC LIMIT ?`, sellerID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("messages of seller %d: %w", sellerID, err)
@@ -304,7 +299,7 @@ func (s *Store) Messages(ctx context.Context, sellerID int64, limit int) ([]bot.
 }
 
 // Session finds a dashboard session on the read side.
-func (s *Store) Session(ctx context.Context, hash string) (bot.Session, error) {
+func (rd Reads) Session(ctx context.Context, hash string) (bot.Session, error) {
 	var r struct {
 		Hash      string    `db:"hash"`
 		Admin     string    `db:"admin"`
@@ -313,7 +308,7 @@ func (s *Store) Session(ctx context.Context, hash string) (bot.Session, error) {
 		CreatedAt time.Time `db:"created_at"`
 		ExpiresAt time.Time `db:"expires_at"`
 	}
-	err := s.rget(ctx, &r, `SELECT hash, admin, csrf, lang, created_at, expires_at FROM admin_sessions WHERE hash = ?`, hash)
+	err := rd.q.Get(ctx, &r, `SELECT hash, admin, csrf, lang, created_at, expires_at FROM admin_sessions WHERE hash = ?`, hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Session{}, bot.ErrNotFound
 	}
@@ -325,18 +320,20 @@ func (s *Store) Session(ctx context.Context, hash string) (bot.Session, error) {
 
 // The dashboard's writes (bot.Dashboard), inside a write transaction.
 
-func (t *storeTx) CreateLogin(ctx context.Context, l bot.Login) error {
-	if _, err := t.exec(ctx, `DELETE FROM admin_logins WHERE expires_at < ?`, l.CreatedAt.UTC()); err != nil {
+// CreateLogin stores a sign-in link, and forgets the expired ones.
+func (t *Tx) CreateLogin(ctx context.Context, l bot.Login) error {
+	if _, err := t.q.Exec(ctx, `DELETE FROM admin_logins WHERE expires_at < ?`, l.CreatedAt.UTC()); err != nil {
 		return fmt.Errorf("forget expired logins: %w", err)
 	}
-	if _, err := t.exec(ctx, `INSERT INTO admin_logins (hash, admin, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+	if _, err := t.q.Exec(ctx, `INSERT INTO admin_logins (hash, admin, created_at, expires_at) VALUES (?, ?, ?, ?)`,
 		l.Hash, l.Admin, l.CreatedAt.UTC(), l.ExpiresAt.UTC()); err != nil {
 		return fmt.Errorf("create login: %w", err)
 	}
 	return nil
 }
 
-func (t *storeTx) UseLogin(ctx context.Context, hash string, at time.Time) (bot.Login, error) {
+// UseLogin takes a sign-in link, once, while it is valid.
+func (t *Tx) UseLogin(ctx context.Context, hash string, at time.Time) (bot.Login, error) {
 	var r struct {
 		Hash      string    `db:"hash"`
 		Admin     string    `db:"admin"`
@@ -344,7 +341,7 @@ func (t *storeTx) UseLogin(ctx context.Context, hash string, at time.Time) (bot.
 		ExpiresAt time.Time `db:"expires_at"`
 	}
 	// One statement takes the link, so two clicks at once cannot both.
-	err := t.get(ctx, &r, `UPDATE admin_logins SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?
+	err := t.q.Get(ctx, &r, `UPDATE admin_logins SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?
 		RETURNING hash, admin, created_at, expires_at`, at.UTC(), hash, at.UTC())
 	if errors.Is(err, sql.ErrNoRows) {
 		return bot.Login{}, bot.ErrNotFound
@@ -355,26 +352,29 @@ func (t *storeTx) UseLogin(ctx context.Context, hash string, at time.Time) (bot.
 	return bot.Login{Hash: r.Hash, Admin: r.Admin, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt}, nil
 }
 
-func (t *storeTx) CreateSession(ctx context.Context, s bot.Session) error {
-	if _, err := t.exec(ctx, `DELETE FROM admin_sessions WHERE expires_at < ?`, s.CreatedAt.UTC()); err != nil {
+// CreateSession stores a dashboard session, and forgets the expired ones.
+func (t *Tx) CreateSession(ctx context.Context, s bot.Session) error {
+	if _, err := t.q.Exec(ctx, `DELETE FROM admin_sessions WHERE expires_at < ?`, s.CreatedAt.UTC()); err != nil {
 		return fmt.Errorf("forget expired sessions: %w", err)
 	}
-	if _, err := t.exec(ctx, `INSERT INTO admin_sessions (hash, admin, csrf, lang, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	if _, err := t.q.Exec(ctx, `INSERT INTO admin_sessions (hash, admin, csrf, lang, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		s.Hash, s.Admin, s.CSRF, string(s.Lang), s.CreatedAt.UTC(), s.ExpiresAt.UTC()); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
 	return nil
 }
 
-func (t *storeTx) DeleteSession(ctx context.Context, hash string) error {
-	if _, err := t.exec(ctx, `DELETE FROM admin_sessions WHERE hash = ?`, hash); err != nil {
+// DeleteSession ends a dashboard session.
+func (t *Tx) DeleteSession(ctx context.Context, hash string) error {
+	if _, err := t.q.Exec(ctx, `DELETE FROM admin_sessions WHERE hash = ?`, hash); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
 }
 
-func (t *storeTx) RecordNudge(ctx context.Context, n bot.Nudge) (bool, error) {
-	res, err := t.exec(ctx, `INSERT INTO nudges (seller_id, market, since, by, at) VALUES (?, ?, ?, ?, ?)
+// RecordNudge records a nudge, once per seller, market and activity.
+func (t *Tx) RecordNudge(ctx context.Context, n bot.Nudge) (bool, error) {
+	res, err := t.q.Exec(ctx, `INSERT INTO nudges (seller_id, market, since, by, at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (seller_id, market, since) DO NOTHING`, n.SellerID, n.Market, n.Since.UTC(), n.By, n.At.UTC())
 	if err != nil {
 		return false, fmt.Errorf("record nudge: %w", err)

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -9,9 +9,9 @@ import (
 )
 
 // AddItemFile records a file a seller attached to an item, once.
-func (t *storeTx) AddItemFile(ctx context.Context, f bot.ItemFile) (bool, error) {
+func (t *Tx) AddItemFile(ctx context.Context, f bot.ItemFile) (bool, error) {
 	a := f.File
-	res, err := t.exec(ctx,
+	res, err := t.q.Exec(ctx,
 		`INSERT INTO item_files (seller_id, market, item, file_ref, unique_id, name, mime, size, photo, link, added_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		 ON CONFLICT (seller_id, market, item, unique_id) DO NOTHING`,
@@ -38,9 +38,9 @@ type itemFileRow struct {
 }
 
 // ItemFiles lists a seller's files in a market (of one item, unless item is empty).
-func (t *storeTx) ItemFiles(ctx context.Context, sellerID int64, market, item string) ([]bot.ItemFile, error) {
+func (t *Tx) ItemFiles(ctx context.Context, sellerID int64, market, item string) ([]bot.ItemFile, error) {
 	var rows []itemFileRow
-	err := t.sel(ctx, &rows,
+	err := t.q.Select(ctx, &rows,
 		`SELECT seller_id, market, item, file_ref, unique_id, name, mime, size, photo, link, added_at FROM item_files
 		 WHERE seller_id = ? AND market = ? AND (? = '' OR item = ?) ORDER BY id`, sellerID, market, item, item)
 	if err != nil {
