@@ -41,6 +41,14 @@ type Conversation struct {
 	// says it did.
 	dates   map[string]string
 	planned bool
+	// who wrote (see identify); name is the name their platform gave.
+	// asked is the question shown ("market/question"), did what they did
+	// (see teamNote), and noted says notes to their team were queued.
+	who   *Identity
+	name  string
+	asked string
+	did   string
+	noted bool
 }
 
 func (cv *Conversation) lang() flows.Lang { return cv.seller.Lang }
