@@ -43,12 +43,11 @@ type Conversation struct {
 	planned bool
 	// who wrote (see identify); name is the name their platform gave.
 	// asked is the question shown ("market/question"), did what they did
-	// (see teamNote), and noted says notes to their team were queued.
+	// (see teamNote).
 	who   *Identity
 	name  string
 	asked string
 	did   string
-	noted bool
 }
 
 func (cv *Conversation) lang() flows.Lang { return cv.seller.Lang }
@@ -348,6 +347,9 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 		cv.offer(flows.Text{ZH: "❓ 帮助", EN: "❓ Help"}, "help", nil, "")
 		return nil
 	}
+	if ref == nil && cv.movedOn(m, o, step) {
+		return nil
+	}
 	next, rej := flows.Apply(m, o.State, input, cv.now)
 	if rej != nil {
 		cv.say(rej.Message)
@@ -361,6 +363,9 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 	}
 	last := next.Answers[len(next.Answers)-1]
 	if err := cv.history(m.ID, ActionAnswer, last.Question, answerValue(last)); err != nil {
+		return err
+	}
+	if err := cv.teamNote(flows.Textf(flows.Text{ZH: "回答了 %s 的「%s」", EN: "answered %s in %s"}, last.Question, m.Name)); err != nil {
 		return err
 	}
 	after := flows.Current(m, next, cv.now)

@@ -127,7 +127,7 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		if out[0].Notice == "" && out[len(out)-1].Replaces == "" { // a reply in place of the clicked message is its own mark
 			out[0].Clicked = clicked
 		}
-		broadcast, planned = cv.notifyAll, cv.planned || cv.noted
+		broadcast, planned = cv.notifyAll, cv.planned
 		return nil
 	})
 	outcome := "ok"

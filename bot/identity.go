@@ -134,6 +134,5 @@ func (cv *Conversation) teamNote(did flows.Text) error {
 			return err
 		}
 	}
-	cv.noted = true
 	return nil
 }

@@ -309,7 +309,7 @@ func (t Tx) SaveCode(ctx context.Context, c bot.Code) error {
 // CodeTries counts an account's failed attempts since a time.
 func (t Tx) CodeTries(ctx context.Context, platform, userID string, since time.Time) (int, error) {
 	var n int
-	if err := t.DB.Get(ctx, &n, `SELECT count(*) FROM code_tries WHERE platform = ? AND user_id = ? AND at >= ?`, platform, userID, since.UTC()); err != nil {
+	if err := t.DB.Get(ctx, &n, `SELECT count(*) FROM code_tries WHERE platform = ? AND user_id = ? AND at > ?`, platform, userID, since.UTC()); err != nil {
 		return 0, fmt.Errorf("code tries: %w", err)
 	}
 	return n, nil
