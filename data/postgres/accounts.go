@@ -5,11 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"strconv"
-	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data/internal/teamsql"
-	"github.com/onboardbot/onboardbot/flows"
 )
 
 // Companies' members, accounts, codes and team notes: the SQL is
@@ -29,7 +27,10 @@ func (d txDB) Select(ctx context.Context, dest any, q string, args ...any) error
 	return d.t.sel(ctx, dest, q, args...)
 }
 
-func (t *storeTx) teams() teamsql.Tx { return teamsql.Tx{DB: txDB{t}} }
+// teams is the shared SQL on this transaction; storeTx embeds it (set
+// when the transaction begins), so what is not the store's own is
+// teamsql's as it is.
+func (t *storeTx) teams() teamsql.Tx { return t.Tx }
 
 // Identify finds an account, its member and its company's row, under the
 // company's lock: taken once the account is found, then the account read
@@ -68,76 +69,10 @@ func (t *storeTx) LockSeller(ctx context.Context, sellerID int64) error {
 	return t.lockSeller(companyLock, strconv.FormatInt(sellerID, 10))
 }
 
-func (t *storeTx) AddMember(ctx context.Context, m *bot.Member) error {
-	return t.teams().AddMember(ctx, m)
-}
-func (t *storeTx) SaveMember(ctx context.Context, m bot.Member) error {
-	return t.teams().SaveMember(ctx, m)
-}
-func (t *storeTx) RemoveMember(ctx context.Context, id int64) error {
-	return t.teams().RemoveMember(ctx, id)
-}
-func (t *storeTx) Members(ctx context.Context, sellerID int64) ([]bot.Member, error) {
-	return t.teams().Members(ctx, sellerID)
-}
-func (t *storeTx) SaveAccount(ctx context.Context, a bot.Account) error {
-	return t.teams().SaveAccount(ctx, a)
-}
-func (t *storeTx) RemoveAccount(ctx context.Context, platform, userID string) error {
-	return t.teams().RemoveAccount(ctx, platform, userID)
-}
-func (t *storeTx) SellerAccounts(ctx context.Context, sellerID int64) ([]bot.Account, error) {
-	return t.teams().SellerAccounts(ctx, sellerID)
-}
-
-func (t *storeTx) UseAccount(ctx context.Context, sellerID int64, a bot.Account, lang flows.Lang, langSet bool) error {
-	return t.teams().UseAccount(ctx, sellerID, a, lang, langSet)
-}
-
-func (t *storeTx) RetireSeller(ctx context.Context, sellerID int64, at time.Time) error {
-	return t.teams().RetireSeller(ctx, sellerID, at)
-}
-
 func (t *storeTx) DeleteOnboarding(ctx context.Context, sellerID int64, market string) error {
 	if err := t.teams().DeleteOnboarding(ctx, sellerID, market); err != nil {
 		return err
 	}
 	t.sawProjection(onboardingRow{SellerID: sellerID, Market: market, Projection: noRows})
 	return nil
-}
-
-func (t *storeTx) CopyHistory(ctx context.Context, from, to int64) error {
-	return t.teams().CopyHistory(ctx, from, to)
-}
-func (t *storeTx) CopyFiles(ctx context.Context, from, to int64) error {
-	return t.teams().CopyFiles(ctx, from, to)
-}
-func (t *storeTx) SetMerge(ctx context.Context, sellerID, from int64, market string, pending bool, at time.Time) error {
-	return t.teams().SetMerge(ctx, sellerID, from, market, pending, at)
-}
-func (t *storeTx) Merges(ctx context.Context, sellerID int64) ([]bot.Merge, error) {
-	return t.teams().Merges(ctx, sellerID)
-}
-func (t *storeTx) AddCode(ctx context.Context, c bot.Code) error { return t.teams().AddCode(ctx, c) }
-func (t *storeTx) Code(ctx context.Context, id string) (bot.Code, error) {
-	return t.teams().Code(ctx, id)
-}
-func (t *storeTx) SaveCode(ctx context.Context, c bot.Code) error { return t.teams().SaveCode(ctx, c) }
-func (t *storeTx) CodeTries(ctx context.Context, platform, userID string, since time.Time) (int, error) {
-	return t.teams().CodeTries(ctx, platform, userID, since)
-}
-func (t *storeTx) AddCodeTry(ctx context.Context, platform, userID string, at time.Time) error {
-	return t.teams().AddCodeTry(ctx, platform, userID, at)
-}
-func (t *storeTx) AddTeamNote(ctx context.Context, n bot.TeamNote) error {
-	return t.teams().AddTeamNote(ctx, n)
-}
-func (t *storeTx) QuietTeamNotes(ctx context.Context, quiet time.Time, limit int) ([]bot.TeamNote, error) {
-	return t.teams().QuietTeamNotes(ctx, quiet, limit)
-}
-func (t *storeTx) NextTeamNote(ctx context.Context) (time.Time, bool, error) {
-	return t.teams().NextTeamNote(ctx)
-}
-func (t *storeTx) DeleteTeamNotes(ctx context.Context, ids []int64) error {
-	return t.teams().DeleteTeamNotes(ctx, ids)
 }

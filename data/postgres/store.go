@@ -21,6 +21,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/data/internal/teamsql"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -83,7 +84,9 @@ func (s *Store) runTx(ctx context.Context, fn func(bot.Tx) error) error {
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(&storeTx{tx: tx, ctx: ctx}); err != nil {
+	t := &storeTx{tx: tx, ctx: ctx}
+	t.Tx = teamsql.Tx{DB: txDB{t}}
+	if err := fn(t); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
@@ -114,6 +117,7 @@ type storeTx struct {
 	// projections holds the projection last read or written in this
 	// transaction, per seller and market, so a save knows what is stored.
 	projections map[projectionKey]string
+	teamsql.Tx  // members, accounts, codes and team notes (accounts.go)
 }
 
 func (t *storeTx) exec(_ context.Context, query string, args ...any) (sql.Result, error) {

@@ -23,6 +23,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/data/internal/teamsql"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -284,6 +285,7 @@ func (s *Store) runTx(group []*updateReq) error {
 	}
 	defer tx.Rollback()
 	t := &storeTx{tx: tx, store: s, bound: map[string]*sqlx.Stmt{}}
+	t.Tx = teamsql.Tx{DB: txDB{t}}
 	for _, r := range group {
 		t.req = r
 		if err := r.fn(t); err != nil {
@@ -479,6 +481,7 @@ type storeTx struct {
 	// projections holds the projection last read or written in this
 	// transaction, per seller and market, so a save knows what is stored.
 	projections map[projectionKey]string
+	teamsql.Tx  // members, accounts, codes and team notes (accounts.go)
 }
 
 // The store prepares each query once and reuses it: parsing SQL again for
