@@ -300,7 +300,8 @@ func (m *Main) serve(ctx context.Context, args []string) error {
 	leaderJobs := []func(context.Context) error{func(ctx context.Context) error {
 		return schedule.Run(ctx, log, adm.ProgressJob(editors, 3*time.Second),
 			schedule.Prune(store, cfg.retention, m.Now, log),
-			schedule.Reminders(store, core, alarm, hub, m.Now, log))
+			schedule.Reminders(store, core, alarm, hub, m.Now, log),
+			schedule.TeamNotes(core))
 	}}
 	sharing := make(chan struct{}) // closed once this instance has its share of the rates
 	if fleet == nil {

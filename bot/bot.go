@@ -25,6 +25,9 @@ type Inbound struct {
 	// LangHint is the platform's language for the user ("zh-hans", "en-GB"),
 	// used until the seller picks one with /lang.
 	LangHint string
+	// Name is the person's name as the platform gives it ("Li Lei"), shown
+	// to the other members of their company; empty if not known.
+	Name string
 	// TZHint is the platform's time zone for the user ("Europe/London"),
 	// used until the seller picks one with /tz.
 	TZHint string

@@ -140,6 +140,9 @@ func (cv *Conversation) mark(status flows.ItemStatus, args []string, attached []
 		return err
 	}
 	it, _ := m.Item(itemID)
+	if err := cv.teamNote(markNote(status, itemID, m)); err != nil {
+		return err
+	}
 	switch status {
 	case flows.ItemDone:
 		cv.sayf("✅ 已完成：%s", "✅ Done: %s", it.Title)

@@ -41,6 +41,13 @@ type Conversation struct {
 	// says it did.
 	dates   map[string]string
 	planned bool
+	// who wrote (see identify); name is the name their platform gave.
+	// asked is the question shown ("market/question"), did what they did
+	// (see teamNote).
+	who   *Identity
+	name  string
+	asked string
+	did   string
 }
 
 func (cv *Conversation) lang() flows.Lang { return cv.seller.Lang }
@@ -340,6 +347,9 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 		cv.offer(flows.Text{ZH: "❓ 帮助", EN: "❓ Help"}, "help", nil, "")
 		return nil
 	}
+	if ref == nil && cv.movedOn(m, o, step) {
+		return nil
+	}
 	next, rej := flows.Apply(m, o.State, input, cv.now)
 	if rej != nil {
 		cv.say(rej.Message)
@@ -353,6 +363,9 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 	}
 	last := next.Answers[len(next.Answers)-1]
 	if err := cv.history(m.ID, ActionAnswer, last.Question, answerValue(last)); err != nil {
+		return err
+	}
+	if err := cv.teamNote(flows.Textf(flows.Text{ZH: "回答了 %s 的「%s」", EN: "answered %s in %s"}, last.Question, m.Name)); err != nil {
 		return err
 	}
 	after := flows.Current(m, next, cv.now)

@@ -98,21 +98,20 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 			}
 			in.Choice = &ref
 		}
-		seller, stored, err := c.seller(ctx, tx, in, now)
+		who, seller, stored, err := c.seller(ctx, tx, in, now)
 		if err != nil {
 			return err
 		}
-		cv := &Conversation{core: c, catalog: c.catalog.Load(), ctx: ctx, tx: tx, seller: &seller, now: now, clicked: clicked}
+		cv := &Conversation{core: c, catalog: c.catalog.Load(), ctx: ctx, tx: tx, seller: &seller, now: now, clicked: clicked, who: &who, name: in.Name}
 		if err := cv.handle(in); err != nil {
 			return err
 		}
 		if cv.err != nil {
 			return cv.err
 		}
-		if seller != stored { // most messages change nothing about the seller: spare the write
-			if err := tx.SaveSeller(ctx, seller); err != nil {
-				return fmt.Errorf("save seller: %w", err)
-			}
+		// Most messages change nothing about the seller: spare the write.
+		if err := c.saveIdentity(ctx, tx, cv, stored); err != nil {
+			return err
 		}
 		out = cv.replies()
 		for i := range out {
@@ -219,10 +218,11 @@ func (c *Core) setAside(ctx context.Context, in Inbound, now time.Time, cause er
 	return out
 }
 
-// seller loads the sender, creating them on first contact, and returns
-// them updated from the message (chat, language hint), with what is stored.
-func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (s, stored Seller, err error) {
-	s, err = tx.Seller(ctx, in.Platform, in.UserID)
+// seller loads the sender's company as their account sees it (see
+// identify), creating it on first contact, and returns it updated from the
+// message (chat, language hint), with what is stored.
+func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (who Identity, s, stored Seller, err error) {
+	who, err = c.identify(ctx, tx, in)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		s = Seller{Platform: in.Platform, UserID: in.UserID, Lang: flows.ParseLang(in.LangHint), CreatedAt: now}
@@ -230,13 +230,17 @@ func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (s,
 			s.ChatID = in.ChatID // a public thread is not where the seller's own messages go
 		}
 		if err := tx.CreateSeller(ctx, &s); err != nil {
-			return s, s, fmt.Errorf("create seller: %w", err)
+			return who, s, s, fmt.Errorf("create seller: %w", err)
+		}
+		if who, err = c.addOwner(ctx, tx, s, in); err != nil {
+			return who, s, s, fmt.Errorf("create seller: %w", err)
 		}
 		c.log.Info("new seller", "platform", in.Platform, "seller", s.ID)
 	case err != nil:
-		return s, s, fmt.Errorf("load seller: %w", err)
+		return who, s, s, fmt.Errorf("load seller: %w", err)
 	}
-	stored = s
+	s = asAccount(who)
+	stored = who.Seller
 	if in.ChatID != "" && !in.Public {
 		s.ChatID = in.ChatID // where the seller talks to us privately
 	}
@@ -249,5 +253,5 @@ func (c *Core) seller(ctx context.Context, tx Tx, in Inbound, now time.Time) (s,
 			s.TZ = in.TZHint
 		}
 	}
-	return s, stored, nil
+	return who, s, stored, nil
 }

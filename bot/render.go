@@ -80,6 +80,7 @@ func renderMarketList(catalog *flows.Catalog, lang flows.Lang) string {
 func (cv *Conversation) ask(m *flows.Market, o *Onboarding, step flows.Step) {
 	q := step.Question
 	lang := cv.lang()
+	cv.asked = m.ID + "/" + q.ID
 	cv.head(flows.Textf(flows.Text{ZH: "%s · %s · 第 %d 题", EN: "%s · %s · question %d"}, m.Name, q.Stage.Name(), step.Asked+1).In(lang))
 	var b strings.Builder
 	b.WriteString(q.Text.In(lang))

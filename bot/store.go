@@ -41,6 +41,7 @@ type Tx interface {
 	Files
 	Dashboard
 	Reminders
+	Accounts
 }
 
 // Claims records inbound deliveries, so a redelivery changes nothing.

@@ -200,6 +200,7 @@ func (a *Adapter) message(ctx context.Context, updateID string, m *models.Messag
 		UpdateID: updateID,
 		Text:     m.Text,
 		LangHint: m.From.LanguageCode,
+		Name:     strings.TrimSpace(m.From.FirstName + " " + m.From.LastName),
 	}
 	group := m.Chat.Type == models.ChatTypeGroup || m.Chat.Type == models.ChatTypeSupergroup
 	switch {
@@ -300,6 +301,7 @@ func (a *Adapter) callback(ctx context.Context, updateID string, q *models.Callb
 		ChatID:   id(q.From.ID),
 		UpdateID: updateID,
 		LangHint: q.From.LanguageCode,
+		Name:     strings.TrimSpace(q.From.FirstName + " " + q.From.LastName),
 	}
 	// Buttons only come in private chats, whose id is the user's: the
 	// button must belong to a message in the clicker's own chat.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data/internal/sqlstore"
+	"github.com/onboardbot/onboardbot/data/internal/teamsql"
 )
 
 // Store is the PostgreSQL store.
@@ -92,6 +93,7 @@ func (s *Store) runTx(ctx context.Context, fn func(bot.Tx) error) error {
 	defer tx.Rollback()
 	t := &storeTx{tx: tx, ctx: ctx}
 	t.sharedTx = sqlstore.NewTx(t)
+	t.Tx = teamsql.Tx{DB: txDB{t}}
 	if err := fn(t); err != nil {
 		return err
 	}
@@ -123,6 +125,7 @@ type storeTx struct {
 	// sharedTx is the part of bot.Tx whose SQL data/sqlite shares, run
 	// through Exec, Get and Select.
 	sharedTx
+	teamsql.Tx // members, accounts, codes and team notes (accounts.go)
 }
 
 func (t *storeTx) exec(_ context.Context, query string, args ...any) (sql.Result, error) {

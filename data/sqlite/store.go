@@ -23,6 +23,7 @@ import (
 
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data/internal/sqlstore"
+	"github.com/onboardbot/onboardbot/data/internal/teamsql"
 )
 
 //go:embed migrations/*.sql
@@ -294,6 +295,7 @@ func (s *Store) runTx(group []*updateReq) error {
 	defer tx.Rollback()
 	t := &storeTx{tx: tx, store: s, bound: map[string]*sqlx.Stmt{}}
 	t.sharedTx = sqlstore.NewTx(t)
+	t.Tx = teamsql.Tx{DB: txDB{t}}
 	for _, r := range group {
 		t.req = r
 		if err := r.fn(t); err != nil {
@@ -393,6 +395,7 @@ type storeTx struct {
 	// sharedTx is the part of bot.Tx whose SQL data/postgres shares, run
 	// through Exec, Get and Select (so through txStmt).
 	sharedTx
+	teamsql.Tx // members, accounts, codes and team notes (accounts.go)
 }
 
 // The store prepares each query once and reuses it: parsing SQL again for

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Open) {
 		t.Run(fmt.Sprintf("PruneOutbox/batch=%d", batch), func(t *testing.T) { testPruneOutbox(t, open(t), batch) })
 	}
 	t.Run("Reminders", func(t *testing.T) { runReminders(t, open) })
+	t.Run("Accounts", func(t *testing.T) { runAccounts(t, open) })
 }
 
 var t0 = time.Date(2026, 11, 29, 9, 0, 0, 0, time.UTC)

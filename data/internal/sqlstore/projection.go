@@ -28,6 +28,12 @@ func (t *Tx) sawProjection(r onboardingRow) {
 	t.projections[projectionKey{r.SellerID, r.Market}] = r.Projection
 }
 
+// Gone records that an onboarding was deleted in this transaction, its
+// projection rows with it: a save after it starts from nothing stored.
+func (t *Tx) Gone(sellerID int64, market string) {
+	t.sawProjection(onboardingRow{SellerID: sellerID, Market: market, Projection: noRows})
+}
+
 // encodeProjection is the category and item rows as one string, kept in
 // the onboarding row: comparing with it tells a save what changed without
 // reading the rows back. The unit and record separators cannot occur in

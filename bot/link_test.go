@@ -1,0 +1,211 @@
+package bot_test
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/data/datatest"
+)
+
+// clockHarness is the core with a clock the test moves.
+func clockHarness(t *testing.T) (*harness, *time.Time) {
+	t.Helper()
+	store := datatest.Store(t)
+	now := today
+	core := bot.New(store, datatest.Rules(t), bot.WithClock(func() time.Time { return now }))
+	return &harness{t: t, store: store, core: core}, &now
+}
+
+func (h *harness) on(platform, user, text string) string {
+	h.t.Helper()
+	return h.deliver(bot.Inbound{Platform: platform, UserID: user, ChatID: platform + "-chat-" + user, Text: text, Name: user}).Text
+}
+
+var codeRE = regexp.MustCompile(`[2-9A-Z]{4}-[2-9A-Z]{4}`)
+
+func codeIn(t *testing.T, reply string) string {
+	t.Helper()
+	c := codeRE.FindString(reply)
+	if c == "" {
+		t.Fatalf("no code in:\n%s", reply)
+	}
+	return c
+}
+
+// A seller starts on one platform, links another, continues there, and
+// both see the same progress; announcements reach them once.
+func TestLinkContinuesOnTheOtherPlatform(t *testing.T) {
+	h, _ := clockHarness(t)
+	for _, text := range []string{"/lang en", "/onboard tiktok-uk", "1", "0"} {
+		h.on("telegram", "100", text)
+	}
+	code := codeIn(t, h.on("telegram", "100", "/link"))
+	has(t, "link", h.on("slack", "U1", "link "+code), []string{"Linked"}, nil)
+	h.on("slack", "U1", "1") // the next answer, from Slack
+	tg, sl := h.on("telegram", "100", "/status"), h.on("slack", "U1", "/status")
+	if tg != sl || !strings.Contains(tg, "TikTok") {
+		t.Errorf("status differs:\ntelegram: %s\nslack: %s", tg, sl)
+	}
+	has(t, "whoami", h.on("slack", "U1", "whoami"), []string{"Telegram 100", "Slack U1 (this one)"}, nil)
+	subs, err := h.store.Onboardings(context.Background(), 1)
+	if err != nil || len(subs) != 1 || len(subs[0].State.Answers) != 3 {
+		t.Fatalf("the company's progress: %+v %v", subs, err)
+	}
+	// Announcements: once, to the account used last (Slack).
+	var got []bot.Subscriber
+	h.store.Update(context.Background(), func(tx bot.Tx) error {
+		got, err = tx.Subscribers(context.Background(), []string{"tiktok-uk"})
+		return err
+	})
+	if len(got) != 1 || got[0].Seller.Platform != "slack" || got[0].Seller.ChatID != "slack-chat-U1" {
+		t.Errorf("subscribers: %+v", got)
+	}
+	// Unlinking leaves the progress with the seller; Slack starts afresh.
+	has(t, "unlink", h.on("telegram", "100", "/unlink slack"), []string{"separated"}, nil)
+	has(t, "after unlink", h.on("slack", "U1", "/status"), []string{"not started"}, []string{"TikTok Shop UK ·"})
+	has(t, "telegram keeps it", h.on("telegram", "100", "/status"), []string{"TikTok"}, nil)
+}
+
+func TestLinkBadCodes(t *testing.T) {
+	h, now := clockHarness(t)
+	h.on("telegram", "100", "/lang en")
+	code := codeIn(t, h.on("telegram", "100", "/link"))
+	has(t, "itself", h.on("telegram", "100", "link "+code), []string{"already yours"}, []string{"Linked"})
+	has(t, "garbage", h.on("slack", "U1", "link hello"), []string{"not right"}, nil)
+	wrong := code[:5] + strings.Map(func(r rune) rune {
+		if r == 'Z' {
+			return 'Y'
+		}
+		return 'Z'
+	}, code[5:])
+	for range bot.MaxCodeTries {
+		has(t, "wrong secret", h.on("slack", "U2", "link "+wrong), []string{"not right"}, nil)
+	}
+	has(t, "void", h.on("slack", "U3", "link "+code), []string{"void"}, []string{"Linked"})
+
+	code = codeIn(t, h.on("telegram", "100", "/link"))
+	*now = now.Add(bot.CodeTTL)
+	has(t, "expired", h.on("slack", "U3", "link "+code), []string{"expired"}, nil)
+
+	code = codeIn(t, h.on("telegram", "100", "/link"))
+	has(t, "right", h.on("slack", "U3", "link "+strings.ToLower(code)), []string{"Linked"}, nil)
+	has(t, "reused", h.on("console", "me", "link "+code), []string{"used already"}, nil)
+	code = codeIn(t, h.on("telegram", "100", "/link"))
+	has(t, "same company", h.on("slack", "U3", "link "+code), []string{"already yours"}, nil)
+
+	// Brute force: an account that gave too many wrong codes must wait.
+	for range bot.MaxAccountTries {
+		h.on("slack", "U9", "link AAAA-AAAA")
+	}
+	code = codeIn(t, h.on("telegram", "100", "/link"))
+	has(t, "rate limited", h.on("slack", "U9", "link "+code), []string{"Too many"}, []string{"Linked"})
+	*now = now.Add(bot.CodeTryWindow)
+	code = codeIn(t, h.on("telegram", "100", "/link"))
+	has(t, "an hour later", h.on("slack", "U9", "link "+code), []string{"Linked"}, nil)
+}
+
+// Both had started the same market: the seller picks which to keep.
+func TestLinkAsksWhichProgressToKeep(t *testing.T) {
+	h, _ := clockHarness(t)
+	for _, text := range []string{"/lang en", "/onboard tiktok-uk", "1", "0"} {
+		h.on("telegram", "100", text)
+	}
+	for _, text := range []string{"/lang en", "/onboard tiktok-uk", "1"} {
+		h.on("slack", "U1", text)
+	}
+	code := codeIn(t, h.on("telegram", "100", "/link"))
+	replies, err := h.core.Handle(context.Background(), bot.Inbound{Platform: "slack", UserID: "U1", ChatID: "c", Text: "link " + code})
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := replies[len(replies)-1]
+	has(t, "conflict", last.Text, []string{"Both sides", "2 answers", "1 answers"}, nil)
+	if len(last.Choices) != 2 {
+		t.Fatalf("choices: %+v", last.Choices)
+	}
+	// Keep the Slack account's progress (one answer).
+	keep := last.Choices[1].Ref.Choice
+	has(t, "keep", h.on("slack", "U1", keep), []string{"Kept"}, nil)
+	has(t, "again", h.on("slack", "U1", keep), []string{"no progress left"}, nil)
+	os, err := h.store.Onboardings(context.Background(), 1)
+	if err != nil || len(os) != 1 || len(os[0].State.Answers) != 1 {
+		t.Fatalf("kept progress: %+v %v", os, err)
+	}
+	hist, _, err := h.store.History(context.Background(), 1, "tiktok-uk", 0, 50)
+	var setAside bool
+	for _, e := range hist {
+		setAside = setAside || (e.Action == bot.ActionLink && strings.Contains(e.Value, `"Market":"tiktok-uk"`))
+	}
+	if err != nil || !setAside {
+		t.Errorf("the other progress is not in the history: %+v %v", hist, err)
+	}
+}
+
+// An invited colleague marks an item and the owner is told, once their
+// burst is over, in one message.
+func TestTeam(t *testing.T) {
+	h, now := clockHarness(t)
+	for _, text := range []string{"/lang en", "/onboard tiktok-uk", "1", "0", "1", "1", "2", "1", "beauty"} {
+		h.on("telegram", "100", text)
+	}
+	code := codeIn(t, h.on("telegram", "100", "/invite"))
+	has(t, "member cannot invite", h.on("slack", "U1", "/invite"), nil, nil)
+	has(t, "join", h.on("slack", "U1", "join "+code), []string{"joined the company"}, nil)
+	h.on("slack", "U1", "/lang zh")
+	has(t, "colleague marks", h.on("slack", "U1", "done scpn REF1"), []string{"已完成"}, nil)
+	h.on("slack", "U1", "na uk-rp")
+	has(t, "member cannot invite", h.on("slack", "U1", "/invite"), []string{"创建者"}, nil)
+	ctx := context.Background()
+	if _, err := h.core.FlushTeamNotes(ctx, bot.TeamNoteQuiet); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := h.store.Pending(ctx, "telegram", "telegram-chat-100"); countNotes(p) != 0 {
+		t.Fatalf("notes sent during the burst: %+v", p)
+	}
+	*now = now.Add(bot.TeamNoteQuiet)
+	if _, err := h.core.FlushTeamNotes(ctx, bot.TeamNoteQuiet); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := h.store.Pending(ctx, "telegram", "telegram-chat-100")
+	if countNotes(p) != 1 || !strings.Contains(p[len(p)-1].Text, "U1 marked SCPN done") || !strings.Contains(p[len(p)-1].Text, "U1 marked UK-RP not applicable") {
+		t.Fatalf("the owner's note: %+v", p)
+	}
+	has(t, "team", h.on("telegram", "100", "/team"), []string{"1. 100 (owner) (you) · Telegram", "2. U1 · Slack · last: marked UK-RP"}, nil)
+	has(t, "remove", h.on("telegram", "100", "/team remove 2"), []string{"removed"}, nil)
+	has(t, "removed sees nothing", h.on("slack", "U1", "/status"), []string{"not started"}, []string{"TikTok Shop UK ·"})
+}
+
+func countNotes(rs []bot.Reply) int {
+	n := 0
+	for _, r := range rs {
+		if strings.Contains(r.Text, "From your team") {
+			n++
+		}
+	}
+	return n
+}
+
+// Two members answer the same question at once: the first is taken, the
+// second is told the question moved on.
+func TestTeamAnswersTheSameQuestion(t *testing.T) {
+	h, _ := clockHarness(t)
+	for _, text := range []string{"/lang en", "/onboard tiktok-uk"} {
+		h.on("telegram", "100", text)
+	}
+	code := codeIn(t, h.on("telegram", "100", "/invite"))
+	h.on("slack", "U1", "join "+code)
+	h.on("slack", "U1", "/lang en")
+	h.on("slack", "U1", "/onboard tiktok-uk") // both see the first question
+	h.on("telegram", "100", "/onboard tiktok-uk")
+	has(t, "first", h.on("telegram", "100", "1"), []string{"question 2"}, nil)
+	has(t, "second", h.on("slack", "U1", "2"), []string{"colleague answered", "question 2"}, nil)
+	os, _ := h.store.Onboardings(context.Background(), 1)
+	if len(os[0].State.Answers) != 1 {
+		t.Errorf("answers: %+v", os[0].State.Answers)
+	}
+	has(t, "now current", h.on("slack", "U1", "0"), []string{"question 3"}, nil)
+}
