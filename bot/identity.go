@@ -90,7 +90,9 @@ func (c *Core) saveIdentity(ctx context.Context, tx Tx, cv *Conversation, stored
 	if who.Members > 1 && cv.asked != "" {
 		m.Seen = cv.asked
 	}
-	if cv.did != "" {
+	// What a member last did is for /team, which only a company of several
+	// needs: a seller alone is spared a write with every answer.
+	if cv.did != "" && who.Members > 1 {
 		m.LastDid, m.LastAt = cv.did, cv.now
 	}
 	if m != who.Member {

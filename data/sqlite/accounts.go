@@ -36,12 +36,46 @@ func (t *storeTx) teams() teamsql.Tx { return t.Tx }
 // Identify finds an account, its member and its company's row (from the
 // seller cache when it holds it).
 func (t *storeTx) Identify(ctx context.Context, platform, userID string) (bot.Identity, error) {
-	id, err := t.teams().Identify(ctx, platform, userID)
-	if err != nil {
-		return id, err
+	k := sellerKey{platform, userID}
+	id, ok := t.store.identities.lookup(&t.ids, k)
+	if !ok {
+		var err error
+		if id, err = t.teams().Identify(ctx, platform, userID); err != nil {
+			return id, err
+		}
+		t.ids.load(k, id)
 	}
+	var err error
 	id.Seller, err = t.sellerByID(id.Account.SellerID)
 	return id, err
+}
+
+// The writes to members and accounts: each empties the identity cache
+// when its transaction commits (see identityCache).
+
+func (t *storeTx) AddMember(ctx context.Context, m *bot.Member) error {
+	t.ids.dirty = true
+	return t.teams().AddMember(ctx, m)
+}
+
+func (t *storeTx) SaveMember(ctx context.Context, m bot.Member) error {
+	t.ids.dirty = true
+	return t.teams().SaveMember(ctx, m)
+}
+
+func (t *storeTx) RemoveMember(ctx context.Context, id int64) error {
+	t.ids.dirty = true
+	return t.teams().RemoveMember(ctx, id)
+}
+
+func (t *storeTx) SaveAccount(ctx context.Context, a bot.Account) error {
+	t.ids.dirty = true
+	return t.teams().SaveAccount(ctx, a)
+}
+
+func (t *storeTx) RemoveAccount(ctx context.Context, platform, userID string) error {
+	t.ids.dirty = true
+	return t.teams().RemoveAccount(ctx, platform, userID)
 }
 
 // sellerByID reads a company's row, through the seller cache.
@@ -72,11 +106,13 @@ func (t *storeTx) sellerByID(id int64) (bot.Seller, error) {
 func (t *storeTx) LockSeller(ctx context.Context, sellerID int64) error { return nil }
 
 func (t *storeTx) UseAccount(ctx context.Context, sellerID int64, a bot.Account, lang flows.Lang, langSet bool) error {
+	t.ids.dirty = true
 	t.sellers.wrote(sellerKey{a.Platform, a.UserID}, sellerID)
 	return t.teams().UseAccount(ctx, sellerID, a, lang, langSet)
 }
 
 func (t *storeTx) RetireSeller(ctx context.Context, sellerID int64, at time.Time) error {
+	t.ids.dirty = true
 	t.sellers.wrote(sellerKey{}, sellerID)
 	return t.teams().RetireSeller(ctx, sellerID, at)
 }

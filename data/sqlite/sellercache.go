@@ -107,3 +107,54 @@ func (c *sellerCache) drop(k sellerKey) {
 		delete(c.rows, k)
 	}
 }
+
+// identityCache keeps the accounts the committer has identified (account,
+// member, how many members), by platform and user, beside the seller rows:
+// every message identifies its sender first. The company's row is not in
+// it (it comes from the seller cache). Members and accounts change only
+// when sellers link accounts or manage a team, so a transaction that
+// writes any of them empties the whole cache when it commits, and reads
+// past it until then.
+type identityCache struct {
+	rows map[sellerKey]bot.Identity
+}
+
+// txIdentities is what one transaction identified, and whether it wrote
+// members or accounts.
+type txIdentities struct {
+	loaded map[sellerKey]bot.Identity
+	dirty  bool
+}
+
+func (c *identityCache) lookup(t *txIdentities, k sellerKey) (bot.Identity, bool) {
+	if t.dirty {
+		return bot.Identity{}, false
+	}
+	id, ok := c.rows[k]
+	return id, ok
+}
+
+func (t *txIdentities) load(k sellerKey, id bot.Identity) {
+	if t.dirty {
+		return
+	}
+	if t.loaded == nil {
+		t.loaded = map[sellerKey]bot.Identity{}
+	}
+	id.Seller = bot.Seller{}
+	t.loaded[k] = id
+}
+
+// commit applies a committed transaction's reads, or empties the cache
+// if it wrote members or accounts.
+func (c *identityCache) commit(t *txIdentities) {
+	if t.dirty || len(c.rows)+len(t.loaded) > maxCachedSellers {
+		clear(c.rows)
+	}
+	if t.dirty {
+		return
+	}
+	for k, id := range t.loaded {
+		c.rows[k] = id
+	}
+}
