@@ -50,7 +50,7 @@ type Store struct {
 
 	sellers    *sellerCache   // the committer's goroutine only
 	identities *identityCache // the committer's goroutine only
-	log     *slog.Logger
+	log        *slog.Logger
 	// sharedReads is the read side shared with data/postgres, run through rsel
 	// and rget (see readPool).
 	sharedReads
