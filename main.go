@@ -19,6 +19,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -35,7 +37,40 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Now: time.Now, Interactive: isTerminal(os.Stdin)}
-	os.Exit(m.Run(ctx, os.Args[1:]))
+	stopProfile := profile(os.Getenv("ONBOARD_CPUPROFILE"), os.Getenv("ONBOARD_MEMPROFILE"))
+	code := m.Run(ctx, os.Args[1:])
+	stopProfile()
+	os.Exit(code)
+}
+
+// profile writes the process's CPU profile to cpu, and its allocations to
+// mem when it ends (either may be empty): how the real binary's time is
+// measured under load (see README, "Where a message's time goes").
+func profile(cpu, mem string) (stop func()) {
+	var stops []func()
+	if cpu != "" {
+		if f, err := os.Create(cpu); err == nil {
+			if pprof.StartCPUProfile(f) == nil {
+				stops = append(stops, func() { pprof.StopCPUProfile(); f.Close() })
+			} else {
+				f.Close()
+			}
+		}
+	}
+	if mem != "" {
+		runtime.MemProfileRate = 64 << 10
+		stops = append(stops, func() {
+			if f, err := os.Create(mem); err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		})
+	}
+	return func() {
+		for _, s := range stops {
+			s()
+		}
+	}
 }
 
 // Main is the program with its surroundings passed in, so tests run the

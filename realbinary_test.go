@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -164,12 +165,24 @@ func BenchmarkRealBinary(b *testing.B) {
 			serve.Env = []string{"ONBOARD_DB=" + filepath.Join(b.TempDir(), "onboard.db"), "ONBOARD_ADDR=" + addr,
 				"TELEGRAM_BOT_TOKEN=" + tgtest.Token, "TELEGRAM_API_URL=" + apiURL, "TELEGRAM_WEBHOOK_SECRET=bench_secret",
 				"ONBOARD_TELEGRAM_RATE=" + pace}
+			// BENCH_PROFILE_DIR=dir writes the bot's CPU and allocation
+			// profiles there, per run (see README).
+			if dir := os.Getenv("BENCH_PROFILE_DIR"); dir != "" {
+				serve.Env = append(serve.Env, "ONBOARD_CPUPROFILE="+filepath.Join(dir, "cpu-rate"+pace+".out"),
+					"ONBOARD_MEMPROFILE="+filepath.Join(dir, "mem-rate"+pace+".out"))
+			}
 			var logs bytes.Buffer
 			serve.Stdout, serve.Stderr = &logs, &logs
 			if err := serve.Start(); err != nil {
 				b.Fatal(err)
 			}
-			defer func() { serve.Process.Kill(); serve.Wait() }()
+			defer func() {
+				// Stopped as an operator does, so that its profiles are written.
+				serve.Process.Signal(syscall.SIGTERM)
+				t := time.AfterFunc(10*time.Second, func() { serve.Process.Kill() })
+				serve.Wait()
+				t.Stop()
+			}()
 			if !waitHTTP("http://"+addr+"/healthz", 20*time.Second) {
 				b.Fatalf("serve never answered /healthz:\n%s", logs.String())
 			}
