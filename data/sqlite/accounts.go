@@ -50,31 +50,31 @@ func (t *storeTx) Identify(ctx context.Context, platform, userID string) (bot.Id
 	return id, err
 }
 
-// The writes to members and accounts: each empties the identity cache
-// when its transaction commits (see identityCache).
+// The writes to members and accounts: each names what it changed, dropped
+// from the identity cache when its transaction commits (see identityCache).
 
 func (t *storeTx) AddMember(ctx context.Context, m *bot.Member) error {
-	t.ids.dirty = true
+	t.ids.wrote(m.SellerID, sellerKey{})
 	return t.teams().AddMember(ctx, m)
 }
 
 func (t *storeTx) SaveMember(ctx context.Context, m bot.Member) error {
-	t.ids.dirty = true
+	t.ids.wrote(m.SellerID, sellerKey{})
 	return t.teams().SaveMember(ctx, m)
 }
 
 func (t *storeTx) RemoveMember(ctx context.Context, id int64) error {
-	t.ids.dirty = true
+	t.ids.wrote(0, sellerKey{}) // by the member's id: its company is not known here
 	return t.teams().RemoveMember(ctx, id)
 }
 
 func (t *storeTx) SaveAccount(ctx context.Context, a bot.Account) error {
-	t.ids.dirty = true
+	t.ids.wrote(a.SellerID, sellerKey{a.Platform, a.UserID})
 	return t.teams().SaveAccount(ctx, a)
 }
 
 func (t *storeTx) RemoveAccount(ctx context.Context, platform, userID string) error {
-	t.ids.dirty = true
+	t.ids.wrote(0, sellerKey{platform, userID})
 	return t.teams().RemoveAccount(ctx, platform, userID)
 }
 
@@ -106,13 +106,13 @@ func (t *storeTx) sellerByID(id int64) (bot.Seller, error) {
 func (t *storeTx) LockSeller(ctx context.Context, sellerID int64) error { return nil }
 
 func (t *storeTx) UseAccount(ctx context.Context, sellerID int64, a bot.Account, lang flows.Lang, langSet bool) error {
-	t.ids.dirty = true
+	t.ids.wrote(sellerID, sellerKey{a.Platform, a.UserID})
 	t.sellers.wrote(sellerKey{a.Platform, a.UserID}, sellerID)
 	return t.teams().UseAccount(ctx, sellerID, a, lang, langSet)
 }
 
 func (t *storeTx) RetireSeller(ctx context.Context, sellerID int64, at time.Time) error {
-	t.ids.dirty = true
+	t.ids.wrote(sellerID, sellerKey{})
 	t.sellers.wrote(sellerKey{}, sellerID)
 	return t.teams().RetireSeller(ctx, sellerID, at)
 }

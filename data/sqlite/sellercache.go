@@ -111,31 +111,61 @@ func (c *sellerCache) drop(k sellerKey) {
 // identityCache keeps the accounts the committer has identified (account,
 // member, how many members), by platform and user, beside the seller rows:
 // every message identifies its sender first. The company's row is not in
-// it (it comes from the seller cache). Members and accounts change only
-// when sellers link accounts or manage a team, so a transaction that
-// writes any of them empties the whole cache when it commits, and reads
-// past it until then.
+// it (it comes from the seller cache). A transaction that writes members
+// or accounts names the companies it changed (or, when it cannot tell,
+// all of them), and their entries are dropped when it commits; until then
+// it reads past the cache for them.
 type identityCache struct {
-	rows map[sellerKey]bot.Identity
+	rows      map[sellerKey]bot.Identity
+	byCompany map[int64][]sellerKey
 }
 
-// txIdentities is what one transaction identified, and whether it wrote
-// members or accounts.
+func newIdentityCache() *identityCache {
+	return &identityCache{rows: map[sellerKey]bot.Identity{}, byCompany: map[int64][]sellerKey{}}
+}
+
+// txIdentities is what one transaction identified, and which companies'
+// members or accounts it wrote.
 type txIdentities struct {
-	loaded map[sellerKey]bot.Identity
-	dirty  bool
+	loaded  map[sellerKey]bot.Identity
+	changed map[int64]bool     // companies whose members or accounts it wrote
+	keys    map[sellerKey]bool // accounts it wrote
+	all     bool               // it wrote something it cannot place
+}
+
+// wrote records a write to a company's members or accounts (company 0:
+// one that cannot be placed), or to the account k.
+func (t *txIdentities) wrote(company int64, k sellerKey) {
+	switch {
+	case company == 0 && k == (sellerKey{}):
+		t.all = true
+	case company != 0:
+		if t.changed == nil {
+			t.changed = map[int64]bool{}
+		}
+		t.changed[company] = true
+	}
+	if k != (sellerKey{}) {
+		if t.keys == nil {
+			t.keys = map[sellerKey]bool{}
+		}
+		t.keys[k] = true
+	}
 }
 
 func (c *identityCache) lookup(t *txIdentities, k sellerKey) (bot.Identity, bool) {
-	if t.dirty {
+	if t.all || t.keys[k] {
 		return bot.Identity{}, false
 	}
 	id, ok := c.rows[k]
-	return id, ok
+	if !ok || t.changed[id.Account.SellerID] {
+		return bot.Identity{}, false
+	}
+	return id, true
 }
 
 func (t *txIdentities) load(k sellerKey, id bot.Identity) {
-	if t.dirty {
+	if t.all || t.keys[k] || t.changed[id.Account.SellerID] {
 		return
 	}
 	if t.loaded == nil {
@@ -145,16 +175,27 @@ func (t *txIdentities) load(k sellerKey, id bot.Identity) {
 	t.loaded[k] = id
 }
 
-// commit applies a committed transaction's reads, or empties the cache
-// if it wrote members or accounts.
+// commit applies a committed transaction: its writes drop what they
+// changed, then what it read is kept.
 func (c *identityCache) commit(t *txIdentities) {
-	if t.dirty || len(c.rows)+len(t.loaded) > maxCachedSellers {
+	if t.all || len(c.rows)+len(t.loaded) > maxCachedSellers {
 		clear(c.rows)
+		clear(c.byCompany)
 	}
-	if t.dirty {
-		return
+	for company := range t.changed {
+		for _, k := range c.byCompany[company] {
+			delete(c.rows, k)
+		}
+		delete(c.byCompany, company)
+	}
+	for k := range t.keys {
+		delete(c.rows, k) // its company's list may name it still: harmless
 	}
 	for k, id := range t.loaded {
+		if t.changed[id.Account.SellerID] || t.keys[k] {
+			continue
+		}
 		c.rows[k] = id
+		c.byCompany[id.Account.SellerID] = append(c.byCompany[id.Account.SellerID], k)
 	}
 }

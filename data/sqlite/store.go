@@ -105,7 +105,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 		write.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{file: file, write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}, sellers: newSellerCache(), identities: &identityCache{rows: map[sellerKey]bot.Identity{}},
+	s := &Store{file: file, write: write, stmts: map[stmtKey]*sqlx.Stmt{}, unprepared: map[string]bool{}, sellers: newSellerCache(), identities: newIdentityCache(),
 		queue: make(chan *updateReq), closing: make(chan struct{}), stopped: make(chan struct{}),
 		written: make(chan struct{}, 1), checkpointed: make(chan struct{}), restartAt: restartAt}
 	s.log, s.damagedClaims = o.log, map[string]int{}
@@ -394,7 +394,7 @@ type storeTx struct {
 	req     *updateReq            // the transaction of the group running now
 	bound   map[string]*sqlx.Stmt // statements bound to tx, by query: a group binds each once
 	sellers txSellers             // what it read and wrote of the seller cache
-	ids     txIdentities          // what it read of the identity cache, and whether it wrote accounts
+	ids     txIdentities          // what it read of the identity cache, and which companies' accounts it wrote
 	// sharedTx is the part of bot.Tx whose SQL data/postgres shares, run
 	// through Exec, Get and Select (so through txStmt).
 	sharedTx
