@@ -285,8 +285,9 @@ func (r *reminders) planRules(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// send hands every reminder due to the core, a batch per transaction, and
-// tells the dispatchers of the messages once each batch is committed.
+// send hands the reminders due to the core a batch at a time, one
+// transaction each (bot.Core.RemindAll), and tells the dispatchers of the
+// messages once each batch is committed.
 func (r *reminders) send(ctx context.Context, now time.Time) error {
 	for {
 		var queued []bot.DueReminder
@@ -298,12 +299,12 @@ func (r *reminders) send(ctx context.Context, now time.Time) error {
 				return err
 			}
 			n = len(due)
-			for _, d := range due {
-				outcome, err := r.core.Remind(ctx, tx, d, now)
-				if err != nil {
-					return fmt.Errorf("reminder %s of %s for seller %d: %w", d.Kind, d.Item, d.SellerID, err)
-				}
-				if outcome == bot.RemindQueued {
+			outcomes, err := r.core.RemindAll(ctx, tx, due, now)
+			if err != nil {
+				return err
+			}
+			for i, d := range due {
+				if outcomes[i] == bot.RemindQueued {
 					queued = append(queued, d)
 				}
 			}
