@@ -138,7 +138,7 @@ func (cv *Conversation) expiryNote(market, item string, st flows.ItemState) {
 		flows.Text{ZH: strings.Join(before, "、"), EN: strings.Join(before, ", ")})
 }
 
-// RemindOutcome is what Remind did with a due reminder.
+// RemindOutcome is what RemindAll did with a due reminder.
 type RemindOutcome int
 
 // What Remind did: queued its message; finished it without a message (it
@@ -153,15 +153,6 @@ const (
 // StallGrace is how late a nudge about a stalled onboarding may still
 // come: one that waited longer (the bot was stopped) is dropped.
 const StallGrace = 2 * 24 * time.Hour
-
-// Remind handles one due reminder in tx at now, as RemindAll does a batch.
-func (c *Core) Remind(ctx context.Context, tx Tx, d DueReminder, now time.Time) (RemindOutcome, error) {
-	out, err := c.RemindAll(ctx, tx, []DueReminder{d}, now)
-	if err != nil {
-		return 0, err
-	}
-	return out[0], nil
-}
 
 // RemindAll handles a batch of due reminders in tx at now. Outside the
 // seller's quiet hours, when a reminder still applies and they want it,
