@@ -141,7 +141,7 @@ func (cv *Conversation) expiryNote(market, item string, st flows.ItemState) {
 // RemindOutcome is what RemindAll did with a due reminder.
 type RemindOutcome int
 
-// What Remind did: queued its message; finished it without a message (it
+// What RemindAll did: queued its message; finished it without a message (it
 // no longer applies, or the seller does not want it); moved it past the
 // seller's quiet hours.
 const (

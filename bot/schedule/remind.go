@@ -24,9 +24,9 @@ const RemindEvery = time.Hour
 // plans, once, the reminders of certificates recorded before reminders
 // existed; plans the nudges of onboardings that have stalled 3 days; plans
 // the reminders of rules that take effect in 30 and 7 days for the
-// sellers who have them open; and hands every reminder due to the core
-// (bot.Core.Remind), which queues its message in the transaction that
-// finishes it. It then sleeps until the next one is due, or until alarm
+// sellers who have them open; and hands the reminders due to the core a
+// batch at a time (bot.Core.RemindAll), which queues each message in the
+// transaction that finishes its reminder. It then sleeps until the next one is due, or until alarm
 // goes off (the core planned reminders), or RemindEvery.
 func Reminders(store bot.Store, core *bot.Core, alarm *Alarm, notify bot.Notifier, now func() time.Time, log *slog.Logger) Job {
 	r := &reminders{store: store, core: core, notify: notify, now: now, log: log}
