@@ -138,10 +138,10 @@ func (cv *Conversation) expiryNote(market, item string, st flows.ItemState) {
 		flows.Text{ZH: strings.Join(before, "、"), EN: strings.Join(before, ", ")})
 }
 
-// RemindOutcome is what Remind did with a due reminder.
+// RemindOutcome is what RemindAll did with a due reminder.
 type RemindOutcome int
 
-// What Remind did: queued its message; finished it without a message (it
+// What RemindAll did: queued its message; finished it without a message (it
 // no longer applies, or the seller does not want it); moved it past the
 // seller's quiet hours.
 const (
@@ -154,38 +154,84 @@ const (
 // come: one that waited longer (the bot was stopped) is dropped.
 const StallGrace = 2 * 24 * time.Hour
 
-// Remind handles one due reminder in tx at now: outside the seller's
-// quiet hours, when it still applies and they want it, its message is
-// queued and the reminder finished in the same transaction; a reminder
-// that no longer applies (the date changed, the question was answered)
-// is finished without a word. A certificate's "expired" also reopens the
+// RemindAll handles a batch of due reminders in tx at now. Outside the
+// seller's quiet hours, when a reminder still applies and they want it,
+// its message is queued and the reminder finished in the same
+// transaction; one that no longer applies (the date changed, the
+// question was answered) is finished without a word; one in the quiet
+// hours is moved to their end. A certificate's "expired" also reopens the
 // item in the seller's projection and history, whether or not the seller
-// wants the message.
-func (c *Core) Remind(ctx context.Context, tx Tx, d DueReminder, now time.Time) (RemindOutcome, error) {
-	loc := c.Zone(d.Seller)
+// wants the message. The reminders are finished, and their messages
+// queued, in one call to the store at the end (FinishReminders), in the
+// batch's order. It reports what it did with each.
+func (c *Core) RemindAll(ctx context.Context, tx Tx, due []DueReminder, now time.Time) ([]RemindOutcome, error) {
+	b := remindBatch{core: c, catalog: c.catalog.Load(), ctx: ctx, tx: tx, now: now, zones: map[string]*time.Location{}}
+	out := make([]RemindOutcome, len(due))
+	finished := make([]FinishedReminder, 0, len(due))
+	for i, d := range due {
+		f, outcome, err := b.remind(d)
+		if err != nil {
+			return nil, fmt.Errorf("reminder %s of %s for seller %d: %w", d.Kind, d.Item, d.SellerID, err)
+		}
+		out[i] = outcome
+		if outcome != RemindMoved {
+			finished = append(finished, f)
+		}
+	}
+	if err := tx.FinishReminders(ctx, finished, now); err != nil {
+		return nil, fmt.Errorf("finish reminders: %w", err)
+	}
+	return out, nil
+}
+
+// remindBatch is what the reminders of one batch share: the rules, and
+// the zones met so far by name.
+type remindBatch struct {
+	core    *Core
+	catalog *flows.Catalog
+	ctx     context.Context
+	tx      Tx
+	now     time.Time
+	zones   map[string]*time.Location
+}
+
+// zone is a seller's time zone, looked up once per batch and name.
+func (b *remindBatch) zone(s Seller) *time.Location {
+	loc, ok := b.zones[s.TZ]
+	if !ok {
+		loc = b.core.Zone(s)
+		b.zones[s.TZ] = loc
+	}
+	return loc
+}
+
+// remind decides one due reminder: how it is finished and with which
+// message, or that it moved past the quiet hours (done here: moves are
+// few, the bot was stopped or the seller changed zone).
+func (b *remindBatch) remind(d DueReminder) (FinishedReminder, RemindOutcome, error) {
+	c, now := b.core, b.now
+	f := FinishedReminder{Reminder: d.Reminder}
+	loc := b.zone(d.Seller)
 	if c.reminding.Quiet.Within(now.In(loc)) {
-		if err := tx.MoveReminder(ctx, d.Reminder, c.reminding.Quiet.Next(now.In(loc)).UTC()); err != nil {
-			return 0, fmt.Errorf("move reminder: %w", err)
+		if err := b.tx.MoveReminder(b.ctx, d.Reminder, c.reminding.Quiet.Next(now.In(loc)).UTC()); err != nil {
+			return f, 0, fmt.Errorf("move reminder: %w", err)
 		}
-		return RemindMoved, nil
+		return f, RemindMoved, nil
 	}
-	drop := func(why ReminderOutcome) (RemindOutcome, error) {
-		if err := tx.FinishReminder(ctx, d.Reminder, why, now); err != nil {
-			return 0, fmt.Errorf("finish reminder: %w", err)
-		}
-		return RemindDropped, nil
+	drop := func(why ReminderOutcome) (FinishedReminder, RemindOutcome, error) {
+		f.Outcome = why
+		return f, RemindDropped, nil
 	}
-	catalog := c.catalog.Load()
-	m, ok := catalog.Market(d.Market)
+	m, ok := b.catalog.Market(d.Market)
 	if !ok || !stillApplies(m, d, now) {
 		return drop(ReminderCancelled)
 	}
 	seller := d.Seller
-	cv := &Conversation{core: c, catalog: catalog, ctx: ctx, tx: tx, seller: &seller, now: now}
+	cv := &Conversation{core: c, catalog: b.catalog, ctx: b.ctx, tx: b.tx, seller: &seller, now: now}
 	if d.Kind == RemindExpired {
 		if ok, err := cv.reopen(m, d.Reminder); err != nil || !ok {
 			if err != nil {
-				return 0, err
+				return f, 0, err
 			}
 			return drop(ReminderCancelled)
 		}
@@ -227,13 +273,8 @@ func (c *Core) Remind(ctx context.Context, tx Tx, d DueReminder, now time.Time) 
 	if seller.Unreachable || seller.ChatID == "" {
 		r.Undeliverable = "unreachable"
 	}
-	if err := tx.Enqueue(ctx, &r, now); err != nil {
-		return 0, fmt.Errorf("queue reminder: %w", err)
-	}
-	if err := tx.FinishReminder(ctx, d.Reminder, ReminderSent, now); err != nil {
-		return 0, fmt.Errorf("finish reminder: %w", err)
-	}
-	return RemindQueued, nil
+	f.Outcome, f.Message = ReminderSent, &r
+	return f, RemindQueued, nil
 }
 
 // stillApplies says whether a due reminder still applies to where the
@@ -271,8 +312,9 @@ func (cv *Conversation) reopen(m *flows.Market, r Reminder) (bool, error) {
 	if st := o.State.Items[r.Item]; st.Status != flows.ItemDone || st.Expiry != r.Target || !flows.Expired(st.Expiry, cv.now) {
 		return false, nil
 	}
-	if err := cv.tx.SaveOnboarding(cv.ctx, o, Project(m, o, cv.now)); err != nil {
-		return false, fmt.Errorf("save onboarding %s: %w", o.Market, err)
+	// The state says the same (an expiry date passed): only how it reads.
+	if err := cv.tx.ReopenExpired(cv.ctx, Project(m, o, cv.now)); err != nil {
+		return false, fmt.Errorf("reopen %s in %s: %w", r.Item, o.Market, err)
 	}
 	if err := cv.history(m.ID, ActionExpired, r.Item, r.Target); err != nil {
 		return false, err

@@ -159,6 +159,17 @@ type Reminders interface {
 	// FinishReminder records what became of a pending reminder: sent (its
 	// message queued in the same transaction), skipped or cancelled.
 	FinishReminder(ctx context.Context, r Reminder, outcome ReminderOutcome, at time.Time) error
+	// FinishReminders does what FinishReminder does for each of a batch of
+	// pending reminders, and queues the message of each one sent (its
+	// Message, a KindAnnouncement to its seller) in the same transaction,
+	// in the batch's order: the scheduler's path, with as few statements
+	// as the store can.
+	FinishReminders(ctx context.Context, fs []FinishedReminder, at time.Time) error
+	// ReopenExpired writes the projection of an onboarding whose state
+	// has not changed but which now reads differently: a certificate in
+	// it expired, so its item is open again. p must be Project of the
+	// stored onboarding; the state and last activity stay as they are.
+	ReopenExpired(ctx context.Context, p Projection) error
 	// Stalled lists the onboardings with a question open whose last
 	// activity comes after mark (in StallMark's order) and no later than
 	// before, in that order, at most limit, each with its seller.
@@ -190,6 +201,14 @@ const (
 	ReminderSkipped   ReminderOutcome = "skipped"
 	ReminderCancelled ReminderOutcome = "cancelled"
 )
+
+// FinishedReminder is what became of a pending reminder, with the
+// message it sent (nil unless Outcome is ReminderSent).
+type FinishedReminder struct {
+	Reminder
+	Outcome ReminderOutcome
+	Message *Reply
+}
 
 // DatedItem is a checklist item done with an expiry date.
 type DatedItem struct {

@@ -24,9 +24,9 @@ const RemindEvery = time.Hour
 // plans, once, the reminders of certificates recorded before reminders
 // existed; plans the nudges of onboardings that have stalled 3 days; plans
 // the reminders of rules that take effect in 30 and 7 days for the
-// sellers who have them open; and hands every reminder due to the core
-// (bot.Core.Remind), which queues its message in the transaction that
-// finishes it. It then sleeps until the next one is due, or until alarm
+// sellers who have them open; and hands the reminders due to the core a
+// batch at a time (bot.Core.RemindAll), which queues each message in the
+// transaction that finishes its reminder. It then sleeps until the next one is due, or until alarm
 // goes off (the core planned reminders), or RemindEvery.
 func Reminders(store bot.Store, core *bot.Core, alarm *Alarm, notify bot.Notifier, now func() time.Time, log *slog.Logger) Job {
 	r := &reminders{store: store, core: core, notify: notify, now: now, log: log}
@@ -285,8 +285,9 @@ func (r *reminders) planRules(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// send hands every reminder due to the core, a batch per transaction, and
-// tells the dispatchers of the messages once each batch is committed.
+// send hands the reminders due to the core a batch at a time, one
+// transaction each (bot.Core.RemindAll), and tells the dispatchers of the
+// messages once each batch is committed.
 func (r *reminders) send(ctx context.Context, now time.Time) error {
 	for {
 		var queued []bot.DueReminder
@@ -298,12 +299,12 @@ func (r *reminders) send(ctx context.Context, now time.Time) error {
 				return err
 			}
 			n = len(due)
-			for _, d := range due {
-				outcome, err := r.core.Remind(ctx, tx, d, now)
-				if err != nil {
-					return fmt.Errorf("reminder %s of %s for seller %d: %w", d.Kind, d.Item, d.SellerID, err)
-				}
-				if outcome == bot.RemindQueued {
+			outcomes, err := r.core.RemindAll(ctx, tx, due, now)
+			if err != nil {
+				return err
+			}
+			for i, d := range due {
+				if outcomes[i] == bot.RemindQueued {
 					queued = append(queued, d)
 				}
 			}

@@ -15,6 +15,8 @@ import (
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/bot/schedule"
 	"github.com/onboardbot/onboardbot/data/markets"
+	"github.com/onboardbot/onboardbot/data/pgtest"
+	"github.com/onboardbot/onboardbot/data/postgres"
 	"github.com/onboardbot/onboardbot/data/sqlite"
 	"github.com/onboardbot/onboardbot/flows"
 )
@@ -22,13 +24,59 @@ import (
 // walkStart is a Monday; the walks go on from there.
 var walkStart = time.Date(2026, 11, 2, 0, 0, 0, 0, time.UTC)
 
-// walker is the core and the reminder job on the real store, with a clock
+// opener opens a new, empty store for a test, with a connection of the
+// test's own to its database, for what the store does not say (the
+// reminders' outcomes, the outbox's rows).
+type opener func(t *testing.T) (bot.Store, *sql.DB)
+
+// eachStore runs a test on each store: SQLite, and PostgreSQL on a
+// throwaway cluster of the test's own (skipped with -short, or where
+// PostgreSQL is not installed, outside CI).
+func eachStore(t *testing.T, test func(t *testing.T, open opener)) {
+	t.Run("sqlite", func(t *testing.T) {
+		test(t, func(t *testing.T) (bot.Store, *sql.DB) {
+			path := filepath.Join(t.TempDir(), "onboard.db")
+			store, err := sqlite.Open(context.Background(), path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { store.Close() })
+			return store, sqlDB(t, "sqlite", path)
+		})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("PostgreSQL with -short: the SQLite run covers the core")
+		}
+		c := pgtest.Start(t)
+		test(t, func(t *testing.T) (bot.Store, *sql.DB) {
+			url := c.DB(t)
+			store, err := postgres.Open(context.Background(), url)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, c.Log())
+			}
+			t.Cleanup(func() { store.Close() })
+			return store, sqlDB(t, "pgx", url)
+		})
+	})
+}
+
+func sqlDB(t *testing.T, driver, source string) *sql.DB {
+	db, err := sql.Open(driver, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// walker is the core and the reminder job on a real store, with a clock
 // the test moves as the scheduler would sleep: to the next due time.
 type walker struct {
 	t       *testing.T
-	path    string
+	db      *sql.DB
 	now     time.Time
-	store   *sqlite.Store
+	store   bot.Store
 	core    *bot.Core
 	job     schedule.Job
 	alarm   *schedule.Alarm
@@ -59,15 +107,11 @@ func testCatalog(t testing.TB) *flows.Catalog {
 	return c
 }
 
-func newWalker(t *testing.T, reminding bot.Reminding) *walker {
-	w := &walker{t: t, path: filepath.Join(t.TempDir(), "onboard.db"), now: walkStart, zones: map[string]string{},
+func newWalker(t *testing.T, open opener, reminding bot.Reminding) *walker {
+	w := &walker{t: t, now: walkStart, zones: map[string]string{},
 		notices: &notices{chats: map[string]int{}}, alarm: schedule.NewAlarm()}
-	store, err := sqlite.Open(context.Background(), w.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	w.store = store
+	store, db := open(t)
+	w.store, w.db = store, db
 	w.core = bot.New(store, testCatalog(t), bot.WithClock(w.clock), bot.WithReminding(reminding), bot.WithWaker(w.alarm))
 	w.job = schedule.Reminders(store, w.core, w.alarm, w.notices, w.clock, slog.New(slog.DiscardHandler))
 	return w
@@ -130,20 +174,11 @@ type sent struct {
 	at                 time.Time
 }
 
-func (w *walker) db() *sql.DB {
-	db, err := sql.Open("sqlite", w.path)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	w.t.Cleanup(func() { db.Close() })
-	return db
-}
-
 // sentReminders lists the reminders sent, and counts the reminder
 // messages queued to each user.
 func (w *walker) sentReminders() ([]sent, map[string]int) {
 	w.t.Helper()
-	db := w.db()
+	db := w.db
 	rows, err := db.Query(`SELECT s.user_id, r.market, r.item, r.kind, r.target, r.finished_at FROM reminders r JOIN sellers s ON s.id = r.seller_id
 		WHERE r.outcome = 'sent' ORDER BY r.finished_at`)
 	if err != nil {
@@ -192,8 +227,10 @@ type expect struct {
 // day in the seller's zone, outside quiet hours; none after its date
 // changed or was removed, or its question was answered; expired items
 // reopen.
-func TestRemindersWalkAYear(t *testing.T) {
-	w := newWalker(t, bot.Reminding{Quiet: bot.DefaultQuietHours, Zone: mustZone(t, "Asia/Shanghai")})
+func TestRemindersWalkAYear(t *testing.T) { eachStore(t, testRemindersWalkAYear) }
+
+func testRemindersWalkAYear(t *testing.T, open opener) {
+	w := newWalker(t, open, bot.Reminding{Quiet: bot.DefaultQuietHours, Zone: mustZone(t, "Asia/Shanghai")})
 	zones := map[string]string{"sh": "", "ldn": "Europe/London", "ny": "America/New_York", "akl": "Pacific/Auckland",
 		"st": "Asia/Tokyo", "st2": "America/Los_Angeles"}
 	for u, z := range zones {
@@ -389,7 +426,11 @@ func mustZone(t testing.TB, name string) *time.Location {
 // whose day has come (nobody told the seller), the expiry itself for a
 // date already past, which reopens the item.
 func TestCertificatesRecordedBeforeArePlanned(t *testing.T) {
-	w := newWalker(t, bot.DefaultReminding())
+	eachStore(t, testCertificatesRecordedBeforeArePlanned)
+}
+
+func testCertificatesRecordedBeforeArePlanned(t *testing.T, open opener) {
+	w := newWalker(t, open, bot.DefaultReminding())
 	ctx := context.Background()
 	m, _ := w.core.Catalog().Market("remind-test")
 	recorded := walkStart.AddDate(0, -1, 0)

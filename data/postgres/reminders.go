@@ -137,6 +137,72 @@ func (t *storeTx) FinishReminder(ctx context.Context, r bot.Reminder, outcome bo
 	return err
 }
 
+// FinishReminders finishes a batch of reminders and queues their
+// messages in two statements, on arrays: one round trip each, whatever
+// the batch's size.
+func (t *storeTx) FinishReminders(ctx context.Context, fs []bot.FinishedReminder, at time.Time) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	at = at.UTC()
+	var sellers []int64
+	var markets, items, kinds, targets, outcomes []string
+	var platforms, chats, payloads, reasons []string
+	var to []int64
+	for _, f := range fs {
+		sellers, markets, items = append(sellers, f.SellerID), append(markets, f.Market), append(items, f.Item)
+		kinds, targets, outcomes = append(kinds, string(f.Kind)), append(targets, f.Target), append(outcomes, string(f.Outcome))
+		payload, err := reminderPayload(f)
+		if err != nil {
+			return err
+		}
+		if f.Message != nil {
+			platforms, chats, to = append(platforms, f.Message.Platform), append(chats, f.Message.ChatID), append(to, f.SellerID)
+			payloads, reasons = append(payloads, payload), append(reasons, f.Message.Undeliverable)
+		}
+	}
+	if _, err := t.exec(ctx, `UPDATE reminders r SET finished_at = ?, outcome = v.outcome
+		FROM unnest(?::bigint[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[]) AS v (seller_id, market, item, kind, target, outcome)
+		WHERE r.seller_id = v.seller_id AND r.market = v.market AND r.item = v.item AND r.kind = v.kind AND r.target = v.target
+		  AND r.finished_at IS NULL`, at, sellers, markets, items, kinds, targets, outcomes); err != nil {
+		return fmt.Errorf("finish reminders: %w", err)
+	}
+	if len(to) == 0 {
+		return nil
+	}
+	// WITH ORDINALITY and ORDER BY: the ids follow the batch's order, and
+	// a seller's messages are sent in the order of their ids.
+	if _, err := t.exec(ctx, `INSERT INTO outbox (platform, chat_id, seller_id, kind, payload, created_at, failed_at, error)
+		SELECT platform, chat_id, seller_id, 'announcement', payload, ?, CASE WHEN error <> '' THEN ?::timestamptz END, error
+		FROM unnest(?::text[], ?::text[], ?::bigint[], ?::text[], ?::text[]) WITH ORDINALITY AS v (platform, chat_id, seller_id, payload, error, n)
+		ORDER BY n`, at, at, platforms, chats, to, payloads, reasons); err != nil {
+		return fmt.Errorf("queue reminders: %w", err)
+	}
+	return nil
+}
+
+// reminderPayload checks a finished reminder's message (a sent one has
+// one, and only a sent one) and encodes it as Enqueue stores it.
+func reminderPayload(f bot.FinishedReminder) (string, error) {
+	if (f.Outcome == bot.ReminderSent) != (f.Message != nil) {
+		return "", fmt.Errorf("reminder %s of %s for seller %d: %s with a message: %t", f.Kind, f.Item, f.SellerID, f.Outcome, f.Message != nil)
+	}
+	r := f.Message
+	if r == nil {
+		return "", nil
+	}
+	if r.Kind != bot.KindAnnouncement || r.SellerID != f.SellerID || r.File != nil || r.Announcement != 0 || r.StatusOf != 0 {
+		return "", fmt.Errorf("reminder %s of %s for seller %d: not a reminder's message", f.Kind, f.Item, f.SellerID)
+	}
+	// MarshalJSON itself, not json.Marshal, which would check and compact
+	// what it returns once more.
+	payload, err := r.MarshalJSON()
+	if err != nil {
+		return "", fmt.Errorf("encode reply: %w", err)
+	}
+	return string(payload), nil
+}
+
 func (t *storeTx) Stalled(ctx context.Context, after bot.StallMark, before time.Time, limit int) ([]bot.Stall, error) {
 	var out []bot.Stall
 	var st bot.Stall

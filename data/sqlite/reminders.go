@@ -150,6 +150,103 @@ func (t *storeTx) FinishReminder(ctx context.Context, r bot.Reminder, outcome bo
 	return err
 }
 
+// FinishReminders finishes a batch of reminders in a few statements and
+// queues their messages one statement each. What costs SQLite here is
+// not the statements but the pages they touch, and a statement that
+// writes several rows and may fail part way (a NOT NULL, a foreign key)
+// keeps a journal of its own of every page it changes, which costs more
+// than the statements it saves: the UPDATE, on its primary key, is OR
+// IGNORE so that it cannot fail part way (its values are never NULL);
+// the messages, whose seller is a foreign key, go one row at a time.
+func (t *storeTx) FinishReminders(ctx context.Context, fs []bot.FinishedReminder, at time.Time) error {
+	at = at.UTC()
+	msgs := make([][]any, 0, len(fs))
+	for _, f := range fs {
+		row, err := reminderMessage(f, at)
+		if err != nil {
+			return err
+		}
+		if row != nil {
+			msgs = append(msgs, row)
+		}
+	}
+	err := inChunks(len(fs), func(from, n int) error {
+		args := make([]any, 0, 1+6*n)
+		args = append(args, at)
+		for _, f := range fs[from : from+n] {
+			args = append(args, f.SellerID, f.Market, f.Item, string(f.Kind), f.Target, string(f.Outcome))
+		}
+		_, err := t.exec(ctx, `UPDATE OR IGNORE reminders SET finished_at = ?, outcome = v.column6
+			FROM (VALUES `+values(6, n)+`) AS v
+			WHERE reminders.seller_id = v.column1 AND reminders.market = v.column2 AND reminders.item = v.column3
+			  AND reminders.kind = v.column4 AND reminders.target = v.column5 AND reminders.finished_at IS NULL`, args...)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("finish reminders: %w", err)
+	}
+	// In the batch's order: a seller's messages are sent in the order of their ids.
+	for _, row := range msgs {
+		if _, err := t.exec(ctx, `INSERT INTO outbox (platform, chat_id, seller_id, kind, payload, created_at, failed_at, error)
+			VALUES (?, ?, ?, 'announcement', ?, ?, ?, ?)`, row...); err != nil {
+			return fmt.Errorf("queue reminder: %w", err)
+		}
+	}
+	return nil
+}
+
+// reminderMessage is the outbox row of a finished reminder's message
+// (nil when it has none), as Enqueue writes it: the platform, chat,
+// seller, payload, when it was queued, and when and why it was set aside
+// for a seller known to be unreachable.
+func reminderMessage(f bot.FinishedReminder, at time.Time) ([]any, error) {
+	if (f.Outcome == bot.ReminderSent) != (f.Message != nil) {
+		return nil, fmt.Errorf("reminder %s of %s for seller %d: %s with a message: %t", f.Kind, f.Item, f.SellerID, f.Outcome, f.Message != nil)
+	}
+	r := f.Message
+	if r == nil {
+		return nil, nil
+	}
+	if r.Kind != bot.KindAnnouncement || r.SellerID != f.SellerID || r.File != nil || r.Announcement != 0 || r.StatusOf != 0 {
+		return nil, fmt.Errorf("reminder %s of %s for seller %d: not a reminder's message", f.Kind, f.Item, f.SellerID)
+	}
+	// MarshalJSON itself, not json.Marshal, which would check and compact
+	// what it returns once more.
+	payload, err := r.MarshalJSON()
+	if err != nil {
+		return nil, fmt.Errorf("encode reply: %w", err)
+	}
+	var failedAt any
+	if r.Undeliverable != "" {
+		failedAt = at
+	}
+	return []any{r.Platform, r.ChatID, r.SellerID, string(payload), at, failedAt, r.Undeliverable}, nil
+}
+
+// maxChunk is the most rows one statement of a batch writes.
+const maxChunk = 128
+
+// inChunks calls write for rows from to from+n of total, in chunks whose
+// sizes are powers of two, largest first.
+func inChunks(total int, write func(from, n int) error) error {
+	for from, n := 0, maxChunk; from < total; {
+		for n > total-from {
+			n /= 2
+		}
+		if err := write(from, n); err != nil {
+			return err
+		}
+		from += n
+	}
+	return nil
+}
+
+// values is n rows of VALUES with k parameters each: "(?, ?), (?, ?)".
+func values(k, n int) string {
+	row := "(" + strings.Repeat("?, ", k-1) + "?)"
+	return strings.Repeat(row+", ", n-1) + row
+}
+
 func (t *storeTx) Stalled(ctx context.Context, after bot.StallMark, before time.Time, limit int) ([]bot.Stall, error) {
 	var out []bot.Stall
 	var st bot.Stall

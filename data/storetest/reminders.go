@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,6 +20,8 @@ func runReminders(t *testing.T, open Open) {
 	t.Run("RemindersDueInOrder", func(t *testing.T) { testRemindersDue(t, open(t)) })
 	t.Run("StalledInMarkOrder", func(t *testing.T) { testStalled(t, open(t)) })
 	t.Run("DatedAndOpenItems", func(t *testing.T) { testDatedItems(t, open(t)) })
+	t.Run("RemindersFinishedInABatch", func(t *testing.T) { testRemindersFinished(t, open(t)) })
+	t.Run("ExpiredItemReopened", func(t *testing.T) { testReopenExpired(t, open(t)) })
 }
 
 // newSeller stores a seller and returns it with its id.
@@ -337,5 +340,120 @@ func testDatedItems(t *testing.T, s bot.Store) {
 	}
 	if g, want := strings.Join(got, " "), "b:m1:x:=2026-12-01 a:m1:x:N1=2026-12-10"; g != want {
 		t.Errorf("expiring = %s, want %s", g, want)
+	}
+}
+
+// A batch of reminders is finished in one call: each with its outcome,
+// never planned again, and the message of each one sent queued in the
+// batch's order (set aside at once for a seller known to be unreachable).
+// A sent reminder needs its message, and only a sent one has one.
+func testRemindersFinished(t *testing.T, s bot.Store) {
+	a, b := newSeller(t, s, "a"), newSeller(t, s, "b")
+	at := func(h int) time.Time { return t0.Add(time.Duration(h) * time.Hour) }
+	planned := []bot.Reminder{
+		reminder(a.ID, "x", bot.RemindExpiry7, "d", at(1)),
+		reminder(a.ID, "y", bot.RemindExpiry1, "d", at(1)),
+		reminder(a.ID, "z", bot.RemindExpired, "d", at(1)),
+		reminder(b.ID, "x", bot.RemindExpired, "d", at(1)),
+		reminder(b.ID, "", bot.RemindStall3, "t", at(2)),
+	}
+	update(t, s, func(ctx context.Context, tx bot.Tx) error { return tx.AddReminders(ctx, planned) })
+	message := func(sel bot.Seller, text string) *bot.Reply {
+		return &bot.Reply{Platform: sel.Platform, ChatID: sel.ChatID, SellerID: sel.ID, Kind: bot.KindAnnouncement,
+			Blocks: []bot.Block{{Kind: bot.BlockText, Text: text}}, Text: text,
+			Choices: []bot.Choice{{Label: "go", Ref: bot.ChoiceRef{Kind: bot.RefCommand, Choice: "checklist m"}}}}
+	}
+	unreachable := message(b, "to b")
+	unreachable.Undeliverable = "unreachable"
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		return tx.FinishReminders(ctx, []bot.FinishedReminder{
+			{Reminder: planned[2], Outcome: bot.ReminderSent, Message: message(a, "z first")},
+			{Reminder: planned[1], Outcome: bot.ReminderSkipped},
+			{Reminder: planned[0], Outcome: bot.ReminderSent, Message: message(a, "x second")},
+			{Reminder: planned[3], Outcome: bot.ReminderSent, Message: unreachable},
+		}, at(1))
+	})
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		if err := tx.AddReminders(ctx, planned); err != nil { // finished keys stay finished
+			return err
+		}
+		ds, err := tx.DueReminders(ctx, at(10), 10)
+		if len(ds) != 1 || ds[0].Reminder.Kind != bot.RemindStall3 {
+			t.Errorf("after the batch, due = %+v, want b's stall only", ds)
+		}
+		return err
+	})
+	ctx := context.Background()
+	got, err := s.Pending(ctx, a.Platform, a.ChatID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, r := range got {
+		texts = append(texts, r.Text)
+		if r.Kind != bot.KindAnnouncement || r.SellerID != a.ID || len(r.Choices) != 1 || r.Choices[0].Ref.Choice != "checklist m" {
+			t.Errorf("queued message = %+v", r)
+		}
+	}
+	if strings.Join(texts, ", ") != "z first, x second" {
+		t.Errorf("a's messages = %q, want z first, x second (the batch's order)", texts)
+	}
+	if got, err := s.Pending(ctx, b.Platform, b.ChatID); err != nil || len(got) != 0 {
+		t.Errorf("an unreachable seller's message is pending: %+v, %v", got, err)
+	}
+	for _, f := range []bot.FinishedReminder{
+		{Reminder: planned[4], Outcome: bot.ReminderSent},
+		{Reminder: planned[4], Outcome: bot.ReminderSkipped, Message: message(b, "no")},
+	} {
+		err := s.Update(ctx, func(tx bot.Tx) error { return tx.FinishReminders(ctx, []bot.FinishedReminder{f}, at(2)) })
+		if err == nil {
+			t.Errorf("finished %s with a message: %t, and no error", f.Outcome, f.Message != nil)
+		}
+	}
+}
+
+// An expired certificate reopens its item: the projection is written,
+// the state and the last activity stay as they were.
+func testReopenExpired(t *testing.T, s bot.Store) {
+	a := newSeller(t, s, "a")
+	done := bot.ItemRow{Item: "x", Status: flows.ItemDone, Number: "N", Expiry: "2026-12-01"}
+	o := bot.Onboarding{SellerID: a.ID, Market: "m", RulesVersion: "1", Stage: flows.StageComplete, StartedAt: t0, UpdatedAt: t0}
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		return tx.SaveOnboarding(ctx, o, bot.Projection{SellerID: a.ID, Market: "m", Stage: flows.StageComplete, LastActivity: t0,
+			Items: []bot.ItemRow{done, {Item: "y", Status: flows.ItemDone}}})
+	})
+	var before bot.Onboarding
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		var err error
+		before, err = tx.Onboarding(ctx, a.ID, "m")
+		return err
+	})
+	reopened := done
+	reopened.Status = flows.ItemTodo
+	p := bot.Projection{SellerID: a.ID, Market: "m", Stage: flows.StageChecklist, LastActivity: t0,
+		Items: []bot.ItemRow{reopened, {Item: "y", Status: flows.ItemDone}}}
+	update(t, s, func(ctx context.Context, tx bot.Tx) error { return tx.ReopenExpired(ctx, p) })
+	ps, err := s.Projections(context.Background(), "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 1 || ps[0].Stage != flows.StageChecklist || len(ps[0].Items) != 2 || ps[0].Items[0] != reopened || !ps[0].LastActivity.Equal(t0) {
+		t.Errorf("projection after the expiry = %+v", ps)
+	}
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		after, err := tx.Onboarding(ctx, a.ID, "m")
+		if err != nil {
+			return err
+		}
+		if after.Stage != flows.StageChecklist || !after.UpdatedAt.Equal(before.UpdatedAt) || after.RulesVersion != before.RulesVersion {
+			t.Errorf("onboarding after the expiry = %+v, before %+v", after, before)
+		}
+		return nil
+	})
+	err = s.Update(context.Background(), func(tx bot.Tx) error {
+		return tx.ReopenExpired(context.Background(), bot.Projection{SellerID: a.ID, Market: "other", Stage: flows.StageChecklist})
+	})
+	if !errors.Is(err, bot.ErrNotFound) {
+		t.Errorf("reopening in a market not started: %v, want not found", err)
 	}
 }

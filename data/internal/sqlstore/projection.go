@@ -233,3 +233,29 @@ func (rd Reads) Projections(ctx context.Context, market string) ([]bot.Projectio
 	}
 	return out, nil
 }
+
+// ReopenExpired writes the projection's rows and the onboarding row's
+// head, and leaves the state as it is (no need to encode it again). The
+// head's columns are written only when they change (the stage, when the
+// last item done reopens): each is in indexes that a write would update.
+func (t *Tx) ReopenExpired(ctx context.Context, p bot.Projection) error {
+	enc, err := t.saveProjection(ctx, p)
+	if err != nil {
+		return err
+	}
+	res, err := t.q.Exec(ctx, `UPDATE onboardings SET projection = ? WHERE seller_id = ? AND market = ?`, enc, p.SellerID, p.Market)
+	if err != nil {
+		return fmt.Errorf("reopen: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return fmt.Errorf("reopen seller %d in %s: %w", p.SellerID, p.Market, bot.ErrNotFound)
+	}
+	if _, err := t.q.Exec(ctx, `UPDATE onboardings SET stage = ?, question = ?, stop_question = ?
+		WHERE seller_id = ? AND market = ? AND NOT (stage = ? AND question = ? AND stop_question = ?)`,
+		string(p.Stage), p.Question, p.StopQuestion, p.SellerID, p.Market, string(p.Stage), p.Question, p.StopQuestion); err != nil {
+		return fmt.Errorf("reopen: %w", err)
+	}
+	return nil
+}
