@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strconv"
 
@@ -14,18 +13,6 @@ import (
 // teamsql's; what is the PostgreSQL store's own is the company's lock,
 // which every transaction that changes a company holds, whatever account
 // it came from, and the projection a transaction knows is stored.
-
-type txDB struct{ t *storeTx }
-
-func (d txDB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return d.t.exec(ctx, q, args...)
-}
-func (d txDB) Get(ctx context.Context, dest any, q string, args ...any) error {
-	return d.t.get(ctx, dest, q, args...)
-}
-func (d txDB) Select(ctx context.Context, dest any, q string, args ...any) error {
-	return d.t.sel(ctx, dest, q, args...)
-}
 
 // teams is the shared SQL on this transaction; storeTx embeds it (set
 // when the transaction begins), so what is not the store's own is

@@ -93,7 +93,7 @@ func (s *Store) runTx(ctx context.Context, fn func(bot.Tx) error) error {
 	defer tx.Rollback()
 	t := &storeTx{tx: tx, ctx: ctx}
 	t.sharedTx = sqlstore.NewTx(t)
-	t.Tx = teamsql.Tx{DB: txDB{t}}
+	t.Tx = teamsql.Tx{DB: t} // through Exec, Get and Select (shared.go)
 	if err := fn(t); err != nil {
 		return err
 	}

@@ -16,18 +16,6 @@ import (
 // every change to a company's row must keep right, and the projection a
 // transaction knows is stored.
 
-type txDB struct{ t *storeTx }
-
-func (d txDB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	return d.t.exec(ctx, q, args...)
-}
-func (d txDB) Get(ctx context.Context, dest any, q string, args ...any) error {
-	return d.t.get(ctx, dest, q, args...)
-}
-func (d txDB) Select(ctx context.Context, dest any, q string, args ...any) error {
-	return d.t.sel(ctx, dest, q, args...)
-}
-
 // teams is the shared SQL on this transaction; storeTx embeds it (set
 // when the transaction begins), so what is not the store's own is
 // teamsql's as it is.

@@ -296,7 +296,7 @@ func (s *Store) runTx(group []*updateReq) error {
 	defer tx.Rollback()
 	t := &storeTx{tx: tx, store: s, bound: map[string]*sqlx.Stmt{}}
 	t.sharedTx = sqlstore.NewTx(t)
-	t.Tx = teamsql.Tx{DB: txDB{t}}
+	t.Tx = teamsql.Tx{DB: t} // through Exec, Get and Select (shared.go)
 	for _, r := range group {
 		t.req = r
 		if err := r.fn(t); err != nil {
