@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"database/sql"
-	"strings"
 
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data/internal/sqlstore"
@@ -57,6 +56,4 @@ func (r *sellerRow) scan(row interface{ Scan(...any) error }, more ...any) error
 func (r sellerRow) seller() bot.Seller { return r.SellerRow.Seller() }
 
 // prefixed puts a table's alias before each of a list of columns.
-func prefixed(alias, columns string) string {
-	return alias + strings.ReplaceAll(columns, ", ", ", "+alias)
-}
+func prefixed(alias, columns string) string { return sqlstore.Prefixed(alias, columns) }

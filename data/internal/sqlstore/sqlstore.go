@@ -35,6 +35,9 @@ type Execer interface {
 type TxQuerier interface {
 	Execer
 	Seller(ctx context.Context, platform, userID string) (bot.Seller, error)
+	// SellersWith runs a query whose rows are a seller's columns and then
+	// those scanned into more, and calls each with every row's seller.
+	SellersWith(ctx context.Context, what, query string, args, more []any, each func(bot.Seller)) error
 }
 
 // Tx implements, on a store's write transaction, the methods of bot.Tx
