@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data/datatest"
+	"github.com/onboardbot/onboardbot/data/sqlite"
 )
 
 // clockHarness is the core with a clock the test moves.
@@ -208,4 +210,52 @@ func TestTeamAnswersTheSameQuestion(t *testing.T) {
 		t.Errorf("answers: %+v", os[0].State.Answers)
 	}
 	has(t, "now current", h.on("slack", "U1", "0"), []string{"question 3"}, nil)
+}
+
+// A code survives a restart, and a redelivered /link or link <code>
+// changes nothing and answers nothing: each is claimed with its update.
+func TestLinkAcrossARestartAndRedelivered(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "onboard.db")
+	open := func() (*sqlite.Store, *bot.Core) {
+		s, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s, bot.New(s, datatest.Rules(t))
+	}
+	handle := func(core *bot.Core, platform, user, update, text string) []bot.Reply {
+		t.Helper()
+		out, err := core.Handle(ctx, bot.Inbound{Platform: platform, UserID: user, ChatID: platform + "-" + user, UpdateID: update, Text: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	store, core := open()
+	handle(core, "telegram", "100", "t1", "/lang en")
+	handle(core, "telegram", "100", "t2", "/onboard tiktok-uk")
+	asked := handle(core, "telegram", "100", "t3", "/link")
+	code := codeIn(t, asked[0].Text)
+	if again := handle(core, "telegram", "100", "t3", "/link"); len(again) != 0 {
+		t.Errorf("a redelivered /link answered: %+v", again)
+	}
+	store.Close()
+
+	store, core = open() // the process restarted: the code is still good
+	defer store.Close()
+	if linked := handle(core, "slack", "U1", "s1", "link "+code); len(linked) == 0 || !strings.Contains(linked[0].Text, "Linked") {
+		t.Fatalf("link after a restart: %+v", linked)
+	}
+	if again := handle(core, "slack", "U1", "s1", "link "+code); len(again) != 0 {
+		t.Errorf("a redelivered link answered: %+v", again)
+	}
+	who := handle(core, "slack", "U1", "s2", "whoami")
+	if len(who) == 0 || strings.Count(who[0].Text, "Telegram 100")+strings.Count(who[0].Text, "Slack U1") != 2 {
+		t.Errorf("whoami after a redelivered link: %+v", who)
+	}
+	// The code was used once: a third account cannot use it.
+	if third := handle(core, "slack", "U2", "s3", "link "+code); len(third) == 0 || strings.Contains(third[0].Text, "Linked") {
+		t.Errorf("a used code linked again: %+v", third)
+	}
 }
