@@ -140,6 +140,19 @@ type crashChild struct {
 	expected atomic.Bool   // we killed or stopped it
 }
 
+// botlessEnv is this test process's environment without the bot's own
+// settings (ONBOARD_*, TELEGRAM_*, SLACK_*), for the child processes a
+// test starts with settings of its own.
+func botlessEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "ONBOARD_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "SLACK_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
 // crashServe runs `onboardbot serve` as a child process and replaces it.
 type crashServe struct {
 	t    *testing.T
@@ -164,12 +177,7 @@ func newCrashServe(t *testing.T, bin, db string, srv *tgtest.Server, more ...str
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { logFile.Close() })
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ONBOARD_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "SLACK_") {
-			env = append(env, kv)
-		}
-	}
+	env := botlessEnv()
 	serve := &crashServe{t: t, bin: bin, addr: freeAddr(t), log: logFile,
 		env: append(slices.Clone(env), "ONBOARD_DB="+db, "TELEGRAM_BOT_TOKEN="+tgtest.Token, "TELEGRAM_API_URL="+srv.URL)}
 	serve.env = append(append(serve.env, "ONBOARD_ADDR="+serve.addr), more...)

@@ -81,12 +81,7 @@ func newFaultBot(t *testing.T, bin, dir string, extraEnv ...string) *faultBot {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { logFile.Close() })
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ONBOARD_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "SLACK_") {
-			env = append(env, kv)
-		}
-	}
+	env := botlessEnv()
 	addr := freeAddr(t)
 	b.serve = &crashServe{t: t, bin: bin, addr: addr, log: logFile,
 		env: append(env, "ONBOARD_DB="+b.db, "ONBOARD_ADDR="+addr, "TELEGRAM_BOT_TOKEN="+tgtest.Token,

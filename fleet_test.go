@@ -97,12 +97,7 @@ func TestFleet(t *testing.T) {
 
 	srv := tgtest.New()
 	t.Cleanup(srv.Close)
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ONBOARD_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "SLACK_") {
-			env = append(env, kv)
-		}
-	}
+	env := botlessEnv()
 	fleet := make([]*fleetInstance, fleetSize)
 	for i := range fleet {
 		logFile, err := os.Create(filepath.Join(dir, fmt.Sprintf("serve-%d.log", i)))

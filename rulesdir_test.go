@@ -200,12 +200,7 @@ func TestRulesDirNamedPipeInTheBinary(t *testing.T) {
 	dir, _ := rulesFolder(t)
 	pipe := filepath.Join(dir, "pipe.yaml")
 	addr := freeAddr(t)
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "ONBOARD_") && !strings.HasPrefix(kv, "TELEGRAM_") && !strings.HasPrefix(kv, "SLACK_") {
-			env = append(env, kv)
-		}
-	}
+	env := botlessEnv()
 	env = append(env, "ONBOARD_DB="+filepath.Join(t.TempDir(), "onboard.db"), "ONBOARD_ADDR="+addr, "ONBOARD_RULES_DIR="+dir,
 		"ONBOARD_ADMINS=telegram:900", "TELEGRAM_BOT_TOKEN="+tgtest.Token, "TELEGRAM_API_URL="+srv.URL)
 	var out syncBuffer

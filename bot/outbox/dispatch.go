@@ -229,9 +229,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			paced := d.drain(ctx, chat)
+			putOff := d.drain(ctx, chat)
 			select {
-			case done <- finished{chat, l, paced}:
+			case done <- finished{chat, l, putOff}:
 			case <-ctx.Done():
 			}
 		}()

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -33,33 +31,6 @@ func (t *storeTx) PlanReminders(ctx context.Context, sellerID int64, market, ite
 func (t *storeTx) SellersWith(ctx context.Context, what, query string, args, more []any, each func(bot.Seller)) error {
 	rows, err := t.query(ctx, query, args...)
 	return sqlstore.EachSeller(rows, err, what, more, each)
-}
-
-func (t *storeTx) NextReminder(ctx context.Context) (time.Time, bool, error) {
-	var next time.Time
-	// The first entry of a partial index.
-	err := t.get(ctx, &next, `SELECT due_at FROM reminders WHERE finished_at IS NULL ORDER BY due_at LIMIT 1`)
-	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, false, nil
-	}
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("next reminder: %w", err)
-	}
-	return next, true, nil
-}
-
-func (t *storeTx) MoveReminder(ctx context.Context, r bot.Reminder, due time.Time) error {
-	_, err := t.exec(ctx, `UPDATE reminders SET due_at = ?
-		WHERE seller_id = ? AND market = ? AND item = ? AND kind = ? AND target = ? AND finished_at IS NULL`,
-		due.UTC(), r.SellerID, r.Market, r.Item, string(r.Kind), r.Target)
-	return err
-}
-
-func (t *storeTx) FinishReminder(ctx context.Context, r bot.Reminder, outcome bot.ReminderOutcome, at time.Time) error {
-	_, err := t.exec(ctx, `UPDATE reminders SET finished_at = ?, outcome = ?
-		WHERE seller_id = ? AND market = ? AND item = ? AND kind = ? AND target = ? AND finished_at IS NULL`,
-		at.UTC(), string(outcome), r.SellerID, r.Market, r.Item, string(r.Kind), r.Target)
-	return err
 }
 
 // FinishReminders finishes a batch of reminders and queues their

@@ -2,8 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -43,37 +41,7 @@ func (t *storeTx) SellersWith(ctx context.Context, what, query string, args, mor
 }
 
 // prefixed puts a table's alias before each of a list of columns.
-func prefixed(alias, columns string) string {
-	return alias + strings.ReplaceAll(columns, ", ", ", "+alias)
-}
-
-func (t *storeTx) NextReminder(ctx context.Context) (time.Time, bool, error) {
-	var next time.Time
-	// The first entry of a partial index; not MIN(), whose result SQLite
-	// gives no column type, so the driver would not read it as a time.
-	err := t.get(ctx, &next, `SELECT due_at FROM reminders WHERE finished_at IS NULL ORDER BY due_at LIMIT 1`)
-	if errors.Is(err, sql.ErrNoRows) {
-		return time.Time{}, false, nil
-	}
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("next reminder: %w", err)
-	}
-	return next, true, nil
-}
-
-func (t *storeTx) MoveReminder(ctx context.Context, r bot.Reminder, due time.Time) error {
-	_, err := t.exec(ctx, `UPDATE reminders SET due_at = ?
-		WHERE seller_id = ? AND market = ? AND item = ? AND kind = ? AND target = ? AND finished_at IS NULL`,
-		due.UTC(), r.SellerID, r.Market, r.Item, string(r.Kind), r.Target)
-	return err
-}
-
-func (t *storeTx) FinishReminder(ctx context.Context, r bot.Reminder, outcome bot.ReminderOutcome, at time.Time) error {
-	_, err := t.exec(ctx, `UPDATE reminders SET finished_at = ?, outcome = ?
-		WHERE seller_id = ? AND market = ? AND item = ? AND kind = ? AND target = ? AND finished_at IS NULL`,
-		at.UTC(), string(outcome), r.SellerID, r.Market, r.Item, string(r.Kind), r.Target)
-	return err
-}
+func prefixed(alias, columns string) string { return sqlstore.Prefixed(alias, columns) }
 
 // FinishReminders finishes a batch of reminders in a few statements and
 // queues their messages one statement each. What costs SQLite here is
