@@ -158,7 +158,11 @@ func (cv *Conversation) takeCode(args []string) error {
 		return err
 	}
 	if !hasMember(members, c.MemberID) {
-		cv.sayf("❌ 这个码已经失效：发码的人已经不在那个公司了。", "❌ That code is no longer valid: whoever asked for it has left that company.")
+		// Removed, or gone to another company, since the code was given
+		// (RemoveMember voids their codes): what they asked for is void.
+		// Not a wrong try: the code was right.
+		cv.sayf("❌ 这个码已经失效：发码的人已经不在那个公司了。什么都没有改；请向公司里的人重新要一个码。",
+			"❌ That code is no longer valid: whoever asked for it is no longer in that company. Nothing was changed; ask someone in the company for a new code.")
 		return nil
 	}
 	if c.SellerID == cv.seller.ID {

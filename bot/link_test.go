@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -258,4 +259,107 @@ func TestLinkAcrossARestartAndRedelivered(t *testing.T) {
 	if third := handle(core, "slack", "U2", "s3", "link "+code); len(third) == 0 || strings.Contains(third[0].Text, "Linked") {
 		t.Errorf("a used code linked again: %+v", third)
 	}
+}
+
+// companyState is what a refused command must leave as it was: the
+// company's accounts, members and history (of every market and of none).
+func (h *harness) companyState(seller int64) string {
+	h.t.Helper()
+	ctx := context.Background()
+	var b strings.Builder
+	err := h.store.Update(ctx, func(tx bot.Tx) error {
+		accts, err := tx.SellerAccounts(ctx, seller)
+		if err != nil {
+			return err
+		}
+		members, err := tx.Members(ctx, seller)
+		for _, a := range accts {
+			fmt.Fprintf(&b, "account %s member %d\n", a.Key(), a.MemberID)
+		}
+		for _, m := range members {
+			fmt.Fprintf(&b, "member %d %s %s\n", m.ID, m.Name, m.Role)
+		}
+		return err
+	})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	for _, market := range []string{"", "tiktok-uk"} {
+		_, n, err := h.store.History(ctx, seller, market, 0, 1)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "history %q: %d\n", market, n)
+	}
+	return b.String()
+}
+
+// /unlink never separates the account it is sent from: the seller is told
+// to send it from their other account, in their language, and nothing
+// changes.
+func TestUnlinkRefusesTheAccountWritingFrom(t *testing.T) {
+	h, _ := clockHarness(t)
+	h.on("telegram", "100", "/lang en")
+	h.on("telegram", "100", "/onboard tiktok-uk")
+	has(t, "link", h.on("slack", "U1", "link "+codeIn(t, h.on("telegram", "100", "/link"))), []string{"Linked"}, nil)
+	h.on("slack", "U1", "/lang en")
+	before := h.companyState(1)
+	has(t, "en", h.on("slack", "U1", "/unlink slack"),
+		[]string{"cannot separate the Slack account you are writing from", "/unlink slack from your other account", "Nothing was changed"}, []string{"separated."})
+	h.on("slack", "U1", "/lang zh")
+	has(t, "zh", h.on("slack", "U1", "解绑 Slack"), []string{"不能解除你正在用的这个 Slack 账号", "另一个账号里发 /unlink slack"}, []string{"已解除"})
+	h.on("slack", "U1", "/lang en")
+	if after := h.companyState(1); after != before {
+		t.Errorf("a refused /unlink changed the company:\nbefore %s\nafter  %s", before, after)
+	}
+	has(t, "still linked", h.on("slack", "U1", "whoami"), []string{"Telegram 100", "Slack U1 (this one)"}, nil)
+
+	// Alone, there is nothing to separate.
+	h.on("telegram", "200", "/lang en")
+	has(t, "alone", h.on("telegram", "200", "/unlink telegram"), []string{"your only one", "nothing to separate"}, []string{"separated."})
+	// The terminal is named as sellers see it.
+	has(t, "link the terminal", h.on("console", "me", "link "+codeIn(t, h.on("telegram", "100", "/link"))), []string{"Linked"}, nil)
+	has(t, "unlink the terminal", h.on("telegram", "100", "/unlink terminal"), []string{"terminal account is separated"}, nil)
+}
+
+// A code whose giver left the company before it was used (removed by the
+// owner, or gone to another company) is refused as void, changes nothing,
+// and is not counted as a wrong try.
+func TestCodeOfAMemberGoneMeanwhile(t *testing.T) {
+	h, _ := clockHarness(t)
+	for _, text := range []string{"/lang en", "/onboard tiktok-uk", "1"} {
+		h.on("telegram", "100", text)
+	}
+	has(t, "join", h.on("slack", "U1", "join "+codeIn(t, h.on("telegram", "100", "/invite"))), []string{"joined the company"}, nil)
+	h.on("slack", "U1", "/lang en")
+	linkCode := codeIn(t, h.on("slack", "U1", "/link")) // U1 means to add their terminal
+	has(t, "remove", h.on("telegram", "100", "/team remove 2"), []string{"removed"}, nil)
+	company := h.companyState(1)
+
+	for _, user := range []string{"me", "U1"} {
+		platform := map[string]string{"me": "console", "U1": "slack"}[user]
+		has(t, "the removed member's link code", h.on(platform, user, "/lang en"), nil, nil)
+		has(t, "the removed member's link code", h.on(platform, user, "link "+linkCode),
+			[]string{"no longer valid", "no longer in that company", "Nothing was changed"}, []string{"Linked", "not right"})
+		has(t, "not linked", h.on(platform, user, "/status"), []string{"not started"}, []string{"TikTok Shop UK ·"})
+	}
+	if after := h.companyState(1); after != company {
+		t.Errorf("a void code changed the company:\nbefore %s\nafter  %s", company, after)
+	}
+	has(t, "the team", h.on("telegram", "100", "/team"), []string{"1. 100 (owner) (you)"}, []string{"2."})
+	ctx := context.Background()
+	h.store.Update(ctx, func(tx bot.Tx) error {
+		if n, err := tx.CodeTries(ctx, "console", "me", today.Add(-time.Hour)); n != 0 || err != nil {
+			t.Errorf("a void code counted as a wrong try: %d %v", n, err)
+		}
+		return nil
+	})
+
+	// An invitation whose owner has since joined another company.
+	h.on("telegram", "300", "/lang zh")
+	invite := codeIn(t, h.on("telegram", "300", "/invite"))
+	has(t, "300 joins 100", h.on("telegram", "300", "join "+codeIn(t, h.on("telegram", "100", "/invite"))), []string{"加入"}, nil)
+	h.on("slack", "U5", "/lang zh")
+	has(t, "the invitation of an owner gone", h.on("slack", "U5", "join "+invite), []string{"已经失效", "已经不在那个公司", "什么都没有改"}, []string{"加入了"})
+	has(t, "U5 alone", h.on("slack", "U5", "/team"), []string{"1. U5"}, []string{"2."})
 }

@@ -11,6 +11,17 @@ import (
 	"github.com/onboardbot/onboardbot/flows"
 )
 
+// platformKey is the platform a seller names: as stored, or as
+// platformName shows it ("terminal" is the console).
+func platformKey(name string) string {
+	switch p := strings.ToLower(name); p {
+	case "terminal", "终端":
+		return "console"
+	default:
+		return p
+	}
+}
+
 // platformName is a platform as sellers know it.
 func platformName(p string) string {
 	switch p {
@@ -54,7 +65,7 @@ func (cv *Conversation) unlink(args []string) error {
 		cv.sayf("请写上要解除的平台，例如：/unlink slack", "Please name the platform to separate, for example: /unlink slack")
 		return nil
 	}
-	platform := strings.ToLower(args[0])
+	platform := platformKey(args[0])
 	accts, err := cv.tx.SellerAccounts(cv.ctx, cv.seller.ID)
 	if err != nil {
 		return err
@@ -70,9 +81,18 @@ func (cv *Conversation) unlink(args []string) error {
 		}
 	}
 	if len(gone) == 0 {
-		if platform == cv.who.Account.Platform && len(mine) > 1 {
-			cv.sayf("不能解除你正在用的账号：请在另一个账号里发 /unlink %s。", "You cannot separate the account you are writing from: send /unlink %s from your other account.", platform)
-		} else {
+		// The account writing is never separated by its own message: it
+		// would cut off the conversation that asked, and an account that
+		// may have been left unattended could not take itself out of the
+		// company's reach either way.
+		switch {
+		case platform == cv.who.Account.Platform && len(mine) > 1:
+			cv.sayf("不能解除你正在用的这个 %s 账号：请在你的另一个账号里发 /unlink %s。什么都没有改。",
+				"You cannot separate the %s account you are writing from: send /unlink %s from your other account. Nothing was changed.",
+				platformName(platform), platform)
+		case platform == cv.who.Account.Platform:
+			cv.sayf("这是你正在用的账号，也是你唯一的账号：没有可以解除的。绑定另一个账号：/link", "This is the account you are writing from, and your only one: there is nothing to separate. To link another: /link")
+		default:
 			cv.sayf("没有绑定 %s 的账号。/whoami 查看已绑定的账号。", "No %s account is linked. /whoami shows the accounts linked.", platformName(platform))
 		}
 		return nil

@@ -82,11 +82,25 @@ func testMembersAndAccounts(t *testing.T, s bot.Store) {
 		if err != nil || len(ms) != 2 || ms[0].ID != owner.ID || ms[1].Seen != "tiktok-uk/q1" || !ms[1].LastAt.Equal(t0.Add(time.Minute)) {
 			t.Errorf("members: %+v %v", ms, err)
 		}
+		for _, c := range []bot.Code{{ID: "MATE", MemberID: mate.ID}, {ID: "OWNR", MemberID: owner.ID}} {
+			c.Hash, c.Kind, c.SellerID, c.CreatedAt, c.ExpiresAt = "h", bot.CodeLink, a.ID, t0, t0.Add(bot.CodeTTL)
+			if err := tx.AddCode(ctx, c); err != nil {
+				return err
+			}
+		}
 		if err := tx.RemoveMember(ctx, mate.ID); err != nil {
 			return err
 		}
 		if _, err := tx.Identify(ctx, "slack", "U1"); !errors.Is(err, bot.ErrNotFound) {
 			t.Errorf("a removed member's account: %v", err)
+		}
+		// A removed member's code is void, not gone: given later, it is
+		// refused as such.
+		if c, err := tx.Code(ctx, "MATE"); err != nil || c.MemberID != 0 || c.SellerID != a.ID {
+			t.Errorf("a removed member's code: %+v %v", c, err)
+		}
+		if c, err := tx.Code(ctx, "OWNR"); err != nil || c.MemberID != owner.ID {
+			t.Errorf("another member's code: %+v %v", c, err)
 		}
 		return tx.RemoveAccount(ctx, "telegram", "1")
 	})
