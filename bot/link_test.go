@@ -363,3 +363,40 @@ func TestCodeOfAMemberGoneMeanwhile(t *testing.T) {
 	has(t, "the invitation of an owner gone", h.on("slack", "U5", "join "+invite), []string{"已经失效", "已经不在那个公司", "什么都没有改"}, []string{"加入了"})
 	has(t, "U5 alone", h.on("slack", "U5", "/team"), []string{"1. U5"}, []string{"2."})
 }
+
+// The name a platform gives a member (Telegram's first and last name,
+// Slack's profile, the terminal's OS user) is how the others see them: in
+// the lines they get and in /team, kept up to date, as one short line;
+// without one, the account's key.
+func TestMemberNamesFromThePlatform(t *testing.T) {
+	h, now := clockHarness(t)
+	say := func(platform, user, name, text string) string {
+		t.Helper()
+		return h.deliver(bot.Inbound{Platform: platform, UserID: user, ChatID: platform + "-chat-" + user, Text: text, Name: name}).Text
+	}
+	for _, text := range []string{"/lang en", "/onboard tiktok-uk", "1", "0", "1", "1", "2", "1", "beauty"} {
+		say("telegram", "100", "王芳", text)
+	}
+	has(t, "join", say("slack", "U1", "李雷", "join "+codeIn(t, say("telegram", "100", "王芳", "/invite"))), []string{"joined"}, nil)
+	has(t, "join", say("console", "me", "", "join "+codeIn(t, say("telegram", "100", "王芳", "/invite"))), []string{"joined"}, nil)
+	say("slack", "U1", "李雷", "/lang en")
+	say("slack", "U1", "李雷", "done scpn REF1")
+	say("console", "me", "", "/lang en")
+	say("console", "me", "", "na uk-rp")
+	*now = now.Add(bot.TeamNoteQuiet)
+	ctx := context.Background()
+	if _, err := h.core.FlushTeamNotes(ctx, bot.TeamNoteQuiet); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := h.store.Pending(ctx, "telegram", "telegram-chat-100")
+	has(t, "the owner's note", p[len(p)-1].Text, []string{"李雷 marked SCPN done", "console:me marked UK-RP not applicable"}, nil)
+	has(t, "team", say("telegram", "100", "王芳", "/team"), []string{"1. 王芳 (owner) (you) · Telegram", "2. 李雷 · Slack", "3. console:me · terminal"}, nil)
+	// A name changed on the platform, and one that is not one short line.
+	say("slack", "U1", "Lei  Li", "/status")
+	long := strings.Repeat("长", bot.MaxNameRunes+10)
+	say("console", "me", "Han\n\tMeimei\x00 "+long, "/status")
+	has(t, "renamed", say("telegram", "100", "王芳", "/team"), []string{"2. Lei Li · Slack", "3. Han Meimei " + strings.Repeat("长", bot.MaxNameRunes-len("Han Meimei ")-1) + "… · terminal"}, nil)
+	// A message without a name keeps the one known.
+	say("slack", "U1", "", "/status")
+	has(t, "kept", say("telegram", "100", "王芳", "/team"), []string{"2. Lei Li · Slack"}, nil)
+}
