@@ -26,6 +26,10 @@ const (
 	MaxCodeTries    = 5
 	MaxAccountTries = 10
 	CodeTryWindow   = time.Hour
+	// CodeKept is how long a code is kept once it expired or was used:
+	// given within it, it is answered as expired or used (not counted as a
+	// wrong code); after it, its id may be given out again.
+	CodeKept = 24 * time.Hour
 	// codeAlphabet leaves out what reads alike (0 O, 1 I L).
 	codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 )

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -15,6 +16,101 @@ func runAccounts(t *testing.T, open Open) {
 	t.Run("MembersAndAccounts", func(t *testing.T) { testMembersAndAccounts(t, open(t)) })
 	t.Run("Codes", func(t *testing.T) { testCodes(t, open(t)) })
 	t.Run("TeamNotes", func(t *testing.T) { testTeamNotes(t, open(t)) })
+	for _, batch := range []int{1, 3, 500} {
+		t.Run(fmt.Sprintf("PruneCodes/batch=%d", batch), func(t *testing.T) { testPruneCodes(t, open(t), batch) })
+	}
+}
+
+// testPruneCodes prunes the codes that expired or were used before a
+// bound and the wrong codes given before another, and keeps the rest: the
+// per-account limit counts the same after as before.
+func testPruneCodes(t *testing.T, s bot.Store, batch int) {
+	ctx := context.Background()
+	codesBefore, triesBefore := t0.Add(bot.CodeKept), t0.Add(bot.CodeTryWindow)
+	kept := map[string]bool{}
+	tries := map[string]int{}
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		sel := bot.Seller{Platform: "telegram", UserID: "1", CreatedAt: t0}
+		if err := tx.CreateSeller(ctx, &sel); err != nil {
+			return err
+		}
+		for i, c := range []struct {
+			expires, used time.Duration // from codesBefore; used 0: never
+			kept          bool
+		}{
+			{-time.Second, 0, false},               // expired before
+			{time.Second, 0, true},                 // expires after
+			{0, 0, true},                           // expires at the bound
+			{5 * time.Minute, -time.Second, false}, // used before
+			{5 * time.Minute, time.Second, true},   // used after
+			{-bot.CodeKept, -bot.CodeKept - time.Minute, false},
+		} {
+			for j := range 4 { // several of each, to cross batches
+				code := bot.Code{ID: fmt.Sprintf("C%d%d", i, j), Hash: "h", Kind: bot.CodeLink, SellerID: sel.ID, MemberID: 1,
+					CreatedAt: codesBefore.Add(c.expires - bot.CodeTTL), ExpiresAt: codesBefore.Add(c.expires)}
+				if c.used != 0 {
+					code.UsedAt = codesBefore.Add(c.used)
+				}
+				if err := tx.AddCode(ctx, code); err != nil {
+					return err
+				}
+				kept[code.ID] = c.kept
+			}
+		}
+		for i, at := range []time.Duration{-2 * time.Hour, -time.Second, time.Second, 0, -time.Minute, -time.Hour} {
+			for _, user := range []string{"U1", "U2", "U3", "U4"}[:1+i%4] {
+				if err := tx.AddCodeTry(ctx, "slack", user, triesBefore.Add(at)); err != nil {
+					return err
+				}
+			}
+		}
+		for _, user := range []string{"U1", "U2", "U3", "U4"} {
+			n, err := tx.CodeTries(ctx, "slack", user, triesBefore.Add(-time.Nanosecond))
+			if err != nil {
+				return err
+			}
+			tries[user] = n
+		}
+		return nil
+	})
+	gone := 0
+	for _, k := range kept {
+		if !k {
+			gone++
+		}
+	}
+	n, err := s.Prune(ctx, bot.PruneBefore{Codes: codesBefore, CodeTries: triesBefore}, batch)
+	// Of the 13 tries, 7 are at or after the bound (by 3 and 4 accounts).
+	if err != nil || n.Codes != gone || n.CodeTries != 13-7 || n.Claims != 0 || n.Messages != 0 {
+		t.Errorf("Prune = %+v, %v; want %d codes and 6 tries", n, err, gone)
+	}
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		for id, k := range kept {
+			_, err := tx.Code(ctx, id)
+			if errors.Is(err, bot.ErrNotFound) == k {
+				t.Errorf("code %s: kept %v, want %v (%v)", id, !errors.Is(err, bot.ErrNotFound), k, err)
+			}
+		}
+		left := 0
+		for _, user := range []string{"U1", "U2", "U3", "U4"} {
+			n, err := tx.CodeTries(ctx, "slack", user, triesBefore.Add(-time.Nanosecond))
+			if err != nil || n != tries[user] {
+				t.Errorf("%s's tries the limit counts: %d, %v; %d before pruning", user, n, err, tries[user])
+			}
+			all, err := tx.CodeTries(ctx, "slack", user, time.Time{})
+			if err != nil {
+				return err
+			}
+			left += all
+		}
+		if left != 7 {
+			t.Errorf("%d tries left, want 7", left)
+		}
+		return nil
+	})
+	if n, err := s.Prune(ctx, bot.PruneBefore{Codes: codesBefore, CodeTries: triesBefore}, batch); err != nil || n != (bot.Pruned{}) {
+		t.Errorf("a second Prune = %+v, %v; want nothing left to prune", n, err)
+	}
 }
 
 func testMembersAndAccounts(t *testing.T, s bot.Store) {
