@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/data/markets"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -16,6 +20,7 @@ func runAccounts(t *testing.T, open Open) {
 	t.Run("MembersAndAccounts", func(t *testing.T) { testMembersAndAccounts(t, open(t)) })
 	t.Run("Codes", func(t *testing.T) { testCodes(t, open(t)) })
 	t.Run("TeamNotes", func(t *testing.T) { testTeamNotes(t, open(t)) })
+	t.Run("AnswersAtOnce", func(t *testing.T) { testAnswersAtOnce(t, open(t)) })
 	for _, batch := range []int{1, 3, 500} {
 		t.Run(fmt.Sprintf("PruneCodes/batch=%d", batch), func(t *testing.T) { testPruneCodes(t, open(t), batch) })
 	}
@@ -351,4 +356,95 @@ func testTeamNotes(t *testing.T, s bot.Store) {
 		}
 		return nil
 	})
+}
+
+// testAnswersAtOnce has two members of one company answer the same open
+// question at the same moment, through the real core, many times over:
+// exactly one answer counts, the other member is told a colleague
+// answered it, and the company's progress holds one answer.
+func testAnswersAtOnce(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	fsys, dir := markets.EmbeddedRules()
+	catalog, err := markets.LoadRules(fsys, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core := bot.New(s, catalog, bot.WithClock(func() time.Time { return t0 }))
+	send := func(platform, user, text string) ([]bot.Reply, error) {
+		return core.Handle(ctx, bot.Inbound{Platform: platform, UserID: user, ChatID: "chat-" + user, Text: text, Name: user})
+	}
+	say := func(platform, user, text string) string {
+		t.Helper()
+		out, err := send(platform, user, text)
+		if err != nil || len(out) == 0 {
+			t.Fatalf("%s %q: %v %+v", user, text, err, out)
+		}
+		return out[len(out)-1].Text
+	}
+	code := regexp.MustCompile(`[2-9A-Z]{4}-[2-9A-Z]{4}`)
+	for round := range 50 {
+		owner, mate := fmt.Sprintf("owner%d", round), fmt.Sprintf("mate%d", round)
+		say("telegram", owner, "/lang en")
+		say("telegram", owner, "/onboard tiktok-uk")
+		if got := say("slack", mate, "join "+code.FindString(say("telegram", owner, "/invite"))); !strings.Contains(got, "joined") {
+			t.Fatalf("join: %s", got)
+		}
+		say("slack", mate, "/lang en")
+		say("slack", mate, "/onboard tiktok-uk") // both see the first question
+		say("telegram", owner, "/onboard tiktok-uk")
+
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		var replies [2]string
+		var errs [2]error
+		for i, who := range [][2]string{{"telegram", owner}, {"slack", mate}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				out, err := send(who[0], who[1], "1")
+				if len(out) > 0 {
+					replies[i] = out[0].Text
+				}
+				errs[i] = err
+			}()
+		}
+		close(start)
+		wg.Wait()
+		told := 0
+		for i, r := range replies {
+			if errs[i] != nil {
+				t.Fatalf("round %d: %v", round, errs[i])
+			}
+			if strings.Contains(r, "colleague answered") {
+				told++
+			}
+		}
+		if told != 1 {
+			t.Fatalf("round %d: %d members told a colleague answered, want 1:\n%s\n---\n%s", round, told, replies[0], replies[1])
+		}
+		var company int64
+		update(t, s, func(ctx context.Context, tx bot.Tx) error {
+			who, err := tx.Identify(ctx, "telegram", owner)
+			company = who.Seller.ID
+			if err != nil {
+				return err
+			}
+			o, err := tx.Onboarding(ctx, company, "tiktok-uk")
+			if err != nil || len(o.State.Answers) != 1 {
+				t.Errorf("round %d: the company's answers: %+v %v", round, o.State.Answers, err)
+			}
+			return nil
+		})
+		hist, _, err := s.History(ctx, company, "tiktok-uk", 0, 50)
+		answers := 0
+		for _, h := range hist {
+			if h.Action == bot.ActionAnswer {
+				answers++
+			}
+		}
+		if err != nil || answers != 1 {
+			t.Fatalf("round %d: %d answers in the history, want 1 (%v)", round, answers, err)
+		}
+	}
 }
