@@ -400,3 +400,48 @@ func TestMemberNamesFromThePlatform(t *testing.T) {
 	say("slack", "U1", "", "/status")
 	has(t, "kept", say("telegram", "100", "王芳", "/team"), []string{"2. Lei Li · Slack"}, nil)
 }
+
+// Linking, joining, a merge, removing a member and unlinking appear in
+// /history, in the reader's language: the company's accounts and team
+// under /history account (or team), what a merge did to a market in that
+// market's history, beside its answers.
+func TestLinksInTheHistory(t *testing.T) {
+	h, _ := clockHarness(t)
+	for _, text := range []string{"/lang en", "/onboard tiktok-uk", "1", "0"} {
+		h.on("telegram", "100", text)
+	}
+	for _, text := range []string{"/lang en", "/onboard tiktok-uk", "1", "/onboard shopee-my", "1"} {
+		h.on("slack", "U1", text)
+	}
+	has(t, "nothing yet", h.on("telegram", "100", "/history account"), []string{"Nothing recorded for your accounts and team yet."}, nil)
+	replies, err := h.core.Handle(context.Background(), bot.Inbound{Platform: "slack", UserID: "U1", ChatID: "c", Text: "link " + codeIn(t, h.on("telegram", "100", "/link"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := replies[len(replies)-1].Choices[1].Ref.Choice // the Slack account's progress
+	has(t, "keep", h.on("slack", "U1", keep), []string{"Kept"}, nil)
+	invite := codeIn(t, h.on("telegram", "100", "/invite"))
+	h.deliver(bot.Inbound{Platform: "slack", UserID: "U2", ChatID: "slack-chat-U2", Name: "李雷", Text: "join " + invite})
+	has(t, "remove", h.on("telegram", "100", "/team remove 2"), []string{"李雷 is removed"}, nil)
+	has(t, "unlink", h.on("telegram", "100", "/unlink slack"), []string{"separated"}, nil)
+
+	account := []string{"Your history for your accounts and team (UTC):", "🔗 linked the Slack U1 account", "the progress the Slack U1 account had joined the company's",
+		"👥 李雷 joined the team", "李雷 was removed from the team", "separated the Slack U1 account"}
+	got := h.on("telegram", "100", "/history account")
+	has(t, "account", got, account, []string{"link ", "unlinked", "removed\n"})
+	for i := 1; i < len(account); i++ {
+		if strings.Index(got, account[i-1]) > strings.Index(got, account[i]) {
+			t.Errorf("%q is not before %q:\n%s", account[i-1], account[i], got)
+		}
+	}
+	has(t, "team", h.on("telegram", "100", "/history team"), account, nil)
+	has(t, "market both had", h.on("telegram", "100", "/history tiktok-uk"),
+		[]string{"the Slack U1 account had progress here too", "a progress was kept; the other (eligibility stage, 2 answers) is set aside here", "→"}, []string{`{"`})
+	has(t, "market moved in", h.on("telegram", "100", "/history shopee-my"), []string{"started", "→", "this progress came with the Slack U1 account"}, nil)
+	has(t, "whoami says where", h.on("telegram", "100", "/whoami"), []string{"/history account"}, nil)
+
+	h.on("telegram", "100", "/lang zh")
+	has(t, "zh", h.on("telegram", "100", "记录 团队"), []string{"账号和团队 的记录（北京时间）", "🔗 绑定了 Slack U1 账号", "Slack U1 账号原有的进度并入了公司",
+		"👥 李雷 加入了团队", "李雷 被移出了团队", "解除了 Slack U1 账号"}, []string{"linked", "joined"})
+	has(t, "zh market", h.on("telegram", "100", "/history tiktok-uk"), []string{"选择了保留的进度；另一份（「", "个回答）记在这里", "也有这个市场的进度"}, []string{"set aside"})
+}

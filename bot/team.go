@@ -55,8 +55,8 @@ func (cv *Conversation) whoami(args []string) error {
 	if cv.who.Members > 1 {
 		cv.sayf("你在一个 %d 人的团队里（/team）。", "You are in a team of %d (/team).", cv.who.Members)
 	}
-	cv.sayf("公告和提醒发到你最近用的账号。绑定另一个账号：/link；解除：/unlink <平台>。",
-		"Announcements and reminders go to the account you used last. To link another account: /link; to separate one: /unlink <platform>.")
+	cv.sayf("公告和提醒发到你最近用的账号。绑定另一个账号：/link；解除：/unlink <平台>；账号的记录：/history account",
+		"Announcements and reminders go to the account you used last. To link another account: /link; to separate one: /unlink <platform>; their history: /history account")
 	return nil
 }
 
@@ -101,7 +101,7 @@ func (cv *Conversation) unlink(args []string) error {
 		if err := cv.tx.RemoveAccount(cv.ctx, a.Platform, a.UserID); err != nil {
 			return err
 		}
-		if err := cv.history("", ActionLink, a.Key(), "unlinked"); err != nil {
+		if err := cv.history("", ActionLink, a.Key(), linkUnlinked); err != nil {
 			return err
 		}
 	}
@@ -145,7 +145,7 @@ func (cv *Conversation) team(args []string) error {
 	}
 	cv.text(b.String())
 	if cv.who.Member.Role == RoleOwner {
-		cv.sayf("邀请同事：/invite；移除成员：/team remove <编号>", "Invite a colleague: /invite; remove a member: /team remove <number>")
+		cv.sayf("邀请同事：/invite；移除成员：/team remove <编号>；团队的记录：/history team", "Invite a colleague: /invite; remove a member: /team remove <number>; the team's history: /history team")
 	}
 	return nil
 }
@@ -180,7 +180,7 @@ func (cv *Conversation) removeMember(members []Member, args []string) error {
 		return err
 	}
 	cv.who.Members--
-	if err := cv.history("", ActionLink, memberName(m), "removed"); err != nil {
+	if err := cv.history("", ActionLink, memberName(m), linkRemoved); err != nil {
 		return err
 	}
 	cv.sayf("✅ 已移除 %s。他们的账号以后是新的卖家，看不到公司的进度；他们手里还没用的码也作废了。", "✅ %s is removed. Their accounts start afresh as sellers of their own, without the company's progress; codes they held are void.", memberName(m))
