@@ -84,7 +84,7 @@ type Code struct {
 	Hash      string // of the whole code
 	Kind      CodeKind
 	SellerID  int64
-	MemberID  int64 // who asked for it
+	MemberID  int64 // who asked for it; 0 once they left the company
 	Tries     int   // wrong secrets given for this ID
 	CreatedAt time.Time
 	ExpiresAt time.Time
@@ -116,7 +116,9 @@ type Accounts interface {
 	// SaveMember stores a member's name, role, language, latest account,
 	// what they saw and did last.
 	SaveMember(ctx context.Context, m Member) error
-	// RemoveMember deletes a member with their accounts and codes.
+	// RemoveMember deletes a member with their accounts, and voids their
+	// codes (kept with MemberID 0, so that one given later is refused as
+	// void).
 	RemoveMember(ctx context.Context, id int64) error
 	// Members lists a company's members, oldest first.
 	Members(ctx context.Context, sellerID int64) ([]Member, error)

@@ -67,6 +67,7 @@ func (c *Core) Catalog() *flows.Catalog { return c.catalog.Load() }
 func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 	began := time.Now()
 	now := c.now().UTC()
+	in.Name = cleanName(in.Name)
 	var out []Reply
 	duplicate, broadcast, planned := false, false, false
 	err := c.store.Update(ctx, func(tx Tx) error {

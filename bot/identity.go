@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
 
 	"github.com/onboardbot/onboardbot/flows"
 )
@@ -103,6 +105,22 @@ func (c *Core) saveIdentity(ctx context.Context, tx Tx, cv *Conversation, stored
 
 // didSep separates the languages of what a member last did.
 const didSep = "\x1f"
+
+// MaxNameRunes bounds a member's name as the platform gives it: it is
+// shown in /team and in every line the others get of them.
+const MaxNameRunes = 64
+
+// cleanName is a platform's name for a person as one line: spaces and line
+// breaks folded, control characters dropped, at most MaxNameRunes.
+func cleanName(name string) string {
+	name = strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, name)), " ")
+	return clip(name, MaxNameRunes)
+}
 
 // memberName is how a member is named to the others.
 func memberName(m Member) string {

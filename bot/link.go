@@ -26,6 +26,10 @@ const (
 	MaxCodeTries    = 5
 	MaxAccountTries = 10
 	CodeTryWindow   = time.Hour
+	// CodeKept is how long a code is kept once it expired or was used:
+	// given within it, it is answered as expired or used (not counted as a
+	// wrong code); after it, its id may be given out again.
+	CodeKept = 24 * time.Hour
 	// codeAlphabet leaves out what reads alike (0 O, 1 I L).
 	codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 )
@@ -158,7 +162,11 @@ func (cv *Conversation) takeCode(args []string) error {
 		return err
 	}
 	if !hasMember(members, c.MemberID) {
-		cv.sayf("❌ 这个码已经失效：发码的人已经不在那个公司了。", "❌ That code is no longer valid: whoever asked for it has left that company.")
+		// Removed, or gone to another company, since the code was given
+		// (RemoveMember voids their codes): what they asked for is void.
+		// Not a wrong try: the code was right.
+		cv.sayf("❌ 这个码已经失效：发码的人已经不在那个公司了。什么都没有改；请向公司里的人重新要一个码。",
+			"❌ That code is no longer valid: whoever asked for it is no longer in that company. Nothing was changed; ask someone in the company for a new code.")
 		return nil
 	}
 	if c.SellerID == cv.seller.ID {
@@ -284,14 +292,23 @@ func (cv *Conversation) joinCompany(c Code, members []Member) error {
 		s.Lang, s.LangSet = old.Lang, old.LangSet
 	}
 	*cv.seller = s
-	conflicts, err := cv.mergeProgress(old.ID)
+	// The entry of the link or the join comes first; what the merge did
+	// follows it, after the history it brought (see mergeProgress).
+	subject := acct.Key()
+	if c.Kind == CodeInvite {
+		subject = memberName(member)
+		if cv.name != "" {
+			subject = cv.name
+		}
+	}
+	if err := cv.history("", ActionLink, subject, string(c.Kind)); err != nil {
+		return err
+	}
+	conflicts, err := cv.mergeProgress(old.ID, acct.Key())
 	if err != nil {
 		return err
 	}
 	if err := cv.tx.RetireSeller(cv.ctx, old.ID, cv.now); err != nil {
-		return err
-	}
-	if err := cv.history("", ActionLink, acct.Key(), string(c.Kind)); err != nil {
 		return err
 	}
 	if c.Kind == CodeInvite {
@@ -310,8 +327,11 @@ func (cv *Conversation) joinCompany(c Code, members []Member) error {
 // market this one has not started moves whole; a market both started
 // waits for the seller's choice (see keep). The history and the files are
 // copied (the retired company keeps its own), and its pending reminders
-// are cancelled (the moved markets plan theirs again).
-func (cv *Conversation) mergeProgress(from int64) ([]Merge, error) {
+// are cancelled (the moved markets plan theirs again). The history
+// records the merge after the entries it copied: in the company's (no
+// market) that key's progress joined, and in each market what became of
+// it.
+func (cv *Conversation) mergeProgress(from int64, key string) ([]Merge, error) {
 	os, err := cv.tx.Onboardings(cv.ctx, from)
 	if err != nil {
 		return nil, err
@@ -320,6 +340,7 @@ func (cv *Conversation) mergeProgress(from int64) ([]Merge, error) {
 		return nil, err
 	}
 	var conflicts []Merge
+	var moved []string
 	for _, o := range os {
 		m, mine, err := cv.onboarding(o.Market)
 		if err != nil {
@@ -342,11 +363,82 @@ func (cv *Conversation) mergeProgress(from int64) ([]Merge, error) {
 		if err := cv.moveOnboarding(m, o, from); err != nil {
 			return nil, err
 		}
+		moved = append(moved, o.Market)
 	}
 	if err := cv.tx.CopyHistory(cv.ctx, from, cv.seller.ID); err != nil {
 		return nil, err
 	}
+	if len(moved)+len(conflicts) > 0 {
+		if err := cv.history("", ActionLink, key, linkMerged); err != nil {
+			return nil, err
+		}
+	}
+	for _, market := range moved {
+		if err := cv.history(market, ActionLink, key, linkMovedIn); err != nil {
+			return nil, err
+		}
+	}
+	for _, c := range conflicts {
+		if err := cv.history(c.Market, ActionLink, key, linkBoth); err != nil {
+			return nil, err
+		}
+	}
 	return conflicts, cv.tx.CopyFiles(cv.ctx, from, cv.seller.ID)
+}
+
+// What a link entry of the history records (its Value; Question is the
+// account's key, or a member's name): an account linked (string(CodeLink))
+// or a member joined (string(CodeInvite)), and these. A kept progress's
+// entry is Question linkSetAside with the other progress as JSON.
+const (
+	linkUnlinked = "unlinked"
+	linkRemoved  = "removed"
+	linkMerged   = "merged"   // the progress an account brought joined the company's
+	linkMovedIn  = "moved in" // a market's progress came whole with an account
+	linkBoth     = "both"     // both had progress in a market: the seller is asked
+	linkSetAside = "set aside"
+)
+
+// linkLine is a link entry of the history as the seller reads it.
+func linkLine(h HistoryEntry, lang flows.Lang) string {
+	who := accountLabel(h.Question)
+	var t flows.Text
+	switch {
+	case h.Question == linkSetAside:
+		var o Onboarding
+		if err := json.Unmarshal([]byte(h.Value), &o); err != nil {
+			return flows.Text{ZH: "合并账号时另一份进度记在这里", EN: "the other progress, set aside when accounts joined"}.In(lang)
+		}
+		t = flows.Textf(flows.Text{ZH: "选择了保留的进度；另一份（「%s」阶段，%d 个回答）记在这里", EN: "a progress was kept; the other (%s stage, %d answers) is set aside here"},
+			o.Stage.Name(), len(o.State.Answers))
+	case h.Value == string(CodeLink):
+		t = flows.Textf(flows.Text{ZH: "🔗 绑定了 %s 账号", EN: "🔗 linked the %s account"}, who)
+	case h.Value == string(CodeInvite):
+		t = flows.Textf(flows.Text{ZH: "👥 %s 加入了团队", EN: "👥 %s joined the team"}, who)
+	case h.Value == linkUnlinked:
+		t = flows.Textf(flows.Text{ZH: "解除了 %s 账号", EN: "separated the %s account"}, who)
+	case h.Value == linkRemoved:
+		t = flows.Textf(flows.Text{ZH: "%s 被移出了团队", EN: "%s was removed from the team"}, who)
+	case h.Value == linkMerged:
+		t = flows.Textf(flows.Text{ZH: "%s 账号原有的进度并入了公司", EN: "the progress the %s account had joined the company's"}, who)
+	case h.Value == linkMovedIn:
+		t = flows.Textf(flows.Text{ZH: "这份进度随 %s 账号并入", EN: "this progress came with the %s account"}, who)
+	case h.Value == linkBoth:
+		t = flows.Textf(flows.Text{ZH: "%s 账号也有这个市场的进度：请选择保留哪一份", EN: "the %s account had progress here too: which to keep was asked"}, who)
+	default:
+		return h.Question + " " + h.Value
+	}
+	return t.In(lang)
+}
+
+// accountLabel shows an account's key as sellers know it ("slack:U1" is
+// "Slack U1"); anything else (a member's name) as it is.
+func accountLabel(key string) string {
+	p, id, ok := strings.Cut(key, ":")
+	if ok && (p == "telegram" || p == "slack" || p == "console") {
+		return platformName(p) + " " + id
+	}
+	return key
 }
 
 func (cv *Conversation) moveOnboarding(m *flows.Market, o Onboarding, from int64) error {
@@ -438,7 +530,7 @@ func (cv *Conversation) keep(args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := cv.history(market, ActionLink, "set aside", string(state)); err != nil {
+	if err := cv.history(market, ActionLink, linkSetAside, string(state)); err != nil {
 		return err
 	}
 	if args[2] == "joined" {

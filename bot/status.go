@@ -5,6 +5,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -94,72 +95,109 @@ const HistoryPageSize = 20
 // so that a page stays one message whatever was typed.
 const historyValueRunes = 200
 
-func (cv *Conversation) historyCmd(args []string) error {
-	page, rest, ok := historyPage(args)
-	if !ok {
-		cv.sayf("用法：/history [市场编号] [页码]，例如 /history tiktok-uk 2（第 2 页是更早的 %d 条；也可以写「更多」）",
-			"Usage: /history [market] [page], for example /history tiktok-uk 2 (page 2 is the %d before the latest; \"more\" works too)", HistoryPageSize)
-		return nil
+// historyScope is what a /history shows: a market's entries, or those of
+// the company's accounts and team (stored without a market).
+type historyScope struct {
+	market string     // as the store keeps it: "" for accounts and team
+	arg    string     // as /history is given it again
+	name   flows.Text // as the heading names it
+	m      *flows.Market
+}
+
+// accountHistoryWords name the company's accounts and team to /history.
+var accountHistoryWords = []string{"account", "accounts", "team", "账号", "团队"}
+
+func (cv *Conversation) historyScope(rest []string) *historyScope {
+	if len(rest) == 1 && slices.Contains(accountHistoryWords, strings.ToLower(rest[0])) {
+		return &historyScope{arg: "account", name: flows.Text{ZH: "账号和团队", EN: "your accounts and team"}}
 	}
 	m := cv.marketArg(rest, "/history tiktok-uk")
 	if m == nil {
 		return nil
 	}
-	hs, total, err := cv.core.store.History(cv.ctx, cv.seller.ID, m.ID, (page-1)*HistoryPageSize, HistoryPageSize)
+	return &historyScope{market: m.ID, arg: m.ID, name: m.Name, m: m}
+}
+
+func (cv *Conversation) historyCmd(args []string) error {
+	page, rest, ok := historyPage(args)
+	if !ok {
+		cv.sayf("用法：/history [市场编号] [页码]，例如 /history tiktok-uk 2（第 2 页是更早的 %d 条；也可以写「更多」）。账号和团队的记录：/history account",
+			"Usage: /history [market] [page], for example /history tiktok-uk 2 (page 2 is the %d before the latest; \"more\" works too). Your accounts and team: /history account", HistoryPageSize)
+		return nil
+	}
+	sc := cv.historyScope(rest)
+	if sc == nil {
+		return nil
+	}
+	hs, total, err := cv.core.store.History(cv.ctx, cv.seller.ID, sc.market, (page-1)*HistoryPageSize, HistoryPageSize)
 	if err != nil {
 		return fmt.Errorf("load history: %w", err)
 	}
 	if total == 0 {
-		cv.sayf("%s 还没有记录。", "Nothing recorded for %s yet.", m.Name)
+		cv.sayf("%s 还没有记录。", "Nothing recorded for %s yet.", sc.name)
 		return nil
 	}
 	pages := (total + HistoryPageSize - 1) / HistoryPageSize
 	switch {
 	case len(hs) == 0 && pages == 1:
-		cv.sayf("%s 的记录只有一页：/history %s", "Your whole history for %s fits on one page: /history %s", m.Name, m.ID)
+		cv.sayf("%s 的记录只有一页：/history %s", "Your whole history for %s fits on one page: /history %s", sc.name, sc.arg)
 		return nil
 	case len(hs) == 0:
-		cv.sayf("%s 的记录只有 %d 页。最早的一页：/history %s %d", "Your history for %s has %d pages. The earliest: /history %s %d", m.Name, pages, m.ID, pages)
+		cv.sayf("%s 的记录只有 %d 页。最早的一页：/history %s %d", "Your history for %s has %d pages. The earliest: /history %s %d", sc.name, pages, sc.arg, pages)
 		return nil
 	}
 	lang := cv.lang()
 	var b strings.Builder
 	if pages == 1 {
-		b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（北京时间）：", EN: "Your history for %s (UTC):"}, m.Name).In(lang))
+		b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（北京时间）：", EN: "Your history for %s (UTC):"}, sc.name).In(lang))
 	} else {
 		last := total - (page-1)*HistoryPageSize
 		b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（北京时间），第 %d-%d 条，共 %d 条：", EN: "Your history for %s (UTC), entries %d-%d of %d:"},
-			m.Name, last-len(hs)+1, last, total).In(lang))
+			sc.name, last-len(hs)+1, last, total).In(lang))
 	}
 	for _, h := range hs {
 		fmt.Fprintf(&b, "\n%s  ", localTime(h.At, lang))
-		switch h.Action {
-		case ActionStart:
-			b.WriteString(flows.Textf(flows.Text{ZH: "开始（规则版本 %s）", EN: "started (rules version %s)"}, h.Value).In(lang))
-		case ActionRestart:
-			b.WriteString(flows.Textf(flows.Text{ZH: "重新开始（规则版本 %s）", EN: "started over (rules version %s)"}, h.Value).In(lang))
-		case ActionBack:
-			b.WriteString(flows.Textf(flows.Text{ZH: "撤回了 %s 的回答", EN: "took back the answer to %s"}, h.Question).In(lang))
-		case ActionAnswer:
-			fmt.Fprintf(&b, "%s → %s", questionName(m, h.Question, lang), clip(answerLabel(m, h.Question, h.Value, lang), historyValueRunes))
-		case ActionMark:
-			fmt.Fprintf(&b, "%s%s %s", itemName(m, h.Question, lang), flows.Text{ZH: "：", EN: ":"}.In(lang), clip(markValue(h.Value, lang), historyValueRunes))
-		case ActionExpired:
-			fmt.Fprintf(&b, "%s%s %s", itemName(m, h.Question, lang), flows.Text{ZH: "：", EN: ":"}.In(lang),
-				flows.Textf(flows.Text{ZH: "证书到期（%s），改回待办", EN: "certificate expired (%s), open again"}, h.Value).In(lang))
-		case ActionRules:
-			b.WriteString(flows.Textf(flows.Text{ZH: "规则更新到 %s 版", EN: "rules updated to version %s"}, h.Value).In(lang))
-		}
+		b.WriteString(historyLine(sc.m, h, lang))
 	}
 	cv.text(b.String())
 	if page < pages {
 		cv.sayf("更早的 %d 条：/history %s %d（也可以输入：记录 %s %d）", "The %d before these: /history %s %d (or type: history %s %d)",
-			min(HistoryPageSize, total-page*HistoryPageSize), m.ID, page+1, m.ID, page+1)
+			min(HistoryPageSize, total-page*HistoryPageSize), sc.arg, page+1, sc.arg, page+1)
 	}
 	if page > 1 {
-		cv.sayf("最新的记录：/history %s", "The latest: /history %s", m.ID)
+		cv.sayf("最新的记录：/history %s", "The latest: /history %s", sc.arg)
 	}
 	return nil
+}
+
+// historyLine is one history entry as the seller reads it (m is nil for
+// the entries of accounts and team, which have no market).
+func historyLine(m *flows.Market, h HistoryEntry, lang flows.Lang) string {
+	switch h.Action {
+	case ActionStart:
+		return flows.Textf(flows.Text{ZH: "开始（规则版本 %s）", EN: "started (rules version %s)"}, h.Value).In(lang)
+	case ActionRestart:
+		return flows.Textf(flows.Text{ZH: "重新开始（规则版本 %s）", EN: "started over (rules version %s)"}, h.Value).In(lang)
+	case ActionBack:
+		return flows.Textf(flows.Text{ZH: "撤回了 %s 的回答", EN: "took back the answer to %s"}, h.Question).In(lang)
+	case ActionRules:
+		return flows.Textf(flows.Text{ZH: "规则更新到 %s 版", EN: "rules updated to version %s"}, h.Value).In(lang)
+	case ActionLink:
+		return linkLine(h, lang)
+	}
+	if m == nil {
+		return string(h.Action) + " " + h.Question
+	}
+	switch h.Action {
+	case ActionAnswer:
+		return fmt.Sprintf("%s → %s", questionName(m, h.Question, lang), clip(answerLabel(m, h.Question, h.Value, lang), historyValueRunes))
+	case ActionMark:
+		return fmt.Sprintf("%s%s %s", itemName(m, h.Question, lang), flows.Text{ZH: "：", EN: ":"}.In(lang), clip(markValue(h.Value, lang), historyValueRunes))
+	case ActionExpired:
+		return fmt.Sprintf("%s%s %s", itemName(m, h.Question, lang), flows.Text{ZH: "：", EN: ":"}.In(lang),
+			flows.Textf(flows.Text{ZH: "证书到期（%s），改回待办", EN: "certificate expired (%s), open again"}, h.Value).In(lang))
+	}
+	return ""
 }
 
 // historyPage takes the page out of /history's arguments: a number

@@ -267,21 +267,33 @@ const RecentAnnouncements = 10
 
 // Pruner deletes what is kept only for a while, so that the database
 // stops growing with every message: claims once no platform would deliver
-// their update again, and delivered or set-aside messages once neither a
-// click on their buttons nor a report needs them. The answer history is
-// never pruned.
+// their update again, delivered or set-aside messages once neither a
+// click on their buttons nor a report needs them, link and invitation
+// codes once a late try at one no longer needs telling apart from a wrong
+// one, and wrong codes once the per-account limit no longer counts them.
+// The answer history is never pruned.
 type Pruner interface {
-	// Prune deletes the claims recorded before claimsBefore, and the outbox
-	// messages queued before outboxBefore that were delivered or set aside,
-	// except an announcement's while it is being delivered or is one of the
-	// RecentAnnouncements latest, and an announcement's progress message
-	// while it is being delivered. Each write transaction deletes at most
-	// batch rows, so a seller's message never waits for more than one batch.
-	// It reports how many it deleted, also when it fails part way.
-	Prune(ctx context.Context, claimsBefore, outboxBefore time.Time, batch int) (Pruned, error)
+	// Prune deletes the claims recorded before before.Claims; the outbox
+	// messages queued before before.Outbox that were delivered or set
+	// aside, except an announcement's while it is being delivered or is
+	// one of the RecentAnnouncements latest, and an announcement's progress
+	// message while it is being delivered; the codes that expired, or were
+	// used, before before.Codes; and the wrong codes given before
+	// before.CodeTries. A zero time prunes nothing of its kind. Each write
+	// transaction deletes at most batch rows (of wrong codes, those of at
+	// most batch accounts), so a seller's message never waits for more than
+	// one batch. It reports how many it deleted, also when it fails part
+	// way.
+	Prune(ctx context.Context, before PruneBefore, batch int) (Pruned, error)
+}
+
+// PruneBefore is, for each kind of row Prune deletes, the moment before
+// which such a row is old enough to go.
+type PruneBefore struct {
+	Claims, Outbox, Codes, CodeTries time.Time
 }
 
 // Pruned counts what one Prune deleted.
 type Pruned struct {
-	Claims, Messages int
+	Claims, Messages, Codes, CodeTries int
 }

@@ -11,6 +11,17 @@ import (
 	"github.com/onboardbot/onboardbot/flows"
 )
 
+// platformKey is the platform a seller names: as stored, or as
+// platformName shows it ("terminal" is the console).
+func platformKey(name string) string {
+	switch p := strings.ToLower(name); p {
+	case "terminal", "终端":
+		return "console"
+	default:
+		return p
+	}
+}
+
 // platformName is a platform as sellers know it.
 func platformName(p string) string {
 	switch p {
@@ -44,8 +55,8 @@ func (cv *Conversation) whoami(args []string) error {
 	if cv.who.Members > 1 {
 		cv.sayf("你在一个 %d 人的团队里（/team）。", "You are in a team of %d (/team).", cv.who.Members)
 	}
-	cv.sayf("公告和提醒发到你最近用的账号。绑定另一个账号：/link；解除：/unlink <平台>。",
-		"Announcements and reminders go to the account you used last. To link another account: /link; to separate one: /unlink <platform>.")
+	cv.sayf("公告和提醒发到你最近用的账号。绑定另一个账号：/link；解除：/unlink <平台>；账号的记录：/history account",
+		"Announcements and reminders go to the account you used last. To link another account: /link; to separate one: /unlink <platform>; their history: /history account")
 	return nil
 }
 
@@ -54,7 +65,7 @@ func (cv *Conversation) unlink(args []string) error {
 		cv.sayf("请写上要解除的平台，例如：/unlink slack", "Please name the platform to separate, for example: /unlink slack")
 		return nil
 	}
-	platform := strings.ToLower(args[0])
+	platform := platformKey(args[0])
 	accts, err := cv.tx.SellerAccounts(cv.ctx, cv.seller.ID)
 	if err != nil {
 		return err
@@ -70,9 +81,18 @@ func (cv *Conversation) unlink(args []string) error {
 		}
 	}
 	if len(gone) == 0 {
-		if platform == cv.who.Account.Platform && len(mine) > 1 {
-			cv.sayf("不能解除你正在用的账号：请在另一个账号里发 /unlink %s。", "You cannot separate the account you are writing from: send /unlink %s from your other account.", platform)
-		} else {
+		// The account writing is never separated by its own message: it
+		// would cut off the conversation that asked, and an account that
+		// may have been left unattended could not take itself out of the
+		// company's reach either way.
+		switch {
+		case platform == cv.who.Account.Platform && len(mine) > 1:
+			cv.sayf("不能解除你正在用的这个 %s 账号：请在你的另一个账号里发 /unlink %s。什么都没有改。",
+				"You cannot separate the %s account you are writing from: send /unlink %s from your other account. Nothing was changed.",
+				platformName(platform), platform)
+		case platform == cv.who.Account.Platform:
+			cv.sayf("这是你正在用的账号，也是你唯一的账号：没有可以解除的。绑定另一个账号：/link", "This is the account you are writing from, and your only one: there is nothing to separate. To link another: /link")
+		default:
 			cv.sayf("没有绑定 %s 的账号。/whoami 查看已绑定的账号。", "No %s account is linked. /whoami shows the accounts linked.", platformName(platform))
 		}
 		return nil
@@ -81,7 +101,7 @@ func (cv *Conversation) unlink(args []string) error {
 		if err := cv.tx.RemoveAccount(cv.ctx, a.Platform, a.UserID); err != nil {
 			return err
 		}
-		if err := cv.history("", ActionLink, a.Key(), "unlinked"); err != nil {
+		if err := cv.history("", ActionLink, a.Key(), linkUnlinked); err != nil {
 			return err
 		}
 	}
@@ -125,7 +145,7 @@ func (cv *Conversation) team(args []string) error {
 	}
 	cv.text(b.String())
 	if cv.who.Member.Role == RoleOwner {
-		cv.sayf("邀请同事：/invite；移除成员：/team remove <编号>", "Invite a colleague: /invite; remove a member: /team remove <number>")
+		cv.sayf("邀请同事：/invite；移除成员：/team remove <编号>；团队的记录：/history team", "Invite a colleague: /invite; remove a member: /team remove <number>; the team's history: /history team")
 	}
 	return nil
 }
@@ -160,7 +180,7 @@ func (cv *Conversation) removeMember(members []Member, args []string) error {
 		return err
 	}
 	cv.who.Members--
-	if err := cv.history("", ActionLink, memberName(m), "removed"); err != nil {
+	if err := cv.history("", ActionLink, memberName(m), linkRemoved); err != nil {
 		return err
 	}
 	cv.sayf("✅ 已移除 %s。他们的账号以后是新的卖家，看不到公司的进度；他们手里还没用的码也作废了。", "✅ %s is removed. Their accounts start afresh as sellers of their own, without the company's progress; codes they held are void.", memberName(m))

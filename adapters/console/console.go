@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ type Adapter struct {
 	handler Handler
 	outbox  Outbox
 	user    string
+	name    string // how the seller's colleagues see them
 	in      io.Reader
 	out     io.Writer
 	prompt  bool
@@ -63,9 +65,42 @@ func WithClock(now func() time.Time) Option { return func(a *Adapter) { a.now = 
 // is the current folder.
 func WithDir(dir string) Option { return func(a *Adapter) { a.dir = dir } }
 
+// WithName sets the name the seller's colleagues see them by (in /team,
+// and in the lines they get of what the seller did); the default is the
+// OS user's (OSUserName).
+func WithName(name string) Option { return func(a *Adapter) { a.name = name } }
+
+// OSUserName is the name of the user running the program: their full name,
+// else their login name, else "terminal".
+func OSUserName() string {
+	u, err := user.Current()
+	if err != nil {
+		return UserName(nil)
+	}
+	return UserName(u)
+}
+
+// UserName is an OS user's name as colleagues would know it: the full name
+// (the part of the password file's comment before its first comma, where
+// the rest is an office and phone numbers), else the login name, else
+// "terminal".
+func UserName(u *user.User) string {
+	if u == nil {
+		return "terminal"
+	}
+	full, _, _ := strings.Cut(u.Name, ",")
+	for _, n := range []string{full, u.Username} {
+		if n = strings.TrimSpace(n); n != "" {
+			return n
+		}
+	}
+	return "terminal"
+}
+
 // New returns an adapter for the seller user, reading in and writing out.
 func New(h Handler, o Outbox, user string, in io.Reader, out io.Writer, opts ...Option) *Adapter {
 	a := &Adapter{handler: h, outbox: o, user: user, in: in, out: out, now: time.Now, dir: "."}
+	a.name = OSUserName()
 	for _, opt := range opts {
 		opt(a)
 	}
@@ -163,7 +198,7 @@ func readLines(r io.Reader, lines chan<- string, done <-chan struct{}) error {
 }
 
 func (a *Adapter) handle(ctx context.Context, text string) error {
-	in := bot.Inbound{Platform: Platform, UserID: a.user, ChatID: a.user, Text: text, LangHint: a.lang}
+	in := bot.Inbound{Platform: Platform, UserID: a.user, ChatID: a.user, Text: text, LangHint: a.lang, Name: a.name}
 	// A letter presses the button it stands for in the last message.
 	if k, ok := letterIndex(text); ok && a.last != nil {
 		for i, c := range a.last.Choices {

@@ -226,6 +226,7 @@ func (a *Adapter) message(ctx context.Context, eventID string, m *slackevents.Me
 		Text:        a.plain(m.Text),
 		LangHint:    who.lang,
 		TZHint:      who.tz,
+		Name:        who.name,
 		Unsupported: strings.TrimSpace(m.Text) == "" && len(files) == 0,
 	}
 	// A message names one item: every file it shares is evidence for it.
@@ -265,6 +266,7 @@ func (a *Adapter) mention(ctx context.Context, eventID string, m *slackevents.Ap
 		Text:     a.plain(m.Text),
 		LangHint: who.lang,
 		TZHint:   who.tz,
+		Name:     who.name,
 		Public:   true,
 	}
 	_, err := a.core.Handle(ctx, in)
@@ -315,6 +317,7 @@ func (a *Adapter) interaction(ctx context.Context, ic slackapi.InteractionCallba
 		UpdateID: updateID,
 		LangHint: who.lang,
 		TZHint:   who.tz,
+		Name:     who.name,
 		// A button counts only on a message the bot posted in the channel
 		// clicked in, and that channel must be the clicker's own DM (the
 		// bot posts buttons nowhere else).
@@ -404,6 +407,7 @@ func (a *Adapter) slash(ctx context.Context, cmd slackapi.SlashCommand) slashAns
 		Text:     a.slashText(cmd.Text),
 		LangHint: who.lang,
 		TZHint:   who.tz,
+		Name:     who.name,
 	}
 	_, err = a.core.Handle(ctx, in)
 	if err != nil {

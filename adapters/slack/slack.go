@@ -216,15 +216,17 @@ func (a *Adapter) lookup(ctx context.Context, user string, dm bool) (who profile
 }
 
 // profile is what users.info says of a user that the core takes as hints:
-// their locale ("zh-CN", "en-US") and time zone ("Asia/Shanghai").
-type profile struct{ lang, tz string }
+// their locale ("zh-CN", "en-US"), time zone ("Asia/Shanghai") and the name
+// their colleagues know them by ("李雷").
+type profile struct{ lang, tz, name string }
 
-// userProfile asks users.info for a user's locale and zone once in a while. A
-// failed lookup gives no hints rather than holding up the message.
+// userProfile asks users.info for a user's locale, zone and name once in a
+// while. A failed lookup gives no hints rather than holding up the message.
 func (a *Adapter) userProfile(ctx context.Context, user string) profile {
 	if l, ok := a.locales.get(user); ok {
-		lang, tz, _ := strings.Cut(l, "\n")
-		return profile{lang, tz}
+		lang, rest, _ := strings.Cut(l, "\n")
+		tz, name, _ := strings.Cut(rest, "\n")
+		return profile{lang, tz, name}
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.cfg.LookupTimeout)
 	defer cancel()
@@ -238,8 +240,21 @@ func (a *Adapter) userProfile(ctx context.Context, user string) profile {
 		a.locales.put(user, "", localeFailTTL)
 		return profile{}
 	}
-	a.locales.put(user, u.Locale+"\n"+u.TZ, localeTTL)
-	return profile{u.Locale, u.TZ}
+	p := profile{u.Locale, u.TZ, userName(u)}
+	a.locales.put(user, p.lang+"\n"+p.tz+"\n"+p.name, localeTTL)
+	return p
+}
+
+// userName is how a user's colleagues see them in Slack: the display name
+// they chose, else their full name, else their handle. Line breaks are
+// spaces, so that the name stays one line of the cache and of /team.
+func userName(u *slackapi.User) string {
+	for _, n := range []string{u.Profile.DisplayName, u.Profile.RealName, u.RealName, u.Name} {
+		if n = strings.Join(strings.Fields(n), " "); n != "" {
+			return n
+		}
+	}
+	return ""
 }
 
 // dmChannel is the direct-message channel between the bot and user.

@@ -30,13 +30,16 @@ var DefaultRetention = Retention{Claims: 7 * 24 * time.Hour, Outbox: 30 * 24 * t
 const PruneBatch = 500
 
 // Prune is the job that deletes, every hour, what store keeps only for a
-// while once it is older than r says (see bot.Pruner).
+// while once it is older than r says (see bot.Pruner), and codes and
+// wrong codes once the core no longer needs them (bot.CodeKept,
+// bot.CodeTryWindow: they are the core's rules, not a setting).
 func Prune(store bot.Pruner, r Retention, now func() time.Time, log *slog.Logger) Job {
 	return Job{Name: "prune", Every: time.Hour, Run: func(ctx context.Context) error {
 		t := now()
-		n, err := store.Prune(ctx, t.Add(-r.Claims), t.Add(-r.Outbox), PruneBatch)
-		if n.Claims > 0 || n.Messages > 0 {
-			log.Info("pruned", "claims", n.Claims, "messages", n.Messages)
+		n, err := store.Prune(ctx, bot.PruneBefore{Claims: t.Add(-r.Claims), Outbox: t.Add(-r.Outbox),
+			Codes: t.Add(-bot.CodeKept), CodeTries: t.Add(-bot.CodeTryWindow)}, PruneBatch)
+		if n != (bot.Pruned{}) {
+			log.Info("pruned", "claims", n.Claims, "messages", n.Messages, "codes", n.Codes, "code_tries", n.CodeTries)
 		}
 		if err != nil {
 			return fmt.Errorf("prune: %w", err)

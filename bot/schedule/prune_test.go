@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -220,3 +221,62 @@ func TestRedeliveryWithinTheClaimWindowIsRecognised(t *testing.T) {
 		t.Errorf("the claim outlived its window: %d replies to a delivery after it", len(out))
 	}
 }
+
+// The job prunes a code a day after it expired or was used, and wrong
+// codes once the per-account limit no longer counts them: a code given
+// within the day is still told apart from a wrong one, and an account
+// that gave too many wrong codes in the hour still waits.
+func TestPruneCodes(t *testing.T) {
+	b := newPruneBot(t, schedule.DefaultRetention)
+	codes := func() (n, tries int) {
+		b.t.Helper()
+		db, err := sql.Open("sqlite", b.path)
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		defer db.Close()
+		if err := db.QueryRow(`SELECT (SELECT count(*) FROM link_codes), (SELECT count(*) FROM code_tries)`).Scan(&n, &tries); err != nil {
+			b.t.Fatal(err)
+		}
+		return n, tries
+	}
+	say := func(user, text string) string {
+		b.t.Helper()
+		out := b.handle(bot.Inbound{UserID: user, Text: text})
+		return out[len(out)-1].Text
+	}
+	say("owner", "/lang en")
+	used := codeRE.FindString(say("owner", "/link"))
+	if !strings.Contains(say("other", "link "+used), "Linked") {
+		t.Fatal("the code did not link")
+	}
+	unused := codeRE.FindString(say("owner", "/link"))
+	for range bot.MaxAccountTries {
+		say("guesser", "link AAAA-AAAA")
+	}
+	b.now = b.now.Add(bot.CodeTryWindow - time.Minute)
+	b.prune()
+	if n, tries := codes(); n != 2 || tries != bot.MaxAccountTries {
+		t.Errorf("within the hour: %d codes and %d wrong tries, want 2 and %d", n, tries, bot.MaxAccountTries)
+	}
+	if !strings.Contains(say("guesser", "link "+unused), "Too many") {
+		t.Error("the per-account limit forgot its tries")
+	}
+	b.now = t0.Add(bot.CodeTTL + bot.CodeKept - time.Minute)
+	b.prune()
+	// The code used at t0 was used more than a day ago; the other expired
+	// less than a day ago.
+	if n, tries := codes(); n != 1 || tries != 0 {
+		t.Errorf("within the day: %d codes and %d wrong tries, want 1 and 0", n, tries)
+	}
+	if !strings.Contains(say("late", "link "+unused), "expired") {
+		t.Error("a code given within the day is not told expired")
+	}
+	b.now = t0.Add(bot.CodeTTL + bot.CodeKept + time.Minute)
+	b.prune()
+	if n, _ := codes(); n != 0 {
+		t.Errorf("a day after: %d codes, want none", n)
+	}
+}
+
+var codeRE = regexp.MustCompile(`[2-9A-Z]{4}-[2-9A-Z]{4}`)

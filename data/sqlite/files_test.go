@@ -53,7 +53,7 @@ func TestFileBytesLeaveWithTheirMessage(t *testing.T) {
 	if n := files(); n != 1 {
 		t.Fatalf("%d stored files, want 1", n)
 	}
-	if _, err := s.Prune(ctx, t0, t0.Add(time.Hour), 500); err != nil {
+	if _, err := s.Prune(ctx, bot.PruneBefore{Claims: t0, Outbox: t0.Add(time.Hour)}, 500); err != nil {
 		t.Fatal(err)
 	}
 	if n := files(); n != 0 {

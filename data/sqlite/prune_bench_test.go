@@ -82,7 +82,7 @@ func BenchmarkPrune(b *testing.B) {
 		}()
 		b.StartTimer()
 		began := time.Now()
-		n, err := s.Prune(ctx, cut, cut, schedule.PruneBatch)
+		n, err := s.Prune(ctx, bot.PruneBefore{Claims: cut, Outbox: cut}, schedule.PruneBatch)
 		took := time.Since(began)
 		b.StopTimer()
 		close(stop)

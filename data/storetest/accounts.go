@@ -3,10 +3,15 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/data/markets"
 	"github.com/onboardbot/onboardbot/flows"
 )
 
@@ -15,6 +20,102 @@ func runAccounts(t *testing.T, open Open) {
 	t.Run("MembersAndAccounts", func(t *testing.T) { testMembersAndAccounts(t, open(t)) })
 	t.Run("Codes", func(t *testing.T) { testCodes(t, open(t)) })
 	t.Run("TeamNotes", func(t *testing.T) { testTeamNotes(t, open(t)) })
+	t.Run("AnswersAtOnce", func(t *testing.T) { testAnswersAtOnce(t, open(t)) })
+	for _, batch := range []int{1, 3, 500} {
+		t.Run(fmt.Sprintf("PruneCodes/batch=%d", batch), func(t *testing.T) { testPruneCodes(t, open(t), batch) })
+	}
+}
+
+// testPruneCodes prunes the codes that expired or were used before a
+// bound and the wrong codes given before another, and keeps the rest: the
+// per-account limit counts the same after as before.
+func testPruneCodes(t *testing.T, s bot.Store, batch int) {
+	ctx := context.Background()
+	codesBefore, triesBefore := t0.Add(bot.CodeKept), t0.Add(bot.CodeTryWindow)
+	kept := map[string]bool{}
+	tries := map[string]int{}
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		sel := bot.Seller{Platform: "telegram", UserID: "1", CreatedAt: t0}
+		if err := tx.CreateSeller(ctx, &sel); err != nil {
+			return err
+		}
+		for i, c := range []struct {
+			expires, used time.Duration // from codesBefore; used 0: never
+			kept          bool
+		}{
+			{-time.Second, 0, false},               // expired before
+			{time.Second, 0, true},                 // expires after
+			{0, 0, true},                           // expires at the bound
+			{5 * time.Minute, -time.Second, false}, // used before
+			{5 * time.Minute, time.Second, true},   // used after
+			{-bot.CodeKept, -bot.CodeKept - time.Minute, false},
+		} {
+			for j := range 4 { // several of each, to cross batches
+				code := bot.Code{ID: fmt.Sprintf("C%d%d", i, j), Hash: "h", Kind: bot.CodeLink, SellerID: sel.ID, MemberID: 1,
+					CreatedAt: codesBefore.Add(c.expires - bot.CodeTTL), ExpiresAt: codesBefore.Add(c.expires)}
+				if c.used != 0 {
+					code.UsedAt = codesBefore.Add(c.used)
+				}
+				if err := tx.AddCode(ctx, code); err != nil {
+					return err
+				}
+				kept[code.ID] = c.kept
+			}
+		}
+		for i, at := range []time.Duration{-2 * time.Hour, -time.Second, time.Second, 0, -time.Minute, -time.Hour} {
+			for _, user := range []string{"U1", "U2", "U3", "U4"}[:1+i%4] {
+				if err := tx.AddCodeTry(ctx, "slack", user, triesBefore.Add(at)); err != nil {
+					return err
+				}
+			}
+		}
+		for _, user := range []string{"U1", "U2", "U3", "U4"} {
+			n, err := tx.CodeTries(ctx, "slack", user, triesBefore.Add(-time.Nanosecond))
+			if err != nil {
+				return err
+			}
+			tries[user] = n
+		}
+		return nil
+	})
+	gone := 0
+	for _, k := range kept {
+		if !k {
+			gone++
+		}
+	}
+	n, err := s.Prune(ctx, bot.PruneBefore{Codes: codesBefore, CodeTries: triesBefore}, batch)
+	// Of the 13 tries, 7 are at or after the bound (by 3 and 4 accounts).
+	if err != nil || n.Codes != gone || n.CodeTries != 13-7 || n.Claims != 0 || n.Messages != 0 {
+		t.Errorf("Prune = %+v, %v; want %d codes and 6 tries", n, err, gone)
+	}
+	update(t, s, func(ctx context.Context, tx bot.Tx) error {
+		for id, k := range kept {
+			_, err := tx.Code(ctx, id)
+			if errors.Is(err, bot.ErrNotFound) == k {
+				t.Errorf("code %s: kept %v, want %v (%v)", id, !errors.Is(err, bot.ErrNotFound), k, err)
+			}
+		}
+		left := 0
+		for _, user := range []string{"U1", "U2", "U3", "U4"} {
+			n, err := tx.CodeTries(ctx, "slack", user, triesBefore.Add(-time.Nanosecond))
+			if err != nil || n != tries[user] {
+				t.Errorf("%s's tries the limit counts: %d, %v; %d before pruning", user, n, err, tries[user])
+			}
+			all, err := tx.CodeTries(ctx, "slack", user, time.Time{})
+			if err != nil {
+				return err
+			}
+			left += all
+		}
+		if left != 7 {
+			t.Errorf("%d tries left, want 7", left)
+		}
+		return nil
+	})
+	if n, err := s.Prune(ctx, bot.PruneBefore{Codes: codesBefore, CodeTries: triesBefore}, batch); err != nil || n != (bot.Pruned{}) {
+		t.Errorf("a second Prune = %+v, %v; want nothing left to prune", n, err)
+	}
 }
 
 func testMembersAndAccounts(t *testing.T, s bot.Store) {
@@ -82,11 +183,25 @@ func testMembersAndAccounts(t *testing.T, s bot.Store) {
 		if err != nil || len(ms) != 2 || ms[0].ID != owner.ID || ms[1].Seen != "tiktok-uk/q1" || !ms[1].LastAt.Equal(t0.Add(time.Minute)) {
 			t.Errorf("members: %+v %v", ms, err)
 		}
+		for _, c := range []bot.Code{{ID: "MATE", MemberID: mate.ID}, {ID: "OWNR", MemberID: owner.ID}} {
+			c.Hash, c.Kind, c.SellerID, c.CreatedAt, c.ExpiresAt = "h", bot.CodeLink, a.ID, t0, t0.Add(bot.CodeTTL)
+			if err := tx.AddCode(ctx, c); err != nil {
+				return err
+			}
+		}
 		if err := tx.RemoveMember(ctx, mate.ID); err != nil {
 			return err
 		}
 		if _, err := tx.Identify(ctx, "slack", "U1"); !errors.Is(err, bot.ErrNotFound) {
 			t.Errorf("a removed member's account: %v", err)
+		}
+		// A removed member's code is void, not gone: given later, it is
+		// refused as such.
+		if c, err := tx.Code(ctx, "MATE"); err != nil || c.MemberID != 0 || c.SellerID != a.ID {
+			t.Errorf("a removed member's code: %+v %v", c, err)
+		}
+		if c, err := tx.Code(ctx, "OWNR"); err != nil || c.MemberID != owner.ID {
+			t.Errorf("another member's code: %+v %v", c, err)
 		}
 		return tx.RemoveAccount(ctx, "telegram", "1")
 	})
@@ -241,4 +356,95 @@ func testTeamNotes(t *testing.T, s bot.Store) {
 		}
 		return nil
 	})
+}
+
+// testAnswersAtOnce has two members of one company answer the same open
+// question at the same moment, through the real core, many times over:
+// exactly one answer counts, the other member is told a colleague
+// answered it, and the company's progress holds one answer.
+func testAnswersAtOnce(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	fsys, dir := markets.EmbeddedRules()
+	catalog, err := markets.LoadRules(fsys, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core := bot.New(s, catalog, bot.WithClock(func() time.Time { return t0 }))
+	send := func(platform, user, text string) ([]bot.Reply, error) {
+		return core.Handle(ctx, bot.Inbound{Platform: platform, UserID: user, ChatID: "chat-" + user, Text: text, Name: user})
+	}
+	say := func(platform, user, text string) string {
+		t.Helper()
+		out, err := send(platform, user, text)
+		if err != nil || len(out) == 0 {
+			t.Fatalf("%s %q: %v %+v", user, text, err, out)
+		}
+		return out[len(out)-1].Text
+	}
+	code := regexp.MustCompile(`[2-9A-Z]{4}-[2-9A-Z]{4}`)
+	for round := range 50 {
+		owner, mate := fmt.Sprintf("owner%d", round), fmt.Sprintf("mate%d", round)
+		say("telegram", owner, "/lang en")
+		say("telegram", owner, "/onboard tiktok-uk")
+		if got := say("slack", mate, "join "+code.FindString(say("telegram", owner, "/invite"))); !strings.Contains(got, "joined") {
+			t.Fatalf("join: %s", got)
+		}
+		say("slack", mate, "/lang en")
+		say("slack", mate, "/onboard tiktok-uk") // both see the first question
+		say("telegram", owner, "/onboard tiktok-uk")
+
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		var replies [2]string
+		var errs [2]error
+		for i, who := range [][2]string{{"telegram", owner}, {"slack", mate}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				out, err := send(who[0], who[1], "1")
+				if len(out) > 0 {
+					replies[i] = out[0].Text
+				}
+				errs[i] = err
+			}()
+		}
+		close(start)
+		wg.Wait()
+		told := 0
+		for i, r := range replies {
+			if errs[i] != nil {
+				t.Fatalf("round %d: %v", round, errs[i])
+			}
+			if strings.Contains(r, "colleague answered") {
+				told++
+			}
+		}
+		if told != 1 {
+			t.Fatalf("round %d: %d members told a colleague answered, want 1:\n%s\n---\n%s", round, told, replies[0], replies[1])
+		}
+		var company int64
+		update(t, s, func(ctx context.Context, tx bot.Tx) error {
+			who, err := tx.Identify(ctx, "telegram", owner)
+			company = who.Seller.ID
+			if err != nil {
+				return err
+			}
+			o, err := tx.Onboarding(ctx, company, "tiktok-uk")
+			if err != nil || len(o.State.Answers) != 1 {
+				t.Errorf("round %d: the company's answers: %+v %v", round, o.State.Answers, err)
+			}
+			return nil
+		})
+		hist, _, err := s.History(ctx, company, "tiktok-uk", 0, 50)
+		answers := 0
+		for _, h := range hist {
+			if h.Action == bot.ActionAnswer {
+				answers++
+			}
+		}
+		if err != nil || answers != 1 {
+			t.Fatalf("round %d: %d answers in the history, want 1 (%v)", round, answers, err)
+		}
+	}
 }

@@ -222,7 +222,7 @@ func testPruneClaims(t *testing.T, s bot.Store) {
 		}
 		return nil
 	})
-	n, err := s.Prune(ctx, before, t0, 7)
+	n, err := s.Prune(ctx, bot.PruneBefore{Claims: before, Outbox: t0}, 7)
 	if err != nil || n.Claims != 2*(53-5) || n.Messages != 0 {
 		t.Fatalf("Prune = %+v, %v; want %d claims", n, err, 2*(53-5))
 	}
@@ -342,7 +342,7 @@ func testPruneOutbox(t *testing.T, s bot.Store, batch int) {
 	var stats bot.DeliveryStats
 	update(t, s, func(ctx context.Context, tx bot.Tx) (err error) { stats, err = tx.Stats(ctx, recent.ID); return err })
 
-	n, err := s.Prune(ctx, t0, before, batch)
+	n, err := s.Prune(ctx, bot.PruneBefore{Claims: t0, Outbox: before}, batch)
 	if err != nil || n.Claims != 0 || n.Messages != len(gone) {
 		t.Errorf("Prune = %+v, %v; want %d messages", n, err, len(gone))
 	}
@@ -363,7 +363,7 @@ func testPruneOutbox(t *testing.T, s bot.Store, batch int) {
 		}
 		return nil
 	})
-	if n, err := s.Prune(ctx, t0, before, batch); err != nil || n.Messages != 0 {
+	if n, err := s.Prune(ctx, bot.PruneBefore{Claims: t0, Outbox: before}, batch); err != nil || n.Messages != 0 {
 		t.Errorf("a second Prune = %+v, %v; want nothing left to prune", n, err)
 	}
 }

@@ -146,6 +146,7 @@ type Server struct {
 	gone       map[string]string
 	locales    map[string]string
 	zones      map[string]string
+	names      map[string][2]string // display name, real name
 	userErrs   map[string]string
 	delays     map[string]time.Duration
 	redelay    chan struct{} // closed when the delays change
@@ -168,6 +169,7 @@ type wsConn struct {
 // New starts a server.
 func New() *Server {
 	s := &Server{fail: map[string][]Failure{}, gone: map[string]string{}, locales: map[string]string{}, zones: map[string]string{},
+		names:    map[string][2]string{},
 		userErrs: map[string]string{}, delays: map[string]time.Duration{}, redelay: make(chan struct{}),
 		closing: make(chan struct{}), uploads: map[string]*Upload{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
@@ -217,6 +219,14 @@ func (s *Server) SetTZ(user, tz string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.zones[user] = tz
+}
+
+// SetName sets the profile's display name and real name users.info answers
+// for user (default neither: the user is known by the handle "seller").
+func (s *Server) SetName(user, displayName, realName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.names[user] = [2]string{displayName, realName}
 }
 
 // FailUser makes users.info for user answer the API error code.
@@ -489,6 +499,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "users.info":
 		s.mu.Lock()
 		code, locale, tz := s.userErrs[params["user"]], s.locales[params["user"]], s.zones[params["user"]]
+		names, named := s.names[params["user"]]
 		s.mu.Unlock()
 		if code != "" {
 			answer(w, map[string]any{"ok": false, "error": code})
@@ -500,6 +511,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		user := map[string]any{"id": params["user"], "name": "seller", "team_id": TeamID}
 		if tz != "" {
 			user["tz"] = tz
+		}
+		if named {
+			user["real_name"] = names[1]
+			user["profile"] = map[string]any{"display_name": names[0], "real_name": names[1]}
 		}
 		if params["include_locale"] == "true" {
 			user["locale"] = locale

@@ -29,44 +29,69 @@ type Deletes struct {
 	// Messages deletes the outbox messages of ids that are still Prunable
 	// with before and bot.RecentAnnouncements.
 	Messages func(ctx context.Context, ids []int64, before time.Time) (int64, error)
+	// Codes deletes the codes of keys (id, "") that are still
+	// CodePrunable with before (twice).
+	Codes func(ctx context.Context, keys [][2]string, before time.Time) (int64, error)
+	// CodeTries deletes the wrong codes of keys (platform, user id) given
+	// before before.
+	CodeTries func(ctx context.Context, keys [][2]string, before time.Time) (int64, error)
 }
 
-// Prune deletes old claims and old delivered messages (see bot.Pruner),
-// reading on q and deleting through del.
-func Prune(ctx context.Context, q Querier, del Deletes, claimsBefore, outboxBefore time.Time, batch int) (bot.Pruned, error) {
+// CodePrunable says whether a code may go: it expired, or was used, before
+// the time bound (both ? are it).
+const CodePrunable = `(expires_at < ? OR (used_at IS NOT NULL AND used_at < ?))`
+
+// Prune deletes what before says is old enough (see bot.Pruner), reading
+// on q and deleting through del.
+func Prune(ctx context.Context, q Querier, del Deletes, before bot.PruneBefore, batch int) (bot.Pruned, error) {
 	var n bot.Pruned
-	var err error
 	if batch < 1 {
 		return n, fmt.Errorf("prune: batch %d is not positive", batch)
 	}
-	if n.Claims, err = pruneClaims(ctx, q, del.Claims, claimsBefore.UTC(), batch); err != nil {
-		return n, fmt.Errorf("prune claims: %w", err)
-	}
-	if n.Messages, err = pruneOutbox(ctx, q, del.Messages, outboxBefore.UTC(), batch); err != nil {
-		return n, fmt.Errorf("prune outbox: %w", err)
+	for _, w := range []struct {
+		what   string
+		before time.Time
+		n      *int
+		walk   func(context.Context, Querier, Deletes, time.Time, int) (int, error)
+	}{
+		{"claims", before.Claims, &n.Claims, pruneClaims},
+		{"outbox", before.Outbox, &n.Messages, pruneOutbox},
+		{"codes", before.Codes, &n.Codes, pruneCodes},
+		{"code tries", before.CodeTries, &n.CodeTries, pruneCodeTries},
+	} {
+		if w.before.IsZero() {
+			continue
+		}
+		var err error
+		if *w.n, err = w.walk(ctx, q, del, w.before.UTC(), batch); err != nil {
+			return n, fmt.Errorf("prune %s: %w", w.what, err)
+		}
 	}
 	return n, nil
 }
 
-// pruneClaims walks the claims in key order (no index on their time: it
-// would cost every message a write).
-func pruneClaims(ctx context.Context, q Querier, del func(context.Context, [][2]string, time.Time) (int64, error), before time.Time, batch int) (int, error) {
-	d := doomed[[2]string]{batch: batch, del: func(ctx context.Context, keys [][2]string) (int64, error) { return del(ctx, keys, before) }}
+// keyRow is a row a walk in key order reads: its key, in two parts (the
+// second empty for a key of one), and whether it is old enough to go.
+type keyRow struct {
+	K0  string `db:"k0"`
+	K1  string `db:"k1"`
+	Old bool   `db:"old"`
+}
+
+// walkKeys walks a table in key order, read giving the next rows after a
+// key (at most batch of them), and deletes the old ones with del, a batch
+// at a time.
+func walkKeys(ctx context.Context, batch int, read func(after [2]string) ([]keyRow, error), del func(context.Context, [][2]string) (int64, error)) (int, error) {
+	d := doomed[[2]string]{batch: batch, del: del}
 	var after [2]string
 	for {
-		var rows []struct {
-			Platform string `db:"platform"`
-			UpdateID string `db:"update_id"`
-			Old      bool   `db:"old"`
-		}
-		err := q.Select(ctx, &rows, `SELECT platform, update_id, handled_at < ? AS old FROM inbound
-			WHERE (platform, update_id) > (?, ?) ORDER BY platform, update_id LIMIT ?`, before, after[0], after[1], batch)
+		rows, err := read(after)
 		if err != nil {
-			return d.deleted, fmt.Errorf("read claims: %w", err)
+			return d.deleted, err
 		}
 		for _, r := range rows {
 			if r.Old {
-				if err := d.add(ctx, [2]string{r.Platform, r.UpdateID}); err != nil {
+				if err := d.add(ctx, [2]string{r.K0, r.K1}); err != nil {
 					return d.deleted, err
 				}
 			}
@@ -74,8 +99,47 @@ func pruneClaims(ctx context.Context, q Querier, del func(context.Context, [][2]
 		if len(rows) < batch {
 			return d.flush(ctx)
 		}
-		after = [2]string{rows[len(rows)-1].Platform, rows[len(rows)-1].UpdateID}
+		after = [2]string{rows[len(rows)-1].K0, rows[len(rows)-1].K1}
 	}
+}
+
+// readKeys reads the rows of a walk in key order (what names them in an
+// error).
+func readKeys(ctx context.Context, q Querier, what, query string, args ...any) ([]keyRow, error) {
+	var rows []keyRow
+	if err := q.Select(ctx, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	return rows, nil
+}
+
+// pruneClaims walks the claims in key order (no index on their time: it
+// would cost every message a write).
+func pruneClaims(ctx context.Context, q Querier, del Deletes, before time.Time, batch int) (int, error) {
+	return walkKeys(ctx, batch, func(after [2]string) ([]keyRow, error) {
+		return readKeys(ctx, q, "claims", `SELECT platform AS k0, update_id AS k1, handled_at < ? AS old FROM inbound
+			WHERE (platform, update_id) > (?, ?) ORDER BY platform, update_id LIMIT ?`, before, after[0], after[1], batch)
+	}, func(ctx context.Context, keys [][2]string) (int64, error) { return del.Claims(ctx, keys, before) })
+}
+
+// pruneCodes walks the codes by id: there are few (a code lasts minutes),
+// and their times are not indexed, as the claims' are not.
+func pruneCodes(ctx context.Context, q Querier, del Deletes, before time.Time, batch int) (int, error) {
+	return walkKeys(ctx, batch, func(after [2]string) ([]keyRow, error) {
+		return readKeys(ctx, q, "codes", `SELECT id AS k0, '' AS k1, `+CodePrunable+` AS old FROM link_codes
+			WHERE id > ? ORDER BY id LIMIT ?`, before, before, after[0], batch)
+	}, func(ctx context.Context, keys [][2]string) (int64, error) { return del.Codes(ctx, keys, before) })
+}
+
+// pruneCodeTries walks the wrong codes by account, on their index; an
+// account whose oldest try is old enough loses every try given before
+// before, and keeps those the per-account limit still counts.
+func pruneCodeTries(ctx context.Context, q Querier, del Deletes, before time.Time, batch int) (int, error) {
+	return walkKeys(ctx, batch, func(after [2]string) ([]keyRow, error) {
+		return readKeys(ctx, q, "code tries", `SELECT platform AS k0, user_id AS k1, min(at) < ? AS old FROM code_tries
+			WHERE (platform, user_id) > (?, ?) GROUP BY platform, user_id ORDER BY platform, user_id LIMIT ?`,
+			before, after[0], after[1], batch)
+	}, func(ctx context.Context, keys [][2]string) (int64, error) { return del.CodeTries(ctx, keys, before) })
 }
 
 // Prunable says whether an outbox message may go, given its time bound
@@ -93,8 +157,8 @@ const keptAnnouncements = `SELECT id FROM announcements WHERE finished_at IS NUL
 // were queued in, and stops at the first message queued since before.
 // The messages of a kept announcement, possibly tens of thousands queued
 // together, are stepped over without being read.
-func pruneOutbox(ctx context.Context, q Querier, del func(context.Context, []int64, time.Time) (int64, error), before time.Time, batch int) (int, error) {
-	d := doomed[int64]{batch: batch, del: func(ctx context.Context, ids []int64) (int64, error) { return del(ctx, ids, before) }}
+func pruneOutbox(ctx context.Context, q Querier, del Deletes, before time.Time, batch int) (int, error) {
+	d := doomed[int64]{batch: batch, del: func(ctx context.Context, ids []int64) (int64, error) { return del.Messages(ctx, ids, before) }}
 	var kept []struct {
 		Lo int64 `db:"lo"`
 		Hi int64 `db:"hi"`

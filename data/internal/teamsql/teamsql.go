@@ -116,9 +116,13 @@ func (t Tx) SaveMember(ctx context.Context, m bot.Member) error {
 	return nil
 }
 
-// RemoveMember deletes a member, their accounts and their codes.
+// RemoveMember deletes a member and their accounts, and voids their codes:
+// each is kept (until pruned) with no member, so that whoever gives it is
+// told it is void rather than that it is wrong, and a member added later
+// under the same id (SQLite may give a deleted row's id again) cannot
+// take it over.
 func (t Tx) RemoveMember(ctx context.Context, id int64) error {
-	for _, q := range []string{`DELETE FROM accounts WHERE member_id = ?`, `DELETE FROM link_codes WHERE member_id = ?`,
+	for _, q := range []string{`DELETE FROM accounts WHERE member_id = ?`, `UPDATE link_codes SET member_id = 0 WHERE member_id = ?`,
 		`DELETE FROM team_notes WHERE member_id = ?`, `DELETE FROM members WHERE id = ?`} {
 		if _, err := t.DB.Exec(ctx, q, id); err != nil {
 			return fmt.Errorf("remove member %d: %w", id, err)
