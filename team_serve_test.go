@@ -1,0 +1,379 @@
+package main
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/onboardbot/onboardbot/adapters/slack/slacktest"
+	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
+	"github.com/onboardbot/onboardbot/bot"
+)
+
+// teamClock is the bot's clock in these tests: it stands still until the
+// test moves it, so a code expires, a burst of team notes ends and an hour
+// of wrong codes passes when the test says, and not before.
+type teamClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *teamClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *teamClock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// teamServe is `onboardbot serve` in-process on a SQLite file, with
+// Telegram by webhook and Slack by the Events API, each talking to its
+// test server through the real client. A webhook is answered only after
+// the update's transaction committed, so once post returns, whatever the
+// update changed is in the database and whatever it queued is in the
+// outbox: a test reads both there, and waits only for the sending.
+type teamServe struct {
+	t      *testing.T
+	tg     *tgtest.Server
+	sl     *slacktest.Server
+	env    map[string]string
+	clock  *teamClock
+	stop   func() (int, string)
+	update int64 // the last Telegram update_id given
+}
+
+const teamWebhookSecret = "team_webhook_secret"
+
+func newTeamServe(t *testing.T) *teamServe {
+	t.Helper()
+	tg, sl := tgtest.New(), slacktest.New()
+	t.Cleanup(tg.Close)
+	t.Cleanup(sl.Close)
+	s := &teamServe{t: t, tg: tg, sl: sl, clock: &teamClock{now: time.Now().UTC()}, env: map[string]string{
+		"ONBOARD_DB": filepath.Join(t.TempDir(), "onboard.db"), "ONBOARD_TELEGRAM_RATE": "100", "ONBOARD_SLACK_RATE": "100",
+		"TELEGRAM_BOT_TOKEN": tgtest.Token, "TELEGRAM_API_URL": tg.URL, "TELEGRAM_WEBHOOK_SECRET": teamWebhookSecret,
+		"SLACK_BOT_TOKEN": slacktest.BotToken, "SLACK_SIGNING_SECRET": slacktest.SigningSecret, "SLACK_API_URL": sl.URL + "/",
+	}}
+	s.start()
+	t.Cleanup(func() { // before the test servers close
+		if s.stop == nil {
+			return
+		}
+		if code, logs := s.stop(); code != 0 {
+			t.Errorf("serve exited with %d\n%s", code, logs)
+		}
+	})
+	return s
+}
+
+func (s *teamServe) start() {
+	s.t.Helper()
+	s.env["ONBOARD_ADDR"] = freeAddr(s.t)
+	s.stop = startServeAt(s.t, s.env, s.clock.Now)
+}
+
+// restart stops serve as an operator does and starts it again on the same
+// database.
+func (s *teamServe) restart() {
+	s.t.Helper()
+	code, logs := s.stop()
+	s.stop = nil
+	if code != 0 {
+		s.t.Fatalf("serve exited with %d\n%s", code, logs)
+	}
+	s.start()
+}
+
+// delivery is one update as its platform posts it; posting it again is
+// the platform delivering it again (same update_id, same event_id).
+type delivery struct {
+	platform, chat string // where its replies go, as the outbox names it
+	path           string
+	body           []byte
+}
+
+// telegram is a text message from a Telegram user, with the language
+// their app is set to.
+func (s *teamServe) telegram(user int64, lang, text string) delivery {
+	s.update++
+	u := tgtest.Text(user, lang, text)
+	u.ID = s.update
+	body, _ := json.Marshal(u)
+	return delivery{platform: "telegram", chat: strconv.FormatInt(user, 10), path: "/telegram/webhook", body: body}
+}
+
+// slack is a direct message from a Slack user (their language is the
+// locale the test server gives them, see slacktest.SetLocale).
+func (s *teamServe) slack(user, text string) delivery {
+	body, _ := json.Marshal(slacktest.Callback(slacktest.EventID(), slacktest.DM(user, text)))
+	return delivery{platform: "slack", chat: slacktest.DMChannel(user), path: "/slack/events", body: body}
+}
+
+// post delivers d and returns the texts of the replies it queued.
+func (s *teamServe) post(d delivery) []string {
+	s.t.Helper()
+	last := s.lastQueued()
+	req, _ := http.NewRequest(http.MethodPost, "http://"+s.env["ONBOARD_ADDR"]+d.path, bytes.NewReader(d.body))
+	req.Header.Set("Content-Type", "application/json")
+	if d.platform == "telegram" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", teamWebhookSecret)
+	} else {
+		slacktest.Sign(req.Header, d.body, slacktest.SigningSecret, time.Now())
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("post %s: %v", d.body, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		s.t.Fatalf("post %s: %d", d.body, resp.StatusCode)
+	}
+	var texts []string
+	for _, row := range s.query(`SELECT payload FROM outbox WHERE platform = ? AND chat_id = ? AND id > ? ORDER BY id`, d.platform, d.chat, last) {
+		var r struct{ Text string }
+		if err := json.Unmarshal([]byte(row[0]), &r); err != nil {
+			s.t.Fatal(err)
+		}
+		texts = append(texts, r.Text)
+	}
+	return texts
+}
+
+// say delivers d and waits until the platform's test server has the
+// replies it queued; it returns them as sent, a message a line.
+func (s *teamServe) say(d delivery) string {
+	s.t.Helper()
+	before := s.queuedTo(d.platform, d.chat)
+	want := before + len(s.post(d))
+	var sent []string
+	if !s.tg.Wait(10*time.Second, func() bool { sent = s.sentTo(d.platform, d.chat); return len(sent) >= want }) {
+		s.t.Fatalf("%s %s got %d of the %d messages queued to it:\n%s", d.platform, d.chat, len(sent), want, strings.Join(sent, "\n---\n"))
+	}
+	return strings.Join(sent[before:want], "\n")
+}
+
+// sentTo is what the test server of platform has received for chat, in
+// order: the message's text as the seller reads it.
+func (s *teamServe) sentTo(platform, chat string) []string {
+	var texts []string
+	if platform == "telegram" {
+		id, _ := strconv.ParseInt(chat, 10, 64)
+		for _, m := range s.tg.SentTo(id) {
+			texts = append(texts, m.Text)
+		}
+		return texts
+	}
+	for _, m := range s.sl.SentTo(chat) {
+		texts = append(texts, m.Plain())
+	}
+	return texts
+}
+
+func (s *teamServe) queuedTo(platform, chat string) int {
+	s.t.Helper()
+	n, _ := strconv.Atoi(s.query(`SELECT count(*) FROM outbox WHERE platform = ? AND chat_id = ? AND failed_at IS NULL`, platform, chat)[0][0])
+	return n
+}
+
+func (s *teamServe) lastQueued() int64 {
+	s.t.Helper()
+	n, _ := strconv.ParseInt(s.query(`SELECT coalesce(max(id), 0) FROM outbox`)[0][0], 10, 64)
+	return n
+}
+
+// query runs q on the database beside the running serve and returns its
+// rows, each column as text.
+func (s *teamServe) query(q string, args ...any) [][]string {
+	s.t.Helper()
+	db, err := sql.Open("sqlite", "file:"+s.env["ONBOARD_DB"]+"?mode=ro")
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(q, args...)
+	if err != nil {
+		s.t.Fatalf("%s: %v", q, err)
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var out [][]string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			s.t.Fatal(err)
+		}
+		row := make([]string, len(cols))
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				v = string(b)
+			}
+			row[i] = fmt.Sprint(v)
+		}
+		out = append(out, row)
+	}
+	if err := rows.Err(); err != nil {
+		s.t.Fatal(err)
+	}
+	return out
+}
+
+// companies is who belongs to which company: the sellers, their members
+// and their accounts, row by row.
+func (s *teamServe) companies() string {
+	s.t.Helper()
+	return s.dump(`SELECT * FROM sellers ORDER BY id`, `SELECT * FROM members ORDER BY id`,
+		`SELECT * FROM accounts ORDER BY platform, user_id`)
+}
+
+// everything is what any command may change: companies, progress, codes,
+// wrong tries, team notes, history and the outbox.
+func (s *teamServe) everything() string {
+	s.t.Helper()
+	return s.companies() + s.dump(`SELECT * FROM onboardings ORDER BY seller_id, market`,
+		`SELECT * FROM link_codes ORDER BY id`, `SELECT * FROM code_tries ORDER BY platform, user_id, at`,
+		`SELECT * FROM team_notes ORDER BY id`, `SELECT * FROM merges ORDER BY seller_id, from_seller, market`,
+		`SELECT count(*) FROM answer_history`, `SELECT count(*) FROM outbox`)
+}
+
+func (s *teamServe) dump(queries ...string) string {
+	s.t.Helper()
+	var b strings.Builder
+	for _, q := range queries {
+		fmt.Fprintf(&b, "%s\n", q)
+		for _, row := range s.query(q) {
+			fmt.Fprintf(&b, "  %s\n", strings.Join(row, " | "))
+		}
+	}
+	return b.String()
+}
+
+var teamCodeRE = regexp.MustCompile(`[2-9A-Z]{4}-[2-9A-Z]{4}`)
+
+func (s *teamServe) codeIn(reply string) string {
+	s.t.Helper()
+	c := teamCodeRE.FindString(reply)
+	if c == "" {
+		s.t.Fatalf("no code in:\n%s", reply)
+	}
+	return c
+}
+
+// contains fails the test unless got has every one of want and none of
+// not.
+func contains(t *testing.T, what, got string, want []string, not ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("%s: %q lacks %q", what, got, w)
+		}
+	}
+	for _, n := range not {
+		if strings.Contains(got, n) {
+			t.Errorf("%s: %q has %q", what, got, n)
+		}
+	}
+}
+
+// ukChecklist is what a seller sends on Telegram to reach the TikTok Shop
+// UK checklist, with SCPN and UK-RP open.
+var ukChecklist = []string{"/onboard tiktok-uk", "1", "0", "1", "1", "2", "1", "beauty"}
+
+// The owner on Telegram invites a colleague, who joins on Slack in their
+// own language and marks an item; the owner is told once the burst is
+// over, in one message; both see both in /team; an announcement reaches
+// the company once, on the account used last; the owner removes the
+// colleague, whose account starts afresh.
+func TestServeTeam(t *testing.T) {
+	s := newTeamServe(t)
+	const owner = 7101
+	const colleague = "U71"
+	s.sl.SetLocale(colleague, "zh-CN")
+	tg := func(text string) string { t.Helper(); return s.say(s.telegram(owner, "en", text)) }
+	sl := func(text string) string { t.Helper(); return s.say(s.slack(colleague, text)) }
+	for _, text := range ukChecklist {
+		s.post(s.telegram(owner, "en", text))
+	}
+	code := s.codeIn(tg("/invite"))
+	contains(t, "join", sl("join "+code), []string{"你已加入公司"})
+	contains(t, "done", sl("done scpn REF1"), []string{"已完成"})
+
+	// The burst is not over: the notes wait, nothing is queued for them.
+	if n := s.query(`SELECT count(*) FROM team_notes`)[0][0]; n != "2" {
+		t.Errorf("%s team notes waiting, want 2 (joined, marked)", n)
+	}
+	notes := func() [][]string {
+		return s.query(`SELECT chat_id, payload FROM outbox WHERE payload LIKE '%From your team%' OR payload LIKE '%团队动态%'`)
+	}
+	if got := notes(); len(got) != 0 {
+		t.Fatalf("team notes sent during the burst: %v", got)
+	}
+	s.clock.Add(bot.TeamNoteQuiet)
+	var note string
+	if !s.tg.Wait(30*time.Second, func() bool {
+		for _, m := range s.sentTo("telegram", strconv.Itoa(owner)) {
+			if strings.Contains(m, "From your team") {
+				note = m
+			}
+		}
+		return note != ""
+	}) {
+		t.Fatal("the owner was never told what the colleague did")
+	}
+	if got := notes(); len(got) != 1 || got[0][0] != strconv.Itoa(owner) {
+		t.Errorf("team notes queued: %v; want one, to the owner", got)
+	}
+	if n := s.query(`SELECT count(*) FROM team_notes`)[0][0]; n != "0" {
+		t.Errorf("%s team notes still waiting after they were sent", n)
+	}
+
+	tgTeam, slTeam := tg("/team"), sl("team")
+	name := regexp.MustCompile(`\n2\. (.+?) · Slack`).FindStringSubmatch(tgTeam)
+	if name == nil {
+		t.Fatalf("/team on Telegram does not list the colleague on Slack:\n%s", tgTeam)
+	}
+	contains(t, "the owner's /team", tgTeam, []string{"1. Seller (owner) (you) · Telegram", "last: marked SCPN done"})
+	contains(t, "the colleague's /team", slTeam, []string{"1. Seller（创建者） · Telegram", "2. " + name[1] + "（你） · Slack", "最近：把 TikTok Shop 英国跨境店 的 SCPN 标记为已完成"})
+	contains(t, "the owner's note", note, []string{name[1] + " joined the team", name[1] + " marked SCPN done in TikTok Shop UK"}, "团队")
+
+	// The colleague wrote last: the announcement goes to their Slack, once.
+	if code, out, errOut := run(t, map[string]string{"ONBOARD_DB": s.env["ONBOARD_DB"]}, "", "announce", "--market", "tiktok-uk", "--text", "New UK rule"); code != 0 || !strings.Contains(out, "1 recipients") {
+		t.Fatalf("announce: %d %s %s", code, out, errOut)
+	}
+	if queued := s.query(`SELECT platform, chat_id FROM outbox WHERE announcement_id IS NOT NULL`); len(queued) != 1 || queued[0][0] != "slack" || queued[0][1] != slacktest.DMChannel(colleague) {
+		t.Errorf("the announcement was queued to %v; want once, to the colleague's Slack", queued)
+	}
+	if !s.sl.Wait(10*time.Second, func() bool {
+		return strings.Contains(strings.Join(s.sentTo("slack", slacktest.DMChannel(colleague)), "\n"), "New UK rule")
+	}) {
+		t.Error("the announcement did not reach Slack")
+	}
+
+	contains(t, "remove", tg("/team remove 2"), []string{name[1] + " is removed"})
+	contains(t, "the team after", tg("/team"), []string{"1. Seller (owner) (you)"}, "2. ")
+	// The colleague's account starts afresh: a company of its own,
+	// without the progress.
+	contains(t, "whoami after", sl("whoami"), []string{"Slack " + colleague}, "Telegram")
+	contains(t, "status after", sl("status"), nil, "TikTok Shop UK ·", "SCPN")
+	rows := s.query(`SELECT a.seller_id, (SELECT count(*) FROM onboardings o WHERE o.seller_id = a.seller_id),
+		(SELECT seller_id FROM accounts WHERE platform = 'telegram' AND user_id = ?) FROM accounts a WHERE platform = 'slack' AND user_id = ?`, strconv.Itoa(owner), colleague)
+	if len(rows) != 1 || rows[0][0] == rows[0][2] || rows[0][1] != "0" {
+		t.Errorf("the removed account (seller, onboardings, the owner's seller): %v", rows)
+	}
+}
