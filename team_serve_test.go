@@ -122,6 +122,37 @@ func (s *teamServe) slack(user, text string) delivery {
 	return delivery{platform: "slack", chat: slacktest.DMChannel(user), path: "/slack/events", body: body}
 }
 
+// account is one person's account on a platform, in a language: their
+// Telegram app's, or their Slack profile's locale.
+type account struct {
+	platform, user string
+	zh             bool
+}
+
+func tgAccount(user int64, zh bool) account {
+	return account{platform: "telegram", user: strconv.FormatInt(user, 10), zh: zh}
+}
+
+func slAccount(user string, zh bool) account { return account{platform: "slack", user: user, zh: zh} }
+
+// from is a text message from a.
+func (s *teamServe) from(a account, text string) delivery {
+	if a.platform == "slack" {
+		locale := "en-US"
+		if a.zh {
+			locale = "zh-CN"
+		}
+		s.sl.SetLocale(a.user, locale)
+		return s.slack(a.user, text)
+	}
+	lang := "en"
+	if a.zh {
+		lang = "zh-hans"
+	}
+	id, _ := strconv.ParseInt(a.user, 10, 64)
+	return s.telegram(id, lang, text)
+}
+
 // post delivers d and returns the texts of the replies it queued.
 func (s *teamServe) post(d delivery) []string {
 	s.t.Helper()
@@ -143,7 +174,7 @@ func (s *teamServe) post(d delivery) []string {
 	}
 	var texts []string
 	for _, row := range s.query(`SELECT payload FROM outbox WHERE platform = ? AND chat_id = ? AND id > ? ORDER BY id`, d.platform, d.chat, last) {
-		var r struct{ Text string }
+		var r bot.Reply
 		if err := json.Unmarshal([]byte(row[0]), &r); err != nil {
 			s.t.Fatal(err)
 		}
@@ -375,5 +406,119 @@ func TestServeTeam(t *testing.T) {
 		(SELECT seller_id FROM accounts WHERE platform = 'telegram' AND user_id = ?) FROM accounts a WHERE platform = 'slack' AND user_id = ?`, strconv.Itoa(owner), colleague)
 	if len(rows) != 1 || rows[0][0] == rows[0][2] || rows[0][1] != "0" {
 		t.Errorf("the removed account (seller, onboardings, the owner's seller): %v", rows)
+	}
+}
+
+// wrongSecret is code with its id kept and its secret half changed.
+func wrongSecret(code string) string {
+	return code[:5] + strings.Map(func(r rune) rune {
+		if r == 'Z' {
+			return 'Y'
+		}
+		return 'Z'
+	}, code[5:])
+}
+
+// Bad codes through the real adapters, each answered in the language of
+// whoever sent it, and none changing who belongs to which company, nor
+// any progress, nor using a code.
+func TestServeBadCodes(t *testing.T) {
+	s := newTeamServe(t)
+	tests := []struct {
+		name string
+		zh   bool
+		// bad sets the case up with the accounts given (a Telegram owner,
+		// then others) and returns the bad message and who sends it.
+		bad      func(owner account, other func(n int, platform string) account) (account, string)
+		want     string
+		notWant  string // what the other language would say
+		codeUsed bool   // the code was used before the bad message, by the case
+	}{
+		{name: "a wrong code", zh: true, want: "这个码不对", notWant: "not right",
+			bad: func(owner account, other func(int, string) account) (account, string) {
+				code := s.codeIn(s.say(s.from(owner, "/invite")))
+				return other(1, "slack"), "加入 " + wrongSecret(code)
+			}},
+		{name: "an expired code", want: "has expired", notWant: "过期",
+			bad: func(owner account, other func(int, string) account) (account, string) {
+				code := s.codeIn(s.say(s.from(owner, "/invite")))
+				s.clock.Add(bot.CodeTTL)
+				return other(1, "slack"), "join " + code
+			}},
+		{name: "a reused code", zh: true, want: "已经用过了", notWant: "used already", codeUsed: true,
+			bad: func(owner account, other func(int, string) account) (account, string) {
+				code := s.codeIn(s.say(s.from(owner, "/invite")))
+				contains(t, "the first join", s.say(s.from(other(1, "slack"), "加入 "+code)), []string{"你已加入公司"})
+				return other(2, "telegram"), "加入 " + code
+			}},
+		{name: "a code void after 5 wrong tries", want: "is void", notWant: "作废",
+			bad: func(owner account, other func(int, string) account) (account, string) {
+				code := s.codeIn(s.say(s.from(owner, "/invite")))
+				for range bot.MaxCodeTries {
+					contains(t, "a wrong try", strings.Join(s.post(s.from(other(1, "slack"), "join "+wrongSecret(code))), "\n"), []string{"not right"})
+				}
+				return other(2, "telegram"), "join " + code
+			}},
+		{name: "an account after 10 wrong codes in an hour", zh: true, want: "错误的码太多了", notWant: "Too many",
+			bad: func(owner account, other func(int, string) account) (account, string) {
+				code := s.codeIn(s.say(s.from(owner, "/invite")))
+				for range bot.MaxAccountTries {
+					s.post(s.from(other(1, "slack"), "加入 AAAA-AAAA"))
+				}
+				return other(1, "slack"), "加入 " + code
+			}},
+		{name: "an account linking itself", want: "already yours", notWant: "已经是你的",
+			bad: func(owner account, other func(int, string) account) (account, string) {
+				return owner, "link " + s.codeIn(s.say(s.from(owner, "/link")))
+			}},
+		{name: "a member joining its own company again", zh: true, want: "你已经在这个公司里了", notWant: "already belong", codeUsed: true,
+			bad: func(owner account, other func(int, string) account) (account, string) {
+				code := s.codeIn(s.say(s.from(owner, "/invite")))
+				s.say(s.from(other(1, "slack"), "加入 "+code))
+				return other(1, "slack"), "加入 " + s.codeIn(s.say(s.from(owner, "/invite")))
+			}},
+		{name: "a member of a team joining another company", want: "unlink it", notWant: "先用 unlink", codeUsed: true,
+			bad: func(owner account, other func(int, string) account) (account, string) {
+				s.say(s.from(other(1, "slack"), "join "+s.codeIn(s.say(s.from(owner, "/invite")))))
+				return other(1, "slack"), "join " + s.codeIn(s.say(s.from(other(2, "telegram"), "/invite")))
+			}},
+		{name: "a linked account joining another company", zh: true, want: "先用 unlink", notWant: "unlink it", codeUsed: true,
+			bad: func(owner account, other func(int, string) account) (account, string) {
+				s.say(s.from(other(1, "slack"), "绑定 "+s.codeIn(s.say(s.from(owner, "/link")))))
+				return other(1, "slack"), "加入 " + s.codeIn(s.say(s.from(other(2, "telegram"), "/invite")))
+			}},
+		// The removed member's codes are void: gone, as if never given.
+		{name: "a code of a member removed since", want: "not right", notWant: "不对", codeUsed: true,
+			bad: func(owner account, other func(int, string) account) (account, string) {
+				s.say(s.from(other(1, "slack"), "join "+s.codeIn(s.say(s.from(owner, "/invite")))))
+				code := s.codeIn(s.say(s.from(other(1, "slack"), "link")))
+				contains(t, "remove", s.say(s.from(owner, "/team remove 2")), []string{"removed"})
+				return other(2, "telegram"), "link " + code
+			}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			owner := tgAccount(int64(7300+10*i), tt.zh)
+			other := func(n int, platform string) account {
+				if platform == "slack" {
+					return slAccount(fmt.Sprintf("U73%02d%d", i, n), tt.zh)
+				}
+				return tgAccount(int64(7300+10*i+n), tt.zh)
+			}
+			s.post(s.from(owner, "/onboard tiktok-uk"))
+			sender, text := tt.bad(owner, other)
+			s.post(s.from(sender, "/whoami")) // the sender's own account is the one its company used last
+			before := s.companies() + s.dump(`SELECT seller_id, market, state FROM onboardings ORDER BY seller_id, market`,
+				`SELECT id, kind, seller_id, member_id, used_at FROM link_codes ORDER BY id`)
+			contains(t, text, s.say(s.from(sender, text)), []string{tt.want}, tt.notWant)
+			after := s.companies() + s.dump(`SELECT seller_id, market, state FROM onboardings ORDER BY seller_id, market`,
+				`SELECT id, kind, seller_id, member_id, used_at FROM link_codes ORDER BY id`)
+			if after != before {
+				t.Errorf("the bad code changed the database:\nbefore:\n%s\nafter:\n%s", before, after)
+			}
+			if used := s.query(`SELECT count(*) FROM link_codes WHERE used_at IS NOT NULL AND seller_id IN (SELECT seller_id FROM accounts WHERE platform = 'telegram' AND user_id = ?)`, owner.user)[0][0]; (used != "0") != tt.codeUsed {
+				t.Errorf("%s of the owner's codes used", used)
+			}
+		})
 	}
 }
