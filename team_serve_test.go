@@ -103,6 +103,7 @@ type delivery struct {
 	platform, chat string // where its replies go, as the outbox names it
 	path           string
 	body           []byte
+	retry          int // the platform's count of earlier tries (Slack's X-Slack-Retry-Num)
 }
 
 // telegram is a text message from a Telegram user, with the language
@@ -163,6 +164,10 @@ func (s *teamServe) post(d delivery) []string {
 		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", teamWebhookSecret)
 	} else {
 		slacktest.Sign(req.Header, d.body, slacktest.SigningSecret, time.Now())
+		if d.retry > 0 {
+			req.Header.Set("X-Slack-Retry-Num", strconv.Itoa(d.retry))
+			req.Header.Set("X-Slack-Retry-Reason", "http_timeout")
+		}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -519,6 +524,126 @@ func TestServeBadCodes(t *testing.T) {
 			if used := s.query(`SELECT count(*) FROM link_codes WHERE used_at IS NOT NULL AND seller_id IN (SELECT seller_id FROM accounts WHERE platform = 'telegram' AND user_id = ?)`, owner.user)[0][0]; (used != "0") != tt.codeUsed {
 				t.Errorf("%s of the owner's codes used", used)
 			}
+		})
+	}
+}
+
+// Each command of linked accounts and teams other than /link (which
+// bot.TestLinkAcrossARestartAndRedelivered covers) delivered again, by
+// webhook, with the same update_id or event_id: before and after a
+// restart, the redelivery answers nothing and changes nothing, even when
+// handling it again would now do something else; and what the command
+// did survives the restart, so the next step works.
+func TestServeTeamCommandsRedeliveredAndRestarted(t *testing.T) {
+	const owner = 7401
+	ownerTG, ownerSlack := tgAccount(owner, false), slAccount("U75", false)
+	colleague, third := slAccount("U74", true), slAccount("U76", false)
+	say := func(s *teamServe, a account, text string) string { t.Helper(); return s.say(s.from(a, text)) }
+	// invited: the owner started a market and invited the colleague, who joined.
+	invited := func(s *teamServe) {
+		t.Helper()
+		s.post(s.from(ownerTG, "/onboard tiktok-uk"))
+		contains(t, "join", say(s, colleague, "加入 "+s.codeIn(say(s, ownerTG, "/invite"))), []string{"你已加入公司"})
+	}
+	// linked: the owner started a market and linked their Slack account.
+	linked := func(s *teamServe) {
+		t.Helper()
+		s.post(s.from(ownerTG, "/onboard tiktok-uk"))
+		contains(t, "link", say(s, ownerSlack, "link "+s.codeIn(say(s, ownerTG, "/link"))), []string{"Linked"})
+	}
+	tests := []struct {
+		name string
+		// setup brings the bot to where the command is given, and returns it.
+		setup func(s *teamServe) delivery
+		want  []string // in the command's reply
+		// between runs after the command, before it is delivered again:
+		// handling it again would then change something.
+		between func(s *teamServe)
+		// next is the step after the restart that relies on the command.
+		next func(s *teamServe, reply string)
+	}{
+		{name: "/invite",
+			setup: func(s *teamServe) delivery {
+				s.post(s.from(ownerTG, "/onboard tiktok-uk"))
+				return s.from(ownerTG, "/invite")
+			},
+			want: []string{"Invitation code"},
+			next: func(s *teamServe, reply string) {
+				contains(t, "join after a restart", say(s, colleague, "加入 "+s.codeIn(reply)), []string{"你已加入公司"})
+				contains(t, "status", say(s, colleague, "status"), []string{"TikTok Shop 英国跨境店"})
+			}},
+		{name: "join",
+			setup: func(s *teamServe) delivery {
+				s.post(s.from(ownerTG, "/onboard tiktok-uk"))
+				return s.from(colleague, "join "+s.codeIn(say(s, ownerTG, "/invite")))
+			},
+			want: []string{"你已加入公司"},
+			next: func(s *teamServe, _ string) {
+				contains(t, "the owner's /team", say(s, ownerTG, "/team"), []string{"1. Seller (owner) (you)", "2. ", "joined the team"}, "3. ")
+			}},
+		{name: "team",
+			setup: func(s *teamServe) delivery { invited(s); return s.from(colleague, "team") },
+			want:  []string{"1. Seller（创建者） · Telegram", "（你） · Slack"},
+			next: func(s *teamServe, reply string) {
+				contains(t, "the same /team after a restart", say(s, colleague, "team"), []string{reply})
+			}},
+		{name: "/team remove",
+			setup: func(s *teamServe) delivery { invited(s); return s.from(ownerTG, "/team remove 2") },
+			want:  []string{"is removed"},
+			// Another colleague joins: they are number 2 now.
+			between: func(s *teamServe) {
+				contains(t, "join", say(s, third, "join "+s.codeIn(say(s, ownerTG, "/invite"))), []string{"joined the company"})
+			},
+			next: func(s *teamServe, _ string) {
+				contains(t, "the removed member", say(s, colleague, "whoami"), []string{"Slack U74"}, "Telegram", "团队")
+				contains(t, "the owner's /team", say(s, ownerTG, "/team"), []string{"1. Seller (owner) (you)", "2. slack:U76"}, "3. ", "U74")
+			}},
+		{name: "/unlink",
+			setup: func(s *teamServe) delivery { linked(s); return s.from(ownerTG, "/unlink slack") },
+			want:  []string{"The Slack account is separated"},
+			// The seller links their Slack account again.
+			between: func(s *teamServe) {
+				contains(t, "link again", say(s, ownerSlack, "link "+s.codeIn(say(s, ownerTG, "/link"))), []string{"Linked"})
+			},
+			next: func(s *teamServe, _ string) {
+				contains(t, "whoami", say(s, ownerSlack, "whoami"), []string{"Telegram 7401", "Slack U75 (this one)"})
+				contains(t, "unlink after a restart", say(s, ownerSlack, "unlink telegram"), []string{"separated"})
+				contains(t, "whoami after", say(s, ownerTG, "/whoami"), []string{"Telegram 7401 (this one)"}, "Slack")
+				contains(t, "the progress stays", say(s, ownerSlack, "status"), []string{"TikTok Shop UK"})
+			}},
+		{name: "whoami",
+			setup: func(s *teamServe) delivery { linked(s); return s.from(ownerSlack, "whoami") },
+			want:  []string{"Telegram 7401", "Slack U75 (this one)"},
+			// The seller writes on Telegram, the account used last now.
+			between: func(s *teamServe) { s.post(s.from(ownerTG, "/status")) },
+			next: func(s *teamServe, _ string) {
+				contains(t, "whoami after a restart", say(s, ownerTG, "/whoami"), []string{"Telegram 7401 (this one)", "Slack U75"})
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTeamServe(t)
+			d := tt.setup(s)
+			reply := s.say(d)
+			contains(t, tt.name, reply, tt.want)
+			if tt.between != nil {
+				tt.between(s)
+			}
+			again := func(when string) {
+				t.Helper()
+				before := s.everything()
+				d.retry++
+				if replies := s.post(d); len(replies) != 0 {
+					t.Errorf("%s %s delivered again %s answered: %q", d.platform, tt.name, when, replies)
+				}
+				if after := s.everything(); after != before {
+					t.Errorf("%s delivered again %s changed the database:\nbefore:\n%s\nafter:\n%s", tt.name, when, before, after)
+				}
+			}
+			again("at once")
+			s.restart()
+			again("after a restart")
+			tt.next(s, reply)
 		})
 	}
 }
