@@ -234,14 +234,21 @@ func (s *teamServe) lastQueued() int64 {
 // rows, each column as text.
 func (s *teamServe) query(q string, args ...any) [][]string {
 	s.t.Helper()
-	db, err := sql.Open("sqlite", "file:"+s.env["ONBOARD_DB"]+"?mode=ro")
+	return queryFile(s.t, s.env["ONBOARD_DB"], q, args...)
+}
+
+// queryFile runs q on the SQLite file path, read-only (a serve may be
+// running on it), and returns its rows, each column as text.
+func queryFile(t *testing.T, path, q string, args ...any) [][]string {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	defer db.Close()
 	rows, err := db.Query(q, args...)
 	if err != nil {
-		s.t.Fatalf("%s: %v", q, err)
+		t.Fatalf("%s: %v", q, err)
 	}
 	defer rows.Close()
 	cols, _ := rows.Columns()
@@ -253,7 +260,7 @@ func (s *teamServe) query(q string, args ...any) [][]string {
 			ptrs[i] = &vals[i]
 		}
 		if err := rows.Scan(ptrs...); err != nil {
-			s.t.Fatal(err)
+			t.Fatal(err)
 		}
 		row := make([]string, len(cols))
 		for i, v := range vals {
@@ -265,7 +272,7 @@ func (s *teamServe) query(q string, args ...any) [][]string {
 		out = append(out, row)
 	}
 	if err := rows.Err(); err != nil {
-		s.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return out
 }
@@ -462,7 +469,7 @@ func TestServeBadCodes(t *testing.T) {
 				for range bot.MaxCodeTries {
 					contains(t, "a wrong try", strings.Join(s.post(s.from(other(1, "slack"), "join "+wrongSecret(code))), "\n"), []string{"not right"})
 				}
-				return other(2, "telegram"), "join " + code
+				return other(2, "telegram"), "/join " + code
 			}},
 		{name: "an account after 10 wrong codes in an hour", zh: true, want: "错误的码太多了", notWant: "Too many",
 			bad: func(owner account, other func(int, string) account) (account, string) {
