@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -154,12 +155,25 @@ func (s *teamServe) from(a account, text string) delivery {
 	return s.telegram(id, lang, text)
 }
 
+// onboard is a Slack user's `/onboard <text>`, typed in their DM with the
+// bot: a slash command, form-encoded.
+func (s *teamServe) onboard(user, text string) delivery {
+	form := url.Values{}
+	for k, v := range slacktest.Slash(user, slacktest.DMChannel(user), "/onboard", text) {
+		form.Set(k, v)
+	}
+	return delivery{platform: "slack", chat: slacktest.DMChannel(user), path: "/slack/commands", body: []byte(form.Encode())}
+}
+
 // post delivers d and returns the texts of the replies it queued.
 func (s *teamServe) post(d delivery) []string {
 	s.t.Helper()
 	last := s.lastQueued()
 	req, _ := http.NewRequest(http.MethodPost, "http://"+s.env["ONBOARD_ADDR"]+d.path, bytes.NewReader(d.body))
 	req.Header.Set("Content-Type", "application/json")
+	if d.path == "/slack/commands" {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
 	if d.platform == "telegram" {
 		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", teamWebhookSecret)
 	} else {
@@ -355,7 +369,8 @@ func TestServeTeam(t *testing.T) {
 	}
 	code := s.codeIn(tg("/invite"))
 	contains(t, "join", sl("join "+code), []string{"你已加入公司"})
-	contains(t, "done", sl("done scpn REF1"), []string{"已完成"})
+	// As Slack's message box lets them: the slash command.
+	contains(t, "done", s.say(s.onboard(colleague, "done scpn REF1")), []string{"已完成"})
 
 	// The burst is not over: the notes wait, nothing is queued for them.
 	if n := s.query(`SELECT count(*) FROM team_notes`)[0][0]; n != "2" {
