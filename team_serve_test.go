@@ -208,8 +208,13 @@ func (s *teamServe) say(d delivery) string {
 	s.t.Helper()
 	before := s.queuedTo(d.platform, d.chat)
 	want := before + len(s.post(d))
-	var sent []string
-	if !s.tg.Wait(10*time.Second, func() bool { sent = s.sentTo(d.platform, d.chat); return len(sent) >= want }) {
+	wait := s.sl.Wait
+	if d.platform == "telegram" {
+		wait = s.tg.Wait
+	}
+	// A chat is sent about a message a second: what waits goes first.
+	sent := s.sentTo(d.platform, d.chat)
+	if !wait(15*time.Second+2*time.Second*time.Duration(want-len(sent)), func() bool { sent = s.sentTo(d.platform, d.chat); return len(sent) >= want }) {
 		s.t.Fatalf("%s %s got %d of the %d messages queued to it:\n%s", d.platform, d.chat, len(sent), want, strings.Join(sent, "\n---\n"))
 	}
 	return strings.Join(sent[before:want], "\n")
