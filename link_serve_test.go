@@ -83,7 +83,10 @@ func TestServeLinkedAccounts(t *testing.T) {
 	if !sl.Wait(10*time.Second, func() bool { return len(sl.SentTo(dm)) > slBefore }) {
 		t.Fatal("the announcement did not reach Slack")
 	}
-	time.Sleep(2 * time.Second) // anything more would have come by now
+	// Queued once, to Slack: nothing more is coming.
+	if queued := queryFile(t, db, `SELECT platform, chat_id FROM outbox WHERE announcement_id IS NOT NULL`); len(queued) != 1 || queued[0][0] != "slack" || queued[0][1] != dm {
+		t.Errorf("the announcement was queued to %v; want once, to Slack", queued)
+	}
 	if n := len(sl.SentTo(dm)) - slBefore; n != 1 || !strings.Contains(sl.SentTo(dm)[slBefore].Plain(), "New UK rule") {
 		t.Errorf("Slack got %d messages for the announcement", n)
 	}

@@ -55,9 +55,17 @@ func (s *syncBuffer) String() string {
 // that cancels it (as SIGTERM does) and returns its exit code and log.
 func startServe(t *testing.T, env map[string]string, hangup ...chan os.Signal) func() (int, string) {
 	t.Helper()
+	return startServeAt(t, env, time.Now, hangup...)
+}
+
+// startServeAt is startServe with the bot's clock (the core's, the
+// admins', the scheduled jobs'); the adapters and the dispatchers keep the
+// real one.
+func startServeAt(t *testing.T, env map[string]string, now func() time.Time, hangup ...chan os.Signal) func() (int, string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}
-	m := &Main{Stdin: strings.NewReader(""), Stdout: logs, Stderr: logs, Getenv: func(k string) string { return env[k] }, Now: time.Now}
+	m := &Main{Stdin: strings.NewReader(""), Stdout: logs, Stderr: logs, Getenv: func(k string) string { return env[k] }, Now: now}
 	if len(hangup) > 0 {
 		m.Hangup = hangup[0]
 	}
