@@ -6,7 +6,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -229,7 +228,7 @@ func (b *remindBatch) remind(d DueReminder) (FinishedReminder, RemindOutcome, er
 	seller := d.Seller
 	cv := &Conversation{core: c, catalog: b.catalog, ctx: b.ctx, tx: b.tx, seller: &seller, now: now}
 	if d.Kind == RemindExpired {
-		if ok, err := cv.reopen(m, d.Reminder); err != nil || !ok {
+		if ok, err := cv.reopen(m, d); err != nil || !ok {
 			if err != nil {
 				return f, 0, err
 			}
@@ -299,24 +298,23 @@ func stillApplies(m *flows.Market, d DueReminder, now time.Time) bool {
 
 // reopen records that a certificate expired: its item is open again in
 // the seller's projection (the checklist shows it so from its date) and
-// history. Last activity stays the seller's own. It reports false when
-// the state says otherwise (a clock moved back: not expired after all).
-func (cv *Conversation) reopen(m *flows.Market, r Reminder) (bool, error) {
-	o, err := cv.tx.Onboarding(cv.ctx, r.SellerID, r.Market)
-	if errors.Is(err, ErrNotFound) {
+// history. Last activity stays the seller's own. The row d came with
+// says where the item stands (DueReminders read it in this
+// transaction): done with that date, it is reopened; already open (the
+// seller's own message re-projected it on the day), only the history
+// says so. It reports false when it is neither (a clock moved back: not
+// expired after all).
+func (cv *Conversation) reopen(m *flows.Market, d DueReminder) (bool, error) {
+	if !flows.Expired(d.Target, cv.now) {
 		return false, nil
 	}
-	if err != nil {
-		return false, fmt.Errorf("load onboarding: %w", err)
+	if d.Row.Status == flows.ItemDone {
+		ok, err := cv.tx.ExpireItem(cv.ctx, d.SellerID, d.Market, d.Row)
+		if err != nil || !ok {
+			return false, err
+		}
 	}
-	if st := o.State.Items[r.Item]; st.Status != flows.ItemDone || st.Expiry != r.Target || !flows.Expired(st.Expiry, cv.now) {
-		return false, nil
-	}
-	// The state says the same (an expiry date passed): only how it reads.
-	if err := cv.tx.ReopenExpired(cv.ctx, Project(m, o, cv.now)); err != nil {
-		return false, fmt.Errorf("reopen %s in %s: %w", r.Item, o.Market, err)
-	}
-	if err := cv.history(m.ID, ActionExpired, r.Item, r.Target); err != nil {
+	if err := cv.history(m.ID, ActionExpired, d.Item, d.Target); err != nil {
 		return false, err
 	}
 	return true, nil

@@ -165,11 +165,13 @@ type Reminders interface {
 	// in the batch's order: the scheduler's path, with as few statements
 	// as the store can.
 	FinishReminders(ctx context.Context, fs []FinishedReminder, at time.Time) error
-	// ReopenExpired writes the projection of an onboarding whose state
-	// has not changed but which now reads differently: a certificate in
-	// it expired, so its item is open again. p must be Project of the
-	// stored onboarding; the state and last activity stay as they are.
-	ReopenExpired(ctx context.Context, p Projection) error
+	// ExpireItem writes that a certificate expired in a seller's
+	// projection, whose state has not changed but now reads differently:
+	// the item's row, done with row's number and expiry, is open again,
+	// and a complete onboarding is at its checklist again. The state and
+	// last activity stay as they are. It reports false, changing nothing,
+	// when the row is not done with that number and expiry.
+	ExpireItem(ctx context.Context, sellerID int64, market string, row ItemRow) (bool, error)
 	// Stalled lists the onboardings with a question open whose last
 	// activity comes after mark (in StallMark's order) and no later than
 	// before, in that order, at most limit, each with its seller.

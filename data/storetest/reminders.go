@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -413,14 +412,18 @@ func testRemindersFinished(t *testing.T, s bot.Store) {
 }
 
 // An expired certificate reopens its item: the projection is written,
-// the state and the last activity stay as they were.
+// the state and the last activity stay as they were; a row that is not
+// the one done with that date is left alone; and what the onboarding row
+// remembers of its rows says so, so that the seller's next save writes
+// the row done again.
 func testReopenExpired(t *testing.T, s bot.Store) {
 	a := newSeller(t, s, "a")
 	done := bot.ItemRow{Item: "x", Status: flows.ItemDone, Number: "N", Expiry: "2026-12-01"}
+	other := bot.ItemRow{Item: "y", Status: flows.ItemDone, Number: "N", Expiry: "2026-12-01"}
 	o := bot.Onboarding{SellerID: a.ID, Market: "m", RulesVersion: "1", Stage: flows.StageComplete, StartedAt: t0, UpdatedAt: t0}
 	update(t, s, func(ctx context.Context, tx bot.Tx) error {
 		return tx.SaveOnboarding(ctx, o, bot.Projection{SellerID: a.ID, Market: "m", Stage: flows.StageComplete, LastActivity: t0,
-			Items: []bot.ItemRow{done, {Item: "y", Status: flows.ItemDone}}})
+			Items: []bot.ItemRow{done, other}})
 	})
 	var before bot.Onboarding
 	update(t, s, func(ctx context.Context, tx bot.Tx) error {
@@ -428,17 +431,40 @@ func testReopenExpired(t *testing.T, s bot.Store) {
 		before, err = tx.Onboarding(ctx, a.ID, "m")
 		return err
 	})
+	expire := func(market string, row bot.ItemRow) (ok bool) {
+		update(t, s, func(ctx context.Context, tx bot.Tx) error {
+			var err error
+			ok, err = tx.ExpireItem(ctx, a.ID, market, row)
+			return err
+		})
+		return ok
+	}
+	for _, row := range []bot.ItemRow{{Item: "x", Status: flows.ItemDone, Number: "N", Expiry: "2026-12-02"}, {Item: "x", Status: flows.ItemDone, Number: "M", Expiry: "2026-12-01"}} {
+		if expire("m", row) {
+			t.Errorf("%+v expired, but the row says %+v", row, done)
+		}
+	}
+	if expire("other", done) {
+		t.Errorf("expired in a market not started")
+	}
+	if !expire("m", done) {
+		t.Fatalf("%+v did not expire", done)
+	}
+	if expire("m", done) {
+		t.Errorf("%+v expired twice", done)
+	}
 	reopened := done
 	reopened.Status = flows.ItemTodo
-	p := bot.Projection{SellerID: a.ID, Market: "m", Stage: flows.StageChecklist, LastActivity: t0,
-		Items: []bot.ItemRow{reopened, {Item: "y", Status: flows.ItemDone}}}
-	update(t, s, func(ctx context.Context, tx bot.Tx) error { return tx.ReopenExpired(ctx, p) })
-	ps, err := s.Projections(context.Background(), "m")
-	if err != nil {
-		t.Fatal(err)
+	projection := func() bot.Projection {
+		t.Helper()
+		ps, err := s.Projections(context.Background(), "m")
+		if err != nil || len(ps) != 1 {
+			t.Fatalf("projections: %+v, %v", ps, err)
+		}
+		return ps[0]
 	}
-	if len(ps) != 1 || ps[0].Stage != flows.StageChecklist || len(ps[0].Items) != 2 || ps[0].Items[0] != reopened || !ps[0].LastActivity.Equal(t0) {
-		t.Errorf("projection after the expiry = %+v", ps)
+	if p := projection(); p.Stage != flows.StageChecklist || len(p.Items) != 2 || p.Items[0] != reopened || p.Items[1] != other || !p.LastActivity.Equal(t0) {
+		t.Errorf("projection after the expiry = %+v", p)
 	}
 	update(t, s, func(ctx context.Context, tx bot.Tx) error {
 		after, err := tx.Onboarding(ctx, a.ID, "m")
@@ -448,12 +474,11 @@ func testReopenExpired(t *testing.T, s bot.Store) {
 		if after.Stage != flows.StageChecklist || !after.UpdatedAt.Equal(before.UpdatedAt) || after.RulesVersion != before.RulesVersion {
 			t.Errorf("onboarding after the expiry = %+v, before %+v", after, before)
 		}
-		return nil
+		// The seller's next save, as before the expiry: the row is done again.
+		return tx.SaveOnboarding(ctx, after, bot.Projection{SellerID: a.ID, Market: "m", Stage: flows.StageComplete, LastActivity: t0,
+			Items: []bot.ItemRow{done, other}})
 	})
-	err = s.Update(context.Background(), func(tx bot.Tx) error {
-		return tx.ReopenExpired(context.Background(), bot.Projection{SellerID: a.ID, Market: "other", Stage: flows.StageChecklist})
-	})
-	if !errors.Is(err, bot.ErrNotFound) {
-		t.Errorf("reopening in a market not started: %v, want not found", err)
+	if p := projection(); p.Stage != flows.StageComplete || len(p.Items) != 2 || p.Items[0] != done {
+		t.Errorf("projection saved after the expiry = %+v", p)
 	}
 }

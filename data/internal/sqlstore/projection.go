@@ -43,9 +43,15 @@ func encodeProjection(categories []string, items []itemRow) string {
 	b.WriteString("v1\x1e")
 	b.WriteString(strings.Join(categories, "\x1f"))
 	for _, it := range items {
-		b.WriteString("\x1e" + it.Item + "\x1f" + it.Status + "\x1f" + it.Number + "\x1f" + it.Expiry)
+		b.WriteString(encodeItem(it))
 	}
 	return b.String()
+}
+
+// encodeItem is an item row as encodeProjection writes it: after the
+// separator of its record, so that no other row's encoding contains it.
+func encodeItem(it itemRow) string {
+	return "\x1e" + it.Item + "\x1f" + it.Status + "\x1f" + it.Number + "\x1f" + it.Expiry
 }
 
 func decodeProjection(enc string) (categories []string, items []itemRow, ok bool) {
@@ -234,28 +240,35 @@ func (rd Reads) Projections(ctx context.Context, market string) ([]bot.Projectio
 	return out, nil
 }
 
-// ReopenExpired writes the projection's rows and the onboarding row's
-// head, and leaves the state as it is (no need to encode it again). The
-// head's columns are written only when they change (the stage, when the
-// last item done reopens): each is in indexes that a write would update.
-func (t *Tx) ReopenExpired(ctx context.Context, p bot.Projection) error {
-	enc, err := t.saveProjection(ctx, p)
+// ExpireItem reopens, in a seller's projection, an item whose
+// certificate expired: its row is open again and the onboarding row's
+// copy of the rows says so, by replacing that one row's encoding in it
+// (encodeProjection's, a row between separators no other row has). The
+// state is not read or written: it has not changed, only how it reads on
+// this date, so the scheduler's path does not decode and re-project each
+// onboarding. An onboarding complete is at its checklist again (as
+// flows.Current has it: an item is open). It reports false when the row
+// is not the one done with that expiry (the seller changed it since).
+func (t *Tx) ExpireItem(ctx context.Context, sellerID int64, market string, row bot.ItemRow) (bool, error) {
+	res, err := t.q.Exec(ctx, `UPDATE progress_items SET status = ?
+		WHERE market = ? AND seller_id = ? AND item = ? AND status = ? AND cert_number = ? AND expiry = ?`,
+		string(flows.ItemTodo), market, sellerID, row.Item, string(flows.ItemDone), row.Number, row.Expiry)
 	if err != nil {
-		return err
+		return false, fmt.Errorf("reopen %s: %w", row.Item, err)
 	}
-	res, err := t.q.Exec(ctx, `UPDATE onboardings SET projection = ? WHERE seller_id = ? AND market = ?`, enc, p.SellerID, p.Market)
-	if err != nil {
-		return fmt.Errorf("reopen: %w", err)
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return false, err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return err
-	} else if n == 0 {
-		return fmt.Errorf("reopen seller %d in %s: %w", p.SellerID, p.Market, bot.ErrNotFound)
+	was := itemRow{Item: row.Item, Status: string(flows.ItemDone), Number: row.Number, Expiry: row.Expiry}
+	now := was
+	now.Status = string(flows.ItemTodo)
+	if _, err := t.q.Exec(ctx, `UPDATE onboardings SET projection = replace(projection, ?, ?),
+		  stage = CASE WHEN stage = ? THEN ? ELSE stage END
+		WHERE seller_id = ? AND market = ?`,
+		encodeItem(was), encodeItem(now), string(flows.StageComplete), string(flows.StageChecklist), sellerID, market); err != nil {
+		return false, fmt.Errorf("reopen %s: %w", row.Item, err)
 	}
-	if _, err := t.q.Exec(ctx, `UPDATE onboardings SET stage = ?, question = ?, stop_question = ?
-		WHERE seller_id = ? AND market = ? AND NOT (stage = ? AND question = ? AND stop_question = ?)`,
-		string(p.Stage), p.Question, p.StopQuestion, p.SellerID, p.Market, string(p.Stage), p.Question, p.StopQuestion); err != nil {
-		return fmt.Errorf("reopen: %w", err)
-	}
-	return nil
+	// What this transaction remembers of the onboarding row is read again.
+	delete(t.projections, projectionKey{sellerID, market})
+	return true, nil
 }
