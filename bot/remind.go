@@ -102,11 +102,12 @@ type Reminder struct {
 type DueReminder struct {
 	Reminder
 	Seller Seller
-	// Progress is where the seller stands now, from their projection: the
-	// reminder's item row (zero when the item is not on their checklist),
-	// and the onboarding's open question and last activity (zero when
-	// they have not started the market). Whether the reminder still
-	// applies is decided from them without reading the state.
+	// Progress is where the seller stands now, from their projection: for
+	// a reminder of an item, the item's row (zero when the item is not on
+	// their checklist); for a nudge, the onboarding's open question and
+	// last activity (zero when they have not started the market). Whether
+	// the reminder still applies is decided from them without reading the
+	// state.
 	Row          ItemRow
 	Question     string
 	LastActivity time.Time

@@ -56,8 +56,10 @@ func (t *Tx) SellerReminders(ctx context.Context, sellerID int64) ([]bot.Reminde
 }
 
 // DueReminders reads each reminder with its seller and, by the keys of
-// their tables, the seller's onboarding in its market and the row of its
-// item there.
+// their tables, the row of its item in the seller's checklist or, for a
+// nudge (no item), the seller's onboarding in its market: each reminder
+// reads only the rows it is decided on, since each is a page read
+// somewhere in the table.
 func (t *Tx) DueReminders(ctx context.Context, at time.Time, limit int) ([]bot.DueReminder, error) {
 	var out []bot.DueReminder
 	var r reminderRow
@@ -66,7 +68,7 @@ func (t *Tx) DueReminders(ctx context.Context, at time.Time, limit int) ([]bot.D
 	err := t.q.SellersWith(ctx, "due reminders", `SELECT `+prefixed("s.", SellerColumns)+`, r.seller_id, r.market, r.item, r.kind, r.target, r.due_at,
 		  o.question, o.updated_at, p.item, p.status, p.cert_number, p.expiry
 		FROM reminders r JOIN sellers s ON s.id = r.seller_id
-		LEFT JOIN onboardings o ON o.seller_id = r.seller_id AND o.market = r.market
+		LEFT JOIN onboardings o ON o.seller_id = r.seller_id AND o.market = r.market AND r.item = ''
 		LEFT JOIN progress_items p ON p.market = r.market AND p.seller_id = r.seller_id AND p.item = r.item AND r.item != ''
 		WHERE r.finished_at IS NULL AND r.due_at <= ? ORDER BY r.due_at LIMIT ?`, []any{at.UTC(), limit},
 		[]any{&r.SellerID, &r.Market, &r.Item, &r.Kind, &r.Target, &r.Due, &question, &last, &item, &status, &number, &expiry}, func(s bot.Seller) {
