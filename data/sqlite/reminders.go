@@ -64,14 +64,14 @@ func (t *storeTx) FinishReminders(ctx context.Context, fs []bot.FinishedReminder
 		}
 	}
 	err := inChunks(len(fs), func(from, n int) error {
-		args := make([]any, 0, 1+6*n)
+		args := make([]any, 0, 1+7*n)
 		args = append(args, at)
 		for _, f := range fs[from : from+n] {
-			args = append(args, f.SellerID, f.Market, f.Item, string(f.Kind), f.Target, string(f.Outcome))
+			args = append(args, f.SellerID, f.Market, f.Item, string(f.Kind), f.Target, string(f.Outcome), f.Due.UTC())
 		}
 		_, err := t.exec(ctx, `UPDATE OR IGNORE reminders SET finished_at = ?, outcome = v.column6
-			FROM (VALUES `+values(6, n)+`) AS v
-			WHERE reminders.seller_id = v.column1 AND reminders.market = v.column2 AND reminders.item = v.column3
+			FROM (VALUES `+values(7, n)+`) AS v
+			WHERE reminders.due_at = v.column7 AND reminders.seller_id = v.column1 AND reminders.market = v.column2 AND reminders.item = v.column3
 			  AND reminders.kind = v.column4 AND reminders.target = v.column5 AND reminders.finished_at IS NULL`, args...)
 		return err
 	})
