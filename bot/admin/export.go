@@ -38,7 +38,7 @@ func exportAll(cv *bot.Conversation, args []string) error {
 		return nil
 	}
 	lang, now := cv.Lang(), cv.Now()
-	key := fmt.Sprintf("export all %s %s %s %s", m.ID, m.Version, lang, now.Format("2006-01-02T15:04:05.999999999"))
+	key := fmt.Sprintf("export all %s %s %s %s", m.ID, m.Version, lang, now.Format(time.RFC3339Nano))
 	v, err := cv.Outside(key, func(ctx context.Context, r bot.Reader) (any, error) {
 		return marketExport(ctx, r, m, lang, now)
 	})
@@ -101,7 +101,7 @@ func marketExport(ctx context.Context, r bot.Reader, m *flows.Market, lang flows
 	}
 	data, err := bot.Workbook(flows.Textf(flows.Text{ZH: "%s 卖家清单", EN: "%s sellers' checklists"}, m.Name).In(lang), []bot.Sheet{sheet})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("make workbook: %w", err)
 	}
 	x.file = &bot.File{Name: "checklists-" + m.ID + "-" + now.Format("2006-01-02") + ".xlsx", MIME: bot.XLSX, Size: int64(len(data)), Data: data}
 	return x, nil
