@@ -3,6 +3,7 @@ package bot_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"reflect"
 	"slices"
 	"strconv"
@@ -249,10 +250,14 @@ func TestAdminExportsEveryoneInAMarket(t *testing.T) {
 type readHook struct {
 	bot.Store
 	onRead func()
+	fail   error // what the read side's read of the market fails with, if set
 }
 
 func (s *readHook) MarketProjections(ctx context.Context, market string) ([]bot.SellerProjection, error) {
 	s.onRead()
+	if s.fail != nil {
+		return nil, s.fail
+	}
 	return s.Store.MarketProjections(ctx, market)
 }
 
@@ -393,4 +398,21 @@ func TestProjectedRowsAreTheStatesRows(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestExportAllReadFails: when reading the market fails, the export's
+// message fails as a whole: nothing of it is committed, its claim neither,
+// so the platform's redelivery is handled, and answered, once it can be.
+func TestExportAllReadFails(t *testing.T) {
+	h := newHarness(t, "test:boss")
+	h.toChecklist("eve")
+	w := &readHook{Store: h.store, onRead: func() {}, fail: errors.New("disk gone")}
+	clock := func() time.Time { return today }
+	h.core = bot.New(w, datatest.Rules(t), bot.WithClock(clock), bot.WithAdmins(admin.New(w, []string{"test:boss"}, admin.WithClock(clock))))
+	export := bot.Inbound{Platform: "test", UserID: "boss", ChatID: "chat-boss", Text: "/export all tiktok-uk", UpdateID: "export-1"}
+	if replies, err := h.core.Handle(context.Background(), export); !errors.Is(err, w.fail) || len(replies) != 0 {
+		t.Fatalf("a failed read: %d replies, %v; want none and the read's error", len(replies), err)
+	}
+	w.fail = nil
+	mustContain(t, h.deliver(export), "1 sellers (1 with a checklist)")
 }
