@@ -48,6 +48,10 @@ type Conversation struct {
 	name  string
 	asked string
 	did   string
+	// done holds the results of work done outside the transaction for
+	// this message, by key; outside is the work asked for now (see Outside).
+	done    map[string]any
+	outside *outsideWork
 }
 
 func (cv *Conversation) lang() flows.Lang { return cv.seller.Lang }

@@ -70,8 +70,11 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 	in.Name = cleanName(in.Name)
 	var out []Reply
 	duplicate, broadcast, planned := false, false, false
-	err := c.store.Update(ctx, func(tx Tx) error {
-		out, duplicate, broadcast, planned = nil, false, false, false
+	// done holds the work done outside the transaction for this message,
+	// want the work its last handling asked for (see Conversation.Outside).
+	done, want := map[string]any{}, (*outsideWork)(nil)
+	handle := func(tx Tx) error {
+		out, duplicate, broadcast, planned, want = nil, false, false, false, nil
 		var clicked *Clicked
 		if in.UpdateID != "" {
 			fresh, err := tx.Claim(ctx, in.Platform, in.UpdateID, now)
@@ -103,8 +106,10 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		if err != nil {
 			return err
 		}
-		cv := &Conversation{core: c, catalog: c.catalog.Load(), ctx: ctx, tx: tx, seller: &seller, now: now, clicked: clicked, who: &who, name: in.Name}
+		cv := &Conversation{core: c, catalog: c.catalog.Load(), ctx: ctx, tx: tx, seller: &seller, now: now, clicked: clicked, who: &who, name: in.Name,
+			done: done}
 		if err := cv.handle(in); err != nil {
+			want = cv.outside
 			return err
 		}
 		if cv.err != nil {
@@ -130,7 +135,19 @@ func (c *Core) Handle(ctx context.Context, in Inbound) ([]Reply, error) {
 		}
 		broadcast, planned = cv.notifyAll, cv.planned
 		return nil
-	})
+	}
+	err := c.store.Update(ctx, handle)
+	for pass := 1; want != nil && errors.Is(err, errOutside) && pass <= maxOutside; pass++ {
+		// Nothing of the handling that asked was kept: do the work with no
+		// transaction open, then handle the message again with its result.
+		v, werr := want.run(ctx, c.store)
+		if werr != nil {
+			err = fmt.Errorf("%s: %w", want.key, werr)
+			break
+		}
+		done[want.key] = v
+		err = c.store.Update(ctx, handle)
+	}
 	outcome := "ok"
 	switch {
 	case errors.Is(err, ErrSetAside):

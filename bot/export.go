@@ -47,11 +47,60 @@ func ChecklistHeader(lang flows.Lang, lead ...flows.Text) ([]string, []float64) 
 // as the seller sees it, with the files they attached to each item
 // counted; lead cells go before each row.
 func ChecklistRows(m *flows.Market, s flows.State, files map[string]int, lang flows.Lang, now time.Time, lead ...any) [][]any {
+	return EntryRows(numberedAt(m, s, now), files, lang, now, lead...)
+}
+
+// EntryRows is a numbered checklist (numberedAt's, or ProjectedChecklist's)
+// as sheet rows, with the files attached to each item counted; lead cells
+// go before each row.
+func EntryRows(list []flows.Entry, files map[string]int, lang flows.Lang, now time.Time, lead ...any) [][]any {
 	var rows [][]any
-	for i, e := range numberedAt(m, s, now) {
+	for i, e := range list {
 		rows = append(rows, append(slices.Clip(lead), exportRow(e, i+1, files[e.Item.ID], lang, now)...))
 	}
 	return rows
+}
+
+// ProjectedChecklist is the checklist a projection stands for at now,
+// numbered as the seller sees it, with the stage it puts the seller at:
+// the entries flows.Checklist gives for the state the projection was
+// worked out from, read from its rows instead of decoding the state (a
+// report of a whole market reads thousands). The rows were written at
+// the seller's last change, so what the checklist makes of the date is
+// worked out again at now: an upcoming item, a certificate expired since
+// (which also takes a complete onboarding back to its checklist, as
+// Current would, before the scheduled work rewrites the projection). An
+// item the rules no longer have is left out: the projections follow a
+// rule change once it is loaded (see SyncRules).
+func ProjectedChecklist(m *flows.Market, p Projection, now time.Time) (flows.Stage, []flows.Entry) {
+	var entries []flows.Entry
+	open := false
+	for _, r := range p.Items {
+		it, ok := m.Item(r.Item)
+		if !ok {
+			continue
+		}
+		e := flows.Entry{Item: it, State: flows.ItemState{Status: r.Status, Number: r.Number, Expiry: r.Expiry}, Upcoming: it.Upcoming(now)}
+		// Project writes an expired certificate's item as to do with its
+		// number and expiry; marking an item to do drops them: so it was
+		// done, and has expired.
+		if e.State.Status == flows.ItemTodo && e.State.Expiry != "" {
+			e.State.Status = flows.ItemDone
+		}
+		if e.State.Status == flows.ItemDone && e.State.Expiry != "" {
+			e.Expired = flows.Expired(e.State.Expiry, now)
+		}
+		open = open || e.Open()
+		entries = append(entries, e)
+	}
+	stage := p.Stage
+	if stage == flows.StageChecklist || stage == flows.StageComplete {
+		stage = flows.StageComplete // as Current has it: once no item is open
+		if open {
+			stage = flows.StageChecklist
+		}
+	}
+	return stage, inGroups(entries)
 }
 
 // exportHeader is the header row and the widths of a checklist sheet,

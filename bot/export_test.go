@@ -3,18 +3,35 @@ package bot_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/bot/admin"
+	"github.com/onboardbot/onboardbot/data/datatest"
+	"github.com/onboardbot/onboardbot/flows"
 )
 
 // ukAnswers take a seller through tiktok-uk's questions to its checklist.
 var ukAnswers = []string{"1", "0", "1", "1", "1", "GB123456789", "2", "1"}
+
+// toChecklist takes sellers through tiktok-uk's questions to its checklist.
+func (h *harness) toChecklist(users ...string) {
+	h.t.Helper()
+	for _, u := range users {
+		h.send(u, "/onboard tiktok-uk")
+		for _, a := range ukAnswers {
+			h.send(u, a)
+		}
+	}
+}
 
 // openWorkbook reads an export's bytes with excelize and returns each
 // sheet's rows.
@@ -186,12 +203,7 @@ func hasHan(s string) bool {
 // else is refused.
 func TestAdminExportsEveryoneInAMarket(t *testing.T) {
 	h := newHarness(t, "test:boss")
-	for _, u := range []string{"eve", "carol"} {
-		h.send(u, "/onboard tiktok-uk")
-		for _, a := range ukAnswers {
-			h.send(u, a)
-		}
-	}
+	h.toChecklist("eve", "carol")
 	h.send("eve", "/done uk-rp RP-1 2027-06-30")
 	h.file("done scpn", certPDF)
 	h.send("bob", "/onboard tiktok-uk")
@@ -230,4 +242,177 @@ func TestAdminExportsEveryoneInAMarket(t *testing.T) {
 	// The admins' own command works too, and shows in their /help.
 	mustContain(t, h.send("boss", "/export_all tiktok-uk"), "3 sellers")
 	mustContain(t, h.send("boss", "/help"), "/export_all <market>")
+}
+
+// readHook is the real store with a hook run where an export reads the
+// sellers of a market: on the read side (MarketProjections), or in a write
+// transaction (Subscribers, MutedSubscribers), where the export used to.
+type readHook struct {
+	bot.Store
+	onRead func()
+	fail   error // what the read side's read of the market fails with, if set
+}
+
+func (s *readHook) MarketProjections(ctx context.Context, market string) ([]bot.SellerProjection, error) {
+	s.onRead()
+	if s.fail != nil {
+		return nil, s.fail
+	}
+	return s.Store.MarketProjections(ctx, market)
+}
+
+func (s *readHook) Update(ctx context.Context, fn func(bot.Tx) error) error {
+	return s.Store.Update(ctx, func(tx bot.Tx) error { return fn(hookTx{tx, s.onRead}) })
+}
+
+type hookTx struct {
+	bot.Tx
+	onRead func()
+}
+
+func (t hookTx) Subscribers(ctx context.Context, markets []string) ([]bot.Subscriber, error) {
+	t.onRead()
+	return t.Tx.Subscribers(ctx, markets)
+}
+
+func (t hookTx) MutedSubscribers(ctx context.Context, markets []string) ([]bot.Subscriber, error) {
+	t.onRead()
+	return t.Tx.MutedSubscribers(ctx, markets)
+}
+
+// TestExportAllLetsSellersWrite: while "/export all" reads the market,
+// another seller's answer is committed (the export holds no write
+// transaction, which every seller's message would wait for), and the
+// workbook has it: it is made from the data committed when it is read.
+// The admin's reply is still committed with the message's claim: the same
+// update delivered again is answered once, and not exported again.
+func TestExportAllLetsSellersWrite(t *testing.T) {
+	h := newHarness(t, "test:boss")
+	h.toChecklist("eve", "dave")
+	h.send("bob", "/onboard tiktok-uk")
+	h.send("bob", "1")
+	h.send("bob", "/mute tiktok-uk")
+
+	reads := 0
+	answered := make(chan error, 1)
+	w := &readHook{Store: h.store}
+	w.onRead = func() {
+		reads++
+		if reads > 1 {
+			return
+		}
+		go func() {
+			_, err := h.core.Handle(context.Background(), bot.Inbound{Platform: "test", UserID: "dave", ChatID: "chat-dave", Text: "/done uk-rp RP-9 2027-01-31"})
+			answered <- err
+		}()
+		select {
+		case err := <-answered:
+			answered <- err // for the test's end
+		case <-time.After(10 * time.Second):
+			// Waiting longer would wait for ever: the answer is committed
+			// only after the transaction this read is in.
+			t.Error("dave's answer was not committed while the export read the market: the export holds the writer")
+		}
+	}
+	clock := func() time.Time { return today }
+	a := admin.New(w, []string{"test:boss"}, admin.WithClock(clock))
+	h.core = bot.New(w, datatest.Rules(t), bot.WithClock(clock), bot.WithAdmins(a))
+
+	export := bot.Inbound{Platform: "test", UserID: "boss", ChatID: "chat-boss", Text: "/export all tiktok-uk", UpdateID: "export-1"}
+	got := h.deliver(export)
+	mustContain(t, got, "3 sellers (2 with a checklist)", "1 done")
+	if reads != 1 {
+		t.Errorf("the market was read %d times for one export", reads)
+	}
+	if got.File == nil {
+		t.Fatal("no workbook")
+	}
+	found := false
+	for _, r := range openWorkbook(t, got.File.Data)["tiktok-uk"] {
+		if r[0] == "test:dave" && r[6] == "uk-rp" {
+			found = true
+			if r[7] != "Done" || r[8] != "RP-9" {
+				t.Errorf("dave's uk-rp in the workbook: %q; want his answer, committed during the export", r)
+			}
+		}
+	}
+	if !found {
+		t.Error("dave's uk-rp is not in the workbook")
+	}
+	if again, err := h.core.Handle(context.Background(), export); err != nil || len(again) != 0 || reads != 1 {
+		t.Errorf("the export delivered again: %d replies, %v; the market read %d times in all", len(again), err, reads)
+	}
+	if err := <-answered; err != nil {
+		t.Errorf("dave's answer during the export: %v", err)
+	}
+}
+
+// TestProjectedRowsAreTheStatesRows: the rows /export all makes from a
+// seller's projection are those made from their state, cell for cell, and
+// the stage is the one the rules give, on the day the projection was
+// written and on later days: when a certificate expires (before and after
+// the scheduled work rewrites the projection) and after.
+func TestProjectedRowsAreTheStatesRows(t *testing.T) {
+	h := newHarness(t)
+	h.toChecklist("eve")
+	h.send("eve", "/done uk-rp RP-1 2026-12-10")
+	h.send("eve", "/done uk-vat GB123456789")
+	h.file("done scpn", certPDF)
+	m, _ := h.core.Catalog().Market("tiktok-uk")
+	for _, it := range m.Items { // the rest not applicable: the onboarding is complete until uk-rp expires
+		if it.ID != "uk-rp" && it.ID != "uk-vat" && it.ID != "scpn" {
+			h.send("eve", "/na "+it.ID)
+		}
+	}
+	ctx := context.Background()
+	stored, err := h.store.MarketProjections(ctx, "tiktok-uk")
+	if err != nil || len(stored) != 1 {
+		t.Fatalf("projections: %+v, %v", stored, err)
+	}
+	files, err := h.store.MarketFiles(ctx, "tiktok-uk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	eve := stored[0].Seller
+	all, err := h.store.Onboardings(ctx, eve.ID)
+	if err != nil || len(all) != 1 {
+		t.Fatalf("onboardings: %+v, %v", all, err)
+	}
+	o := all[0]
+	if stored[0].Stage != flows.StageComplete {
+		t.Fatalf("eve's stage %s, want complete", stored[0].Stage)
+	}
+	expires := time.Date(2026, 12, 10, 0, 0, 0, 0, time.UTC)
+	for _, now := range []time.Time{today, expires.Add(-time.Second), expires, expires.AddDate(0, 2, 0)} {
+		// As stored, and as the scheduled work rewrites it at now.
+		for _, p := range []bot.Projection{stored[0].Projection, bot.Project(m, o, now)} {
+			for _, lang := range []flows.Lang{flows.EN, flows.ZH} {
+				want := bot.ChecklistRows(m, o.State, files[eve.ID], lang, now, "lead")
+				stage, list := bot.ProjectedChecklist(m, p, now)
+				if got := bot.EntryRows(list, files[eve.ID], lang, now, "lead"); !reflect.DeepEqual(got, want) {
+					t.Errorf("%s, %s, projection of %s:\n got %v\nwant %v", now, lang, p.LastActivity, got, want)
+				}
+				if want := flows.Current(m, o.State, now).Stage; stage != want {
+					t.Errorf("%s, projection of %s: stage %s, want %s", now, p.LastActivity, stage, want)
+				}
+			}
+		}
+	}
+}
+
+// TestExportAllReadFails: when reading the market fails, the export's
+// message fails as a whole: nothing of it is committed, its claim neither,
+// so the platform's redelivery is handled, and answered, once it can be.
+func TestExportAllReadFails(t *testing.T) {
+	h := newHarness(t, "test:boss")
+	h.toChecklist("eve")
+	w := &readHook{Store: h.store, onRead: func() {}, fail: errors.New("disk gone")}
+	clock := func() time.Time { return today }
+	h.core = bot.New(w, datatest.Rules(t), bot.WithClock(clock), bot.WithAdmins(admin.New(w, []string{"test:boss"}, admin.WithClock(clock))))
+	export := bot.Inbound{Platform: "test", UserID: "boss", ChatID: "chat-boss", Text: "/export all tiktok-uk", UpdateID: "export-1"}
+	if replies, err := h.core.Handle(context.Background(), export); !errors.Is(err, w.fail) || len(replies) != 0 {
+		t.Fatalf("a failed read: %d replies, %v; want none and the read's error", len(replies), err)
+	}
+	w.fail = nil
+	mustContain(t, h.deliver(export), "1 sellers (1 with a checklist)")
 }

@@ -132,7 +132,12 @@ func numbered(m *flows.Market, s flows.State, cv *Conversation) []flows.Entry {
 }
 
 func numberedAt(m *flows.Market, s flows.State, now time.Time) []flows.Entry {
-	entries := flows.Checklist(m, s, now)
+	return inGroups(flows.Checklist(m, s, now))
+}
+
+// inGroups orders checklist entries as the seller sees them numbered:
+// by group, in rule-file order within each.
+func inGroups(entries []flows.Entry) []flows.Entry {
 	var out []flows.Entry
 	for _, g := range flows.Groups() {
 		for _, e := range entries {

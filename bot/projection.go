@@ -27,6 +27,13 @@ type Projection struct {
 	Items []ItemRow
 }
 
+// SellerProjection is a seller with the projection of their onboarding
+// in one market.
+type SellerProjection struct {
+	Seller Seller
+	Projection
+}
+
 // ItemRow is one applicable checklist item as a seller stands with it.
 type ItemRow struct {
 	Item   string

@@ -233,6 +233,13 @@ type Reader interface {
 	// Projections lists the projection of every onboarding of a market
 	// (every market when market is empty), by seller.
 	Projections(ctx context.Context, market string) ([]Projection, error)
+	// MarketProjections lists every onboarding of a market, muted or not,
+	// with its seller and its projection, by seller: a report of the whole
+	// market (an admin's /export all) without decoding sellers' states.
+	MarketProjections(ctx context.Context, market string) ([]SellerProjection, error)
+	// MarketFiles counts the files sellers attached to the items of a
+	// market, per seller (by id) and item, in one query.
+	MarketFiles(ctx context.Context, market string) (map[int64]map[string]int, error)
 	Reports
 	// ExpiringByMarket lists the items done whose expiry date is from from to to
 	// (YYYY-MM-DD, both included), by market, expiry and seller.

@@ -22,6 +22,7 @@ func runReports(t *testing.T, open Open) {
 	t.Run("ReportStopsItemsExpiring", func(t *testing.T) { testStopsItems(t, open(t)) })
 	t.Run("ReportAnnouncementsAndMessages", func(t *testing.T) { testAnnouncementReport(t, open(t)) })
 	t.Run("DashboardLoginsAndSessions", func(t *testing.T) { testLogins(t, open(t)) })
+	t.Run("ReportMarketProjectionsAndFiles", func(t *testing.T) { testMarketProjections(t, open(t)) })
 }
 
 // progress is one seller's onboarding as the reports see it.
@@ -376,5 +377,69 @@ func testLogins(t *testing.T, s bot.Store) {
 	update(t, s, func(ctx context.Context, tx bot.Tx) error { return tx.DeleteSession(ctx, "s2") })
 	if _, err := s.Session(ctx, "s2"); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("deleted session still there: %v", err)
+	}
+}
+
+// A market's onboardings come with their sellers and projections, muted
+// ones too, and the market's files are counted per seller and item, from
+// that market alone.
+func testMarketProjections(t *testing.T, s bot.Store) {
+	ctx := context.Background()
+	a, b, c := newSeller(t, s, "a"), newSeller(t, s, "b"), newSeller(t, s, "c")
+	x := bot.ItemRow{Item: "x", Status: flows.ItemDone, Number: "N1", Expiry: "2027-01-01"}
+	y := bot.ItemRow{Item: "y", Status: flows.ItemTodo}
+	saveProgress(t, s, a.ID, "m", t0, "", x, y)
+	saveProgress(t, s, a.ID, "other", t0, "", x)
+	saveProgress(t, s, b.ID, "m", day(1), "q1") // still answering: no items
+	saveProgress(t, s, c.ID, "other", t0, "", y)
+	attach := func(seller int64, market, item, id string) {
+		update(t, s, func(ctx context.Context, tx bot.Tx) error {
+			_, err := tx.AddItemFile(ctx, bot.ItemFile{SellerID: seller, Market: market, Item: item, At: t0,
+				File: bot.Attachment{Ref: "ref-" + id, UniqueID: id, Name: id + ".pdf"}})
+			return err
+		})
+	}
+	attach(a.ID, "m", "x", "f1")
+	attach(a.ID, "m", "x", "f2")
+	attach(a.ID, "m", "y", "f3")
+	attach(a.ID, "other", "x", "f4")
+	attach(c.ID, "other", "y", "f5")
+	update(t, s, func(ctx context.Context, tx bot.Tx) error { return tx.SetMuted(ctx, b.ID, "m", true) })
+
+	got, err := s.MarketProjections(ctx, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.Projections(ctx, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || len(want) != 2 {
+		t.Fatalf("market m: %d onboardings with sellers, %d projections; want 2 (a, and b who muted it)", len(got), len(want))
+	}
+	for i, sp := range got {
+		if sp.Seller.ID != sp.SellerID || !reflect.DeepEqual(sp.Projection, want[i]) {
+			t.Errorf("onboarding %d: seller %d, %+v; want the projection %+v", i, sp.Seller.ID, sp.Projection, want[i])
+		}
+	}
+	if got[0].Seller.Key() != "test:a" || got[1].Seller.Key() != "test:b" || got[0].Seller.ChatID != "chat-a" {
+		t.Errorf("sellers %+v, %+v; want test:a, then test:b", got[0].Seller, got[1].Seller)
+	}
+	if !reflect.DeepEqual(got[0].Items, []bot.ItemRow{x, y}) || len(got[1].Items) != 0 || got[1].Question != "q1" || !got[1].LastActivity.Equal(day(1)) {
+		t.Errorf("projections %+v, %+v", got[0].Projection, got[1].Projection)
+	}
+	if none, err := s.MarketProjections(ctx, "nosuch"); err != nil || len(none) != 0 {
+		t.Errorf("a market nobody started: %+v, %v", none, err)
+	}
+
+	files, err := s.MarketFiles(ctx, "m")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := map[int64]map[string]int{a.ID: {"x": 2, "y": 1}}; !reflect.DeepEqual(files, w) {
+		t.Errorf("files in m: %v, want %v", files, w)
+	}
+	if files, err := s.MarketFiles(ctx, "nosuch"); err != nil || len(files) != 0 {
+		t.Errorf("files in a market nobody started: %v, %v", files, err)
 	}
 }

@@ -53,3 +53,17 @@ func (t *Tx) ItemFiles(ctx context.Context, sellerID int64, market, item string)
 	}
 	return out, nil
 }
+
+// MarketFiles counts the files attached to items of a market, per seller
+// and item, in one query from committed data. It goes from the market's
+// onboardings (their index by market) to each one's files (the prefix of
+// item_files' unique key), so it reads that market's files and no other.
+func (rd Reads) MarketFiles(ctx context.Context, market string) (map[int64]map[string]int, error) {
+	out, err := countBy[int64](ctx, rd.q, `SELECT f.seller_id AS a, f.item AS b, count(*) AS n
+		FROM onboardings o JOIN item_files f ON f.seller_id = o.seller_id AND f.market = o.market
+		WHERE o.market = ? GROUP BY f.seller_id, f.item`, market)
+	if err != nil {
+		return nil, fmt.Errorf("count files of %s: %w", market, err)
+	}
+	return out, nil
+}

@@ -5,20 +5,26 @@ import (
 	"fmt"
 )
 
-// countRow is a count by two keys (b is ” when there is one).
-type countRow struct {
-	A string `db:"a"`
+// countRow is a count by two keys (b is empty when there is one).
+type countRow[A comparable] struct {
+	A A      `db:"a"`
 	B string `db:"b"`
 	N int    `db:"n"`
 }
 
 // counts runs a query of countRow's columns into counts by a, then b.
 func (rd Reads) counts(ctx context.Context, query string) (map[string]map[string]int, error) {
-	var rows []countRow
-	if err := rd.q.Select(ctx, &rows, query); err != nil {
+	return countBy[string](ctx, rd.q, query)
+}
+
+// countBy runs a query of countRow's columns, with a of type A, into
+// counts by a, then b.
+func countBy[A comparable](ctx context.Context, q Querier, query string, args ...any) (map[A]map[string]int, error) {
+	var rows []countRow[A]
+	if err := q.Select(ctx, &rows, query, args...); err != nil {
 		return nil, err
 	}
-	out := map[string]map[string]int{}
+	out := map[A]map[string]int{}
 	for _, c := range rows {
 		if out[c.A] == nil {
 			out[c.A] = map[string]int{}

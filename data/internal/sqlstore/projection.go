@@ -182,16 +182,44 @@ func (t *Tx) saveItems(ctx context.Context, p bot.Projection, want, stored []ite
 // Projections lists the projections of a market's onboardings (of every
 // market when market is empty), by seller and market, from committed data.
 func (rd Reads) Projections(ctx context.Context, market string) ([]bot.Projection, error) {
+	ps, err := rd.projections(ctx, market, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bot.Projection, len(ps))
+	for i, p := range ps {
+		out[i] = p.Projection
+	}
+	return out, nil
+}
+
+// MarketProjections lists a market's onboardings, muted or not, with
+// their sellers and projections, by seller, from committed data.
+func (rd Reads) MarketProjections(ctx context.Context, market string) ([]bot.SellerProjection, error) {
+	return rd.projections(ctx, market, true)
+}
+
+// projections reads the projections of a market's onboardings (of every
+// market when market is empty), by seller and market, in three queries
+// whatever the number of sellers; with their sellers' rows when sellers
+// is set (joined to the heads, so each comes with its onboarding).
+func (rd Reads) projections(ctx context.Context, market string, sellers bool) ([]bot.SellerProjection, error) {
 	var heads []struct {
+		SellerRow
 		SellerID     int64     `db:"seller_id"`
-		Market       string    `db:"market"`
+		OMarket      string    `db:"o_market"`
 		Stage        string    `db:"stage"`
 		Question     string    `db:"question"`
 		StopQuestion string    `db:"stop_question"`
 		LastActivity time.Time `db:"last_activity"`
 	}
-	err := rd.q.Select(ctx, &heads, `SELECT seller_id, market, stage, question, stop_question, updated_at AS last_activity
-		FROM onboardings WHERE projection != '' AND (? = '' OR market = ?) ORDER BY seller_id, market`, market, market)
+	columns, join := "", ""
+	if sellers {
+		columns, join = ", "+sellerColumnsOfS, " JOIN sellers s ON s.id = o.seller_id"
+	}
+	err := rd.q.Select(ctx, &heads, `SELECT o.seller_id AS seller_id, o.market AS o_market, o.stage AS stage, o.question AS question,
+		  o.stop_question AS stop_question, o.updated_at AS last_activity`+columns+`
+		FROM onboardings o`+join+` WHERE o.projection != '' AND (? = '' OR o.market = ?) ORDER BY o.seller_id, o.market`, market, market)
 	if err != nil {
 		return nil, fmt.Errorf("list progress: %w", err)
 	}
@@ -199,12 +227,15 @@ func (rd Reads) Projections(ctx context.Context, market string) ([]bot.Projectio
 		seller int64
 		market string
 	}
-	out := make([]bot.Projection, len(heads))
+	out := make([]bot.SellerProjection, len(heads))
 	at := make(map[key]int, len(heads))
 	for i, h := range heads {
-		out[i] = bot.Projection{SellerID: h.SellerID, Market: h.Market, Stage: flows.Stage(h.Stage), Question: h.Question,
+		out[i].Projection = bot.Projection{SellerID: h.SellerID, Market: h.OMarket, Stage: flows.Stage(h.Stage), Question: h.Question,
 			StopQuestion: h.StopQuestion, LastActivity: h.LastActivity}
-		at[key{h.SellerID, h.Market}] = i
+		if sellers {
+			out[i].Seller = h.Seller()
+		}
+		at[key{h.SellerID, h.OMarket}] = i
 	}
 	var cats []struct {
 		SellerID int64  `db:"seller_id"`
