@@ -211,29 +211,16 @@ func (b *remindBatch) remind(d DueReminder) (FinishedReminder, RemindOutcome, er
 	c, now := b.core, b.now
 	f := FinishedReminder{Reminder: d.Reminder}
 	loc := b.zone(d.Seller)
-	if c.reminding.Quiet.Within(now.In(loc)) {
-		if err := b.tx.MoveReminder(b.ctx, d.Reminder, c.reminding.Quiet.Next(now.In(loc)).UTC()); err != nil {
-			return f, 0, fmt.Errorf("move reminder: %w", err)
-		}
-		return f, RemindMoved, nil
-	}
 	drop := func(why ReminderOutcome) (FinishedReminder, RemindOutcome, error) {
 		f.Outcome = why
 		return f, RemindDropped, nil
 	}
+	// What is dropped whatever the hour is dropped first: after a stop,
+	// a reminder that would only be moved past the quiet hours to be
+	// dropped then is not written twice.
 	m, ok := b.catalog.Market(d.Market)
 	if !ok || !stillApplies(m, d, now) {
 		return drop(ReminderCancelled)
-	}
-	seller := d.Seller
-	cv := &Conversation{core: c, catalog: b.catalog, ctx: b.ctx, tx: b.tx, seller: &seller, now: now}
-	if d.Kind == RemindExpired {
-		if ok, err := cv.reopen(m, d); err != nil || !ok {
-			if err != nil {
-				return f, 0, err
-			}
-			return drop(ReminderCancelled)
-		}
 	}
 	// After a stop, only the latest of a date's reminders that fell due
 	// is sent; a nudge is worth sending only near its time.
@@ -254,7 +241,29 @@ func (b *remindBatch) remind(d DueReminder) (FinishedReminder, RemindOutcome, er
 			return drop(ReminderSkipped)
 		}
 	}
-	if seller.RemindersOff&d.Kind.Topic() != 0 {
+	// A seller who turned these off gets none; an expiry still reopens
+	// its item, below, at its time.
+	off := d.Seller.RemindersOff&d.Kind.Topic() != 0
+	if off && d.Kind != RemindExpired {
+		return drop(ReminderSkipped)
+	}
+	if c.reminding.Quiet.Within(now.In(loc)) {
+		if err := b.tx.MoveReminder(b.ctx, d.Reminder, c.reminding.Quiet.Next(now.In(loc)).UTC()); err != nil {
+			return f, 0, fmt.Errorf("move reminder: %w", err)
+		}
+		return f, RemindMoved, nil
+	}
+	seller := d.Seller
+	cv := &Conversation{core: c, catalog: b.catalog, ctx: b.ctx, tx: b.tx, seller: &seller, now: now}
+	if d.Kind == RemindExpired {
+		if ok, err := cv.reopen(m, d); err != nil || !ok {
+			if err != nil {
+				return f, 0, err
+			}
+			return drop(ReminderCancelled)
+		}
+	}
+	if off {
 		return drop(ReminderSkipped)
 	}
 	switch d.Kind.Topic() {

@@ -3,6 +3,7 @@ package schedule_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -480,5 +481,45 @@ func testCertificatesRecordedBeforeArePlanned(t *testing.T, open opener) {
 	}
 	if list := w.say("old", "/checklist remind-test"); !strings.Contains(list, "R-0") || !strings.Contains(list, "expired") {
 		t.Errorf("the certificate that expired before is not open again:\n%s", list)
+	}
+}
+
+// After a stop, a reminder that would be dropped anyway (a later one of
+// its date is due too) is finished at once, even in the quiet hours: not
+// moved past them first, to be dropped then. The later one waits for the
+// morning.
+func TestRemindersAfterAStopDropBeforeMoving(t *testing.T) {
+	eachStore(t, testRemindersAfterAStopDropBeforeMoving)
+}
+
+func testRemindersAfterAStopDropBeforeMoving(t *testing.T, open opener) {
+	w := newWalker(t, open, bot.Reminding{Quiet: bot.DefaultQuietHours, Zone: mustZone(t, "Asia/Shanghai")})
+	w.advance(walkStart.Add(2 * time.Hour)) // 10:00 in Shanghai
+	for _, text := range []string{"/onboard remind-test", "1", "1", "toys", "/done licence L-1 2027-01-15"} {
+		w.say("u", text)
+	}
+	// Stopped past the 30- and the 7-day reminders, back at 00:00 in Shanghai.
+	w.now = time.Date(2027, 1, 8, 16, 0, 0, 0, time.UTC)
+	if err := w.job.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	state := func(kind bot.ReminderKind) string {
+		var outcome string
+		var due time.Time
+		var finished sql.NullTime
+		err := w.db.QueryRow(`SELECT outcome, due_at, finished_at FROM reminders WHERE item = 'licence' AND kind = $1`, string(kind)).Scan(&outcome, &due, &finished)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if finished.Valid {
+			return fmt.Sprintf("%s at %s", outcome, finished.Time.UTC().Format(time.RFC3339))
+		}
+		return "due " + due.UTC().Format(time.RFC3339)
+	}
+	if got, want := state(bot.RemindExpiry30), "skipped at 2027-01-08T16:00:00Z"; got != want {
+		t.Errorf("the 30-day reminder: %s, want %s", got, want)
+	}
+	if got, want := state(bot.RemindExpiry7), "due 2027-01-09T01:00:00Z"; got != want {
+		t.Errorf("the 7-day reminder: %s, want %s", got, want)
 	}
 }
