@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -217,6 +218,7 @@ func BenchmarkRealBinary(b *testing.B) {
 
 			b.ResetTimer()
 			began := time.Now()
+			botCPU, apiCPU := cpuSeconds(serve.Process.Pid), cpuSeconds(botapi.Process.Pid)
 			load := exec.Command(os.Args[0], "-test.run=^$")
 			load.Env = append(os.Environ(), benchRole+"=load", "BENCH_N="+strconv.Itoa(n), "BENCH_USERS="+strconv.Itoa(users),
 				"BENCH_CLIENTS=40", "BENCH_TARGET=http://"+addr+"/telegram/webhook", "BENCH_SECRET=bench_secret",
@@ -229,6 +231,12 @@ func BenchmarkRealBinary(b *testing.B) {
 			if err := json.Unmarshal(result, &lr); err != nil || lr.Errors > 0 {
 				b.Fatalf("load: %s %v\n%s", result, err, logs.String())
 			}
+			// Who had the machine while the load ran: each process's CPU
+			// time as a share of all the cores' time.
+			capacity := time.Since(began).Seconds() * float64(runtime.NumCPU())
+			b.ReportMetric((cpuSeconds(serve.Process.Pid)-botCPU)/capacity, "bot-cpu-share")
+			b.ReportMetric((load.ProcessState.UserTime()+load.ProcessState.SystemTime()).Seconds()/capacity, "load-cpu-share")
+			b.ReportMetric((cpuSeconds(botapi.Process.Pid)-apiCPU)/capacity, "api-cpu-share")
 			if atPace {
 				rss := peakRSS(serve.Process.Pid)
 				stopServe()
@@ -304,6 +312,25 @@ func waitHTTP(url string, timeout time.Duration) bool {
 		}
 	}
 	return false
+}
+
+// cpuSeconds is the CPU time a running process has used so far, user and
+// system (Linux: /proc/PID/stat, in clock ticks of 1/100 s).
+func cpuSeconds(pid int) float64 {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command's name, which is in parentheses and may
+	// hold spaces: the state is the first, utime the 12th, stime the 13th.
+	i := bytes.LastIndexByte(stat, ')')
+	f := strings.Fields(string(stat[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0
+	}
+	user, _ := strconv.ParseFloat(f[11], 64)
+	system, _ := strconv.ParseFloat(f[12], 64)
+	return (user + system) / 100
 }
 
 // peakRSS is a process's peak resident memory in MB (Linux).
