@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -277,4 +278,87 @@ func TestMigrationKeepsClaimsAndPendingMessages(t *testing.T) {
 	if len(pending) != 1 || pending[0].Text != "hi" {
 		t.Errorf("pending after migration = %+v, want the one message", pending)
 	}
+}
+
+// Reminders keyed by seller (before migration 00020) and keyed by when
+// they fall due (after) are the same reminders both ways: the pending
+// ones come due, the finished ones never again and are never planned
+// again, and /reminders lists the same.
+func TestMigrationRekeysReminders(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "onboard.db")
+	s := openStore(t, path)
+	seller := bot.Seller{Platform: "telegram", UserID: "1", ChatID: "1", Lang: flows.EN, CreatedAt: t0}
+	reminder := func(item string, due time.Time) bot.Reminder {
+		return bot.Reminder{SellerID: seller.ID, Market: "m", Item: item, Kind: bot.RemindExpiry7, Target: "2026-12-20", Due: due}
+	}
+	err := s.Update(ctx, func(tx bot.Tx) error {
+		if err := tx.CreateSeller(ctx, &seller); err != nil {
+			return err
+		}
+		if err := tx.AddReminders(ctx, []bot.Reminder{reminder("a", t0.Add(2*time.Hour)), reminder("b", t0.Add(time.Hour)), reminder("c", t0.Add(3*time.Hour))}); err != nil {
+			return err
+		}
+		return tx.FinishReminder(ctx, reminder("c", time.Time{}), bot.ReminderSent, t0)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	check := func(when string) {
+		t.Helper()
+		s := openStore(t, path)
+		defer s.Close()
+		err := s.Update(ctx, func(tx bot.Tx) error {
+			// Planned again: c was sent, a keeps its time.
+			if err := tx.AddReminders(ctx, []bot.Reminder{reminder("c", t0), reminder("a", t0)}); err != nil {
+				return err
+			}
+			due, err := tx.DueReminders(ctx, t0.Add(24*time.Hour), 10)
+			if err != nil {
+				return err
+			}
+			var got []string
+			for _, d := range due {
+				got = append(got, d.Item+"@"+d.Due.UTC().Format("15:04"))
+			}
+			if strings.Join(got, " ") != "b@11:00 a@12:00" {
+				t.Errorf("%s: due = %v, want b@11:00 a@12:00", when, got)
+			}
+			rs, err := tx.SellerReminders(ctx, seller.ID)
+			if err != nil {
+				return err
+			}
+			if len(rs) != 2 || rs[0].Item != "b" || rs[1].Item != "a" {
+				t.Errorf("%s: the seller's reminders = %+v", when, rs)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("keyed by due time")
+
+	db, err := sqlx.Open("sqlite", dsn(path, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.DB, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.DownTo(ctx, 19); err != nil {
+		t.Fatal(err)
+	}
+	var key string
+	if err := db.Get(&key, `SELECT sql FROM sqlite_master WHERE name = 'reminders'`); err != nil || !strings.Contains(key, "PRIMARY KEY (seller_id") {
+		t.Errorf("after going back to 00019 the table is %q, %v", key, err)
+	}
+	db.Close()
+	check("keyed by seller, then by due time again")
 }
