@@ -238,18 +238,7 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 func TestMigrationKeepsClaimsAndPendingMessages(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "onboard.db")
-	db, err := sqlx.Open("sqlite", dsn(path, true))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.DB, sub)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, p := migrator(t, path)
 	if _, err := p.UpTo(ctx, 3); err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +247,7 @@ func TestMigrationKeepsClaimsAndPendingMessages(t *testing.T) {
 	db.Close()
 
 	s := openStore(t, path)
-	err = s.Update(ctx, func(tx bot.Tx) error {
+	err := s.Update(ctx, func(tx bot.Tx) error {
 		fresh, err := tx.Claim(ctx, "telegram", "7", t0)
 		if err != nil {
 			return err
@@ -340,6 +329,22 @@ func TestMigrationRekeysReminders(t *testing.T) {
 	}
 	check("keyed by due time")
 
+	db, p := migrator(t, path)
+	if _, err := p.DownTo(ctx, 19); err != nil {
+		t.Fatal(err)
+	}
+	var key string
+	if err := db.Get(&key, `SELECT sql FROM sqlite_master WHERE name = 'reminders'`); err != nil || !strings.Contains(key, "PRIMARY KEY (seller_id") {
+		t.Errorf("after going back to 00019 the table is %q, %v", key, err)
+	}
+	db.Close()
+	check("keyed by seller, then by due time again")
+}
+
+// migrator opens the database at path with its own connection, and the
+// migrations on it, to take it to a version of a test's choosing.
+func migrator(t *testing.T, path string) (*sqlx.DB, *goose.Provider) {
+	t.Helper()
 	db, err := sqlx.Open("sqlite", dsn(path, true))
 	if err != nil {
 		t.Fatal(err)
@@ -352,13 +357,5 @@ func TestMigrationRekeysReminders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := p.DownTo(ctx, 19); err != nil {
-		t.Fatal(err)
-	}
-	var key string
-	if err := db.Get(&key, `SELECT sql FROM sqlite_master WHERE name = 'reminders'`); err != nil || !strings.Contains(key, "PRIMARY KEY (seller_id") {
-		t.Errorf("after going back to 00019 the table is %q, %v", key, err)
-	}
-	db.Close()
-	check("keyed by seller, then by due time again")
+	return db, p
 }
