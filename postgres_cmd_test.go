@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -30,6 +31,16 @@ func TestCommandsOnPostgres(t *testing.T) {
 	code, out, errOut = run(t, env, "", "announce", "--market", "tiktok-uk", "--text", "zh: 测试 en: test")
 	if code != 0 || !strings.Contains(out, "queued: 1 recipients") {
 		t.Fatalf("announce: exit %d\n%s\n%s", code, out, errOut)
+	}
+	// An admin's export of every seller's checklist reads outside the
+	// admin's transaction (bot.Conversation.Outside) and answers in it.
+	t.Chdir(t.TempDir()) // the terminal writes the workbook here
+	admin := map[string]string{"ONBOARD_DB": db, "USER": "pg-admin", "ONBOARD_ADMINS": "console:pg-admin"}
+	if code, out, errOut = run(t, admin, "/export all tiktok-uk\n", "chat"); code != 0 || !strings.Contains(out, "1 sellers (0 with a checklist)") {
+		t.Fatalf("/export all on PostgreSQL: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if files, _ := filepath.Glob("checklists-tiktok-uk-*.xlsx"); len(files) != 1 {
+		t.Errorf("/export all on PostgreSQL wrote %v", files)
 	}
 	if code, out, errOut = run(t, env, "", "markets"); code != 0 || !strings.Contains(out, "tiktok-uk") {
 		t.Fatalf("markets: exit %d\n%s\n%s", code, out, errOut)
