@@ -399,8 +399,10 @@ const (
 	linkSetAside = "set aside"
 )
 
-// linkLine is a link entry of the history as the seller reads it.
-func linkLine(h HistoryEntry, lang flows.Lang) string {
+// LinkLine is a link entry of the history (accounts linked and separated,
+// members joined and removed, progress merged or set aside) as a seller
+// or an admin reads it.
+func LinkLine(h HistoryEntry, lang flows.Lang) string {
 	who := accountLabel(h.Question)
 	var t flows.Text
 	switch {

@@ -183,7 +183,7 @@ func historyLine(m *flows.Market, h HistoryEntry, lang flows.Lang) string {
 	case ActionRules:
 		return flows.Textf(flows.Text{ZH: "规则更新到 %s 版", EN: "rules updated to version %s"}, h.Value).In(lang)
 	case ActionLink:
-		return linkLine(h, lang)
+		return LinkLine(h, lang)
 	}
 	if m == nil {
 		return string(h.Action) + " " + h.Question

@@ -371,6 +371,25 @@ func TestPages(t *testing.T) {
 	if !strings.Contains(body, "REF-&lt;b&gt;1&lt;/b&gt;") {
 		t.Error("the certificate number is not shown escaped on the seller page")
 	}
+	// A colleague joins the company: the seller page's history says so,
+	// in the admin's language, with the entries that have no market.
+	out, err := s.core.Handle(context.Background(), bot.Inbound{Platform: "telegram", UserID: "201", ChatID: "201", Text: "/invite"})
+	if err != nil || len(out) == 0 {
+		t.Fatalf("/invite: %v, %+v", err, out)
+	}
+	code := regexp.MustCompile(`[A-Z0-9]{4}-[A-Z0-9]{4}`).FindString(out[0].Text)
+	company := sellerID("201") // the company's row names the account used last: soon 299's
+	s.say("299", "join "+code)
+	for lang, want := range map[string]string{"en": "joined the team", "zh": "加入了团队"} {
+		_, body = b.get(fmt.Sprintf("/admin/seller/%d?lang=%s", company, lang))
+		found := false
+		for _, row := range cells(body, "answers") {
+			found = found || len(row) > 3 && strings.Contains(row[3], want) && (row[1] == "Accounts and team" || row[1] == "账号和团队")
+		}
+		if !found {
+			t.Errorf("seller page (%s): no %q among the answers: %q", lang, want, cells(body, "answers"))
+		}
+	}
 }
 
 // A nudge goes through the outbox once, in the seller's language, with a
