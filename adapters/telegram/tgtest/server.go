@@ -66,6 +66,10 @@ const (
 	MaxCaption = 1024     // characters of a caption
 )
 
+// Plain returns the message as Telegram shows it (its Text), as
+// slacktest.Sent.Plain does, for platformtest's readers.
+func (s Sent) Plain() string { return s.Text }
+
 // Buttons returns the callback data and label of every inline button.
 func (s Sent) Buttons() (data, labels []string) {
 	if s.Keyboard == nil {
