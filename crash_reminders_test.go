@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"math/rand/v2"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,10 +34,7 @@ func TestCrashWhileRemindersAreDue(t *testing.T) {
 		t.Skip("builds the binary and kills it many times")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "onboardbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	db := filepath.Join(dir, "onboard.db")
 	seedReminders(t, db, crashRemindSellers)
 

@@ -85,6 +85,39 @@ func crashScripts(n int) []crashScript {
 	return out
 }
 
+// crashWants gives n sellers their scripts (crashScripts) and works out,
+// as of now, the state and history each must end with (crashExpect). The
+// crash and fleet tests kill the bot differently but check the database
+// against the same expectations, so both start from here.
+func crashWants(t *testing.T, n int) (market *flows.Market, now time.Time, scripts []crashScript,
+	wantState map[int64]flows.State, wantHistory map[int64][]bot.HistoryEntry) {
+	t.Helper()
+	market, ok := datatest.Rules(t).Market(crashMarket)
+	if !ok {
+		t.Fatalf("no market %s", crashMarket)
+	}
+	now = time.Now()
+	scripts = crashScripts(n)
+	wantState, wantHistory = map[int64]flows.State{}, map[int64][]bot.HistoryEntry{}
+	for _, s := range scripts {
+		wantState[s.user], wantHistory[s.user] = crashExpect(t, market, s, now)
+	}
+	return market, now, scripts, wantState, wantHistory
+}
+
+// crashUpdate is the update a scripted seller sends for input in: where
+// the script answers by buttons and in is the number of a button of last
+// (their current question), a click on it; otherwise the text. The crash
+// and fleet tests drive their sellers the same way, so they share it.
+func crashUpdate(s crashScript, last tgtest.Sent, in string) *models.Update {
+	if n, err := strconv.Atoi(in); err == nil && s.clicks && n >= 1 {
+		if buttons, _ := last.Buttons(); n <= len(buttons) {
+			return tgtest.Click(s.user, last, buttons[n-1])
+		}
+	}
+	return tgtest.Text(s.user, s.lang, in)
+}
+
 // crashExpect runs a script through the flow engine: the state and the
 // history the bot must have stored for it.
 func crashExpect(t *testing.T, m *flows.Market, s crashScript, now time.Time) (flows.State, []bot.HistoryEntry) {
@@ -480,24 +513,10 @@ func TestCrashRecovery(t *testing.T) {
 	}
 	began := time.Now()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "onboardbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	t.Logf("built in %s", time.Since(began).Round(time.Millisecond))
 
-	catalog := datatest.Rules(t)
-	market, ok := catalog.Market(crashMarket)
-	if !ok {
-		t.Fatalf("no market %s", crashMarket)
-	}
-	now := time.Now()
-	scripts := crashScripts(crashSellers)
-	wantState := map[int64]flows.State{}
-	wantHistory := map[int64][]bot.HistoryEntry{}
-	for _, s := range scripts {
-		wantState[s.user], wantHistory[s.user] = crashExpect(t, market, s, now)
-	}
+	market, _, scripts, wantState, wantHistory := crashWants(t, crashSellers)
 
 	srv := tgtest.New()
 	t.Cleanup(srv.Close)
@@ -545,12 +564,7 @@ func TestCrashRecovery(t *testing.T) {
 			var last tgtest.Sent                        // the seller's current question
 			for step, in := range s.inputs {
 				from := srv.CountTo(s.user)
-				u := tgtest.Text(s.user, s.lang, in)
-				if n, err := strconv.Atoi(in); err == nil && s.clicks && n >= 1 {
-					if buttons, _ := last.Buttons(); n <= len(buttons) {
-						u = tgtest.Click(s.user, last, buttons[n-1])
-					}
-				}
+				u := crashUpdate(s, last, in)
 				addUpdate(u)
 				reply, ok := crashNewReply(srv, s.user, from, crashStepTimeout)
 				if !ok {

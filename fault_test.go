@@ -163,15 +163,6 @@ func (b *faultBot) pending() int {
 	return n
 }
 
-func buildBinary(t testing.TB) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "onboardbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 func sellers(first int64, n int) []int64 {
 	out := make([]int64, n)
 	for i := range out {

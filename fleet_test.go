@@ -25,7 +25,6 @@ import (
 
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/data/pgtest"
 	"github.com/onboardbot/onboardbot/data/postgres"
 	"github.com/onboardbot/onboardbot/flows"
@@ -77,23 +76,9 @@ func TestFleet(t *testing.T) {
 	cluster := pgtest.Start(t)
 	db := cluster.DB(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "onboardbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 
-	catalog := datatest.Rules(t)
-	market, ok := catalog.Market(crashMarket)
-	if !ok {
-		t.Fatalf("no market %s", crashMarket)
-	}
-	now := time.Now()
-	scripts := crashScripts(fleetSellers)
-	wantState := map[int64]flows.State{}
-	wantHistory := map[int64][]bot.HistoryEntry{}
-	for _, s := range scripts {
-		wantState[s.user], wantHistory[s.user] = crashExpect(t, market, s, now)
-	}
+	market, now, scripts, wantState, wantHistory := crashWants(t, fleetSellers)
 
 	srv := tgtest.New()
 	t.Cleanup(srv.Close)
@@ -277,12 +262,7 @@ func TestFleet(t *testing.T) {
 			var last tgtest.Sent
 			for step, in := range s.inputs {
 				from := srv.CountTo(s.user)
-				u := tgtest.Text(s.user, s.lang, in)
-				if n, err := strconv.Atoi(in); err == nil && s.clicks && n >= 1 {
-					if buttons, _ := last.Buttons(); n <= len(buttons) {
-						u = tgtest.Click(s.user, last, buttons[n-1])
-					}
-				}
+				u := crashUpdate(s, last, in)
 				if err := send(update(u)); err != nil {
 					t.Errorf("seller %d, input %d %q: %v", s.user, step+1, in, err)
 					return

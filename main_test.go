@@ -134,10 +134,7 @@ func TestBinary(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "onboardbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	chat := func(input string) string {
 		cmd := exec.Command(bin, "chat")
 		cmd.Env = append(os.Environ(), "ONBOARD_DB="+filepath.Join(dir, "onboard.db"), "USER=bin-seller", "LANG=zh_CN.UTF-8")

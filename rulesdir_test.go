@@ -191,10 +191,7 @@ func TestRulesDirNamedPipeInTheBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "onboardbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	srv := tgtest.New()
 	defer srv.Close()
 	dir, _ := rulesFolder(t)

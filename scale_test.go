@@ -79,10 +79,7 @@ func BenchmarkScale100k(b *testing.B) {
 	dir := b.TempDir()
 	db := filepath.Join(dir, "onboard.db")
 	seedSellers(b, db, sellers, 100000, flows.ZH, nil)
-	bin := filepath.Join(dir, "onboardbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		b.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(b)
 	srv := tgtest.New()
 	defer srv.Close()
 

@@ -1,5 +1,6 @@
 // Package platformtest holds what the test platform servers (tgtest,
-// slacktest) share.
+// slacktest) and the Telegram and Slack adapter tests share: logic that is
+// the same on both platforms, kept in one place so the two cannot drift.
 package platformtest
 
 import (

@@ -12,20 +12,19 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/onboardbot/onboardbot/adapters/platformtest"
 	"github.com/onboardbot/onboardbot/adapters/slack"
 	"github.com/onboardbot/onboardbot/adapters/slack/slacktest"
 	"github.com/onboardbot/onboardbot/bot"
-	"github.com/onboardbot/onboardbot/bot/outbox"
 	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/data/sqlite"
 )
 
 const (
-	timeout    = 10 * time.Second
+	timeout    = platformtest.Timeout
 	retryAfter = 300 * time.Millisecond // the adapter's wait after a 429 without Retry-After
 )
 
@@ -34,23 +33,16 @@ const (
 type env struct {
 	t       *testing.T
 	srv     *slacktest.Server
+	bot     *platformtest.Bot
 	store   *sqlite.Store
 	adapter *slack.Adapter
 	web     *httptest.Server // nil in Socket Mode
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
 }
 
 func start(t *testing.T, srv *slacktest.Server, db, mode string, opts ...func(*slack.Config)) *env {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	store, err := sqlite.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalog := datatest.Rules(t)
-	hub := outbox.NewHub()
-	core := bot.New(store, catalog, bot.WithNotifier(hub))
+	b := platformtest.NewBot(t, db)
+	core := b.Core(datatest.Rules(t))
 	cfg := slack.Config{
 		BotToken: slacktest.BotToken, APIURL: srv.URL + "/", SigningSecret: slacktest.SigningSecret,
 		Rate: 1000, ChatRate: 1000, RetryAfter: retryAfter,
@@ -61,48 +53,31 @@ func start(t *testing.T, srv *slacktest.Server, db, mode string, opts ...func(*s
 	for _, o := range opts {
 		o(&cfg)
 	}
-	a, err := slack.New(ctx, cfg, core)
+	a, err := slack.New(b.Ctx, cfg, core)
 	if err != nil {
 		t.Fatal(err)
 	}
-	disp := outbox.NewDispatcher(store, slack.Platform, a, outbox.WithPollInterval(20*time.Millisecond), outbox.WithBackoff(10*time.Millisecond, 50*time.Millisecond))
-	hub.Add(slack.Platform, disp)
-	e := &env{t: t, srv: srv, store: store, adapter: a, cancel: cancel}
-	e.wg.Add(1)
-	go func() { defer e.wg.Done(); _ = disp.Run(ctx) }()
+	b.Dispatch(slack.Platform, a)
+	e := &env{t: t, srv: srv, bot: b, store: b.Store, adapter: a}
 	if mode == "socket" {
-		e.wg.Add(1)
-		go func() {
-			defer e.wg.Done()
+		b.Go(func(ctx context.Context) {
 			if err := a.RunSocketMode(ctx); err != nil {
 				t.Errorf("RunSocketMode: %v", err)
 			}
-		}()
+		})
 	} else {
 		mux := http.NewServeMux()
 		mux.Handle("POST /slack/events", a.EventsHandler())
 		mux.Handle("POST /slack/interactive", a.InteractiveHandler())
 		mux.Handle("POST /slack/commands", a.CommandsHandler())
 		e.web = httptest.NewServer(mux)
+		b.OnStop(e.web.Close)
 	}
-	t.Cleanup(e.stop)
 	return e
 }
 
-// stop shuts the bot down the way SIGTERM does: intake stops, work in hand
-// finishes, the store closes.
-func (e *env) stop() {
-	if e.cancel == nil {
-		return
-	}
-	e.cancel()
-	e.cancel = nil
-	if e.web != nil {
-		e.web.Close()
-	}
-	e.wg.Wait()
-	e.store.Close()
-}
+// stop shuts the bot down the way SIGTERM does (see platformtest.Bot).
+func (e *env) stop() { e.bot.Stop() }
 
 // request is a signed POST to one of the adapter's handlers.
 type request struct {
@@ -219,45 +194,13 @@ func (e *env) clickID(user string, m slacktest.Sent, actionID string) {
 	}
 }
 
-// answered runs do (a message to channel) and returns the last message of
-// the answer, which may be more than one message.
-func answered(t *testing.T, srv *slacktest.Server, channel string, do func()) slacktest.Sent {
-	t.Helper()
-	before := len(srv.SentTo(channel))
-	do()
-	if !srv.Wait(timeout, func() bool { return len(srv.SentTo(channel)) > before }) {
-		t.Fatalf("no answer in %s", channel)
-	}
-	time.Sleep(50 * time.Millisecond) // a second message of the answer follows at once
-	sent := srv.SentTo(channel)
-	return sent[len(sent)-1]
-}
-
-// nth waits until channel has received n messages and returns the nth.
-func nth(t *testing.T, srv *slacktest.Server, channel string, n int) slacktest.Sent {
-	t.Helper()
-	if !srv.Wait(timeout, func() bool { return len(srv.SentTo(channel)) >= n }) {
-		t.Fatalf("channel %s got %d messages, want %d: %q", channel, len(srv.SentTo(channel)), n, texts(srv.SentTo(channel)))
-	}
-	return srv.SentTo(channel)[n-1]
-}
-
-func texts(ms []slacktest.Sent) []string {
-	var out []string
-	for _, m := range ms {
-		out = append(out, m.Plain())
-	}
-	return out
-}
-
-func mustContain(t *testing.T, m slacktest.Sent, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(m.Plain(), w) {
-			t.Errorf("message lacks %q:\n%s", w, m.Plain())
-		}
-	}
-}
+// The readers of what the bot sent, shared with the Telegram tests.
+var (
+	nth         = platformtest.Nth[string, slacktest.Sent]
+	answered    = platformtest.Answered[string, slacktest.Sent]
+	texts       = platformtest.Texts[slacktest.Sent]
+	mustContain = platformtest.MustContain[slacktest.Sent]
+)
 
 func seller(t *testing.T, store *sqlite.Store, user string) (bot.Seller, error) {
 	t.Helper()
@@ -273,26 +216,7 @@ func seller(t *testing.T, store *sqlite.Store, user string) (bot.Seller, error) 
 // message returns the current version of a message the bot posted.
 func message(t *testing.T, srv *slacktest.Server, channel, ts string) slacktest.Sent {
 	t.Helper()
-	for _, m := range srv.SentTo(channel) {
-		if m.TS == ts {
-			return m
-		}
-	}
-	t.Fatalf("no message %s in %s", ts, channel)
-	return slacktest.Sent{}
-}
-
-// button finds the index of the first button whose label has prefix.
-func button(t *testing.T, m slacktest.Sent, prefix string) int {
-	t.Helper()
-	_, labels := m.Buttons()
-	for i, l := range labels {
-		if strings.HasPrefix(l, prefix) {
-			return i
-		}
-	}
-	t.Fatalf("no button %q in %v:\n%s", prefix, labels, m.Plain())
-	return -1
+	return platformtest.Find(t, srv, channel, ts, func(m slacktest.Sent) bool { return m.TS == ts })
 }
 
 // A seller goes from the first question to a finished checklist by
@@ -363,7 +287,7 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 			// Tick beauty and toys: the same message is updated each time.
 			for i, category := range []string{"Beauty", "Toys"} {
 				cur := message(t, srv, dm, q.TS)
-				e.click(user, cur, button(t, cur, category))
+				e.click(user, cur, platformtest.Button(t, cur, category))
 				if !srv.Wait(timeout, func() bool { return message(t, srv, dm, q.TS).Edits == i+1 }) {
 					t.Fatalf("the category question was not updated after ticking %s", category)
 				}
@@ -376,7 +300,7 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 				t.Fatalf("%d messages after ticking, want %d: ticking must not post new messages", got, n)
 			}
 			cur := message(t, srv, dm, q.TS)
-			e.click(user, cur, button(t, cur, "☑️ Done (2)"))
+			e.click(user, cur, platformtest.Button(t, cur, "☑️ Done (2)"))
 			n++ // the outcome, then the checklist in a message of its own
 			mustContain(t, nth(t, srv, dm, n), "✅ You can open a shop")
 			n++
@@ -393,13 +317,13 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 				}
 				next := 0 // the outcome's first item button, then each reply's "Next"
 				if round > 0 {
-					next = button(t, q, "Next:")
+					next = platformtest.Button(t, q, "Next:")
 				}
 				e.click(user, q, next)
 				n++
 				card := nth(t, srv, dm, n)
 				mustContain(t, card, "Source:")
-				e.click(user, card, button(t, card, "✅ Done"))
+				e.click(user, card, platformtest.Button(t, card, "✅ Done"))
 				n++
 				q = nth(t, srv, dm, n)
 			}

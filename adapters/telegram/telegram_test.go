@@ -10,18 +10,18 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-telegram/bot/models"
 
+	"github.com/onboardbot/onboardbot/adapters/platformtest"
 	"github.com/onboardbot/onboardbot/adapters/telegram"
 	"github.com/onboardbot/onboardbot/adapters/telegram/tgtest"
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/bot/admin"
-	"github.com/onboardbot/onboardbot/bot/outbox"
 	"github.com/onboardbot/onboardbot/bot/schedule"
 	"github.com/onboardbot/onboardbot/data/datatest"
 	"github.com/onboardbot/onboardbot/data/sqlite"
@@ -29,7 +29,7 @@ import (
 
 const (
 	secret  = "s3cret_token-1"
-	timeout = 10 * time.Second
+	timeout = platformtest.Timeout
 )
 
 // env is one running bot: store, core, Telegram adapter and dispatcher,
@@ -37,13 +37,12 @@ const (
 type env struct {
 	t       testing.TB
 	srv     *tgtest.Server
+	bot     *platformtest.Bot
 	store   *sqlite.Store
 	adapter *telegram.Adapter
 	core    *bot.Core
 	admin   *admin.Admin
 	webhook *httptest.Server // nil when polling
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
 }
 
 // options change how start runs the bot.
@@ -66,58 +65,34 @@ func start(t testing.TB, srv *tgtest.Server, db, mode string, opt ...options) *e
 			*r = 1000
 		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	store, err := sqlite.Open(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	catalog := datatest.Rules(t)
-	hub := outbox.NewHub()
-	adm := admin.New(store, o.admins, admin.WithNotifier(hub))
-	core := bot.New(store, catalog, bot.WithAdmins(adm), bot.WithNotifier(hub))
-	a, err := telegram.New(ctx, telegram.Config{
+	b := platformtest.NewBot(t, db)
+	adm := admin.New(b.Store, o.admins, admin.WithNotifier(b.Hub))
+	core := b.Core(datatest.Rules(t), bot.WithAdmins(adm))
+	a, err := telegram.New(b.Ctx, telegram.Config{
 		Token: tgtest.Token, ServerURL: srv.URL, WebhookSecret: secret, Rate: o.rate, ChatRate: o.chatRate, GroupRate: o.groupRate,
 		PollTimeout: 5 * time.Second, Admins: telegram.AdminIDs(o.admins),
 	}, core)
 	if err != nil {
 		t.Fatal(err)
 	}
-	disp := outbox.NewDispatcher(store, telegram.Platform, a, outbox.WithPollInterval(20*time.Millisecond), outbox.WithBackoff(10*time.Millisecond, 50*time.Millisecond))
-	hub.Add(telegram.Platform, disp)
-	e := &env{t: t, srv: srv, store: store, adapter: a, core: core, admin: adm, cancel: cancel}
-	e.wg.Add(1)
-	go func() { defer e.wg.Done(); _ = disp.Run(ctx) }()
+	b.Dispatch(telegram.Platform, a)
+	e := &env{t: t, srv: srv, bot: b, store: b.Store, adapter: a, core: core, admin: adm}
 	if o.progress {
-		e.wg.Add(1)
-		go func() {
-			defer e.wg.Done()
+		b.Go(func(ctx context.Context) {
 			_ = schedule.Run(ctx, slog.New(slog.DiscardHandler), adm.ProgressJob(map[string]bot.Editor{telegram.Platform: a}, 50*time.Millisecond))
-		}()
+		})
 	}
 	if mode == "poll" {
-		e.wg.Add(1)
-		go func() { defer e.wg.Done(); _ = a.Poll(ctx) }()
+		b.Go(func(ctx context.Context) { _ = a.Poll(ctx) })
 	} else {
 		e.webhook = httptest.NewServer(a.WebhookHandler())
+		b.OnStop(e.webhook.Close)
 	}
-	t.Cleanup(e.stop)
 	return e
 }
 
-// stop shuts the bot down the way SIGTERM does: intake stops, work in hand
-// finishes, the store closes.
-func (e *env) stop() {
-	if e.cancel == nil {
-		return
-	}
-	e.cancel()
-	e.cancel = nil
-	if e.webhook != nil {
-		e.webhook.Close()
-	}
-	e.wg.Wait()
-	e.store.Close()
-}
+// stop shuts the bot down the way SIGTERM does (see platformtest.Bot).
+func (e *env) stop() { e.bot.Stop() }
 
 // deliver hands an update to the bot: queued for getUpdates when polling,
 // POSTed with the secret in webhook mode (which must answer 200).
@@ -154,45 +129,13 @@ func (e *env) post(u any, token string) int {
 	return resp.StatusCode
 }
 
-// nth waits until chat has received n messages and returns the nth.
-func nth(t *testing.T, srv *tgtest.Server, chat int64, n int) tgtest.Sent {
-	t.Helper()
-	if !srv.Wait(timeout, func() bool { return len(srv.SentTo(chat)) >= n }) {
-		t.Fatalf("chat %d got %d messages, want %d: %v", chat, len(srv.SentTo(chat)), n, texts(srv.SentTo(chat)))
-	}
-	return srv.SentTo(chat)[n-1]
-}
-
-func texts(ms []tgtest.Sent) []string {
-	var out []string
-	for _, m := range ms {
-		out = append(out, m.Text)
-	}
-	return out
-}
-
-func mustContain(t *testing.T, m tgtest.Sent, wants ...string) {
-	t.Helper()
-	for _, w := range wants {
-		if !strings.Contains(m.Text, w) {
-			t.Errorf("message lacks %q:\n%s", w, m.Text)
-		}
-	}
-}
-
-// answered runs do (a message from chat) and returns the last message of
-// the answer, which may be more than one message.
-func answered(t *testing.T, srv *tgtest.Server, chat int64, do func()) tgtest.Sent {
-	t.Helper()
-	before := srv.CountTo(chat)
-	do()
-	if !srv.Wait(timeout, func() bool { return srv.CountTo(chat) > before }) {
-		t.Fatalf("no answer in chat %d", chat)
-	}
-	time.Sleep(50 * time.Millisecond) // a second message of the answer follows at once
-	sent := srv.SentTo(chat)
-	return sent[len(sent)-1]
-}
+// The readers of what the bot sent, shared with the Slack tests.
+var (
+	nth         = platformtest.Nth[int64, tgtest.Sent]
+	answered    = platformtest.Answered[int64, tgtest.Sent]
+	texts       = platformtest.Texts[tgtest.Sent]
+	mustContain = platformtest.MustContain[tgtest.Sent]
+)
 
 // click presses button i of message m and returns the update.
 func click(t *testing.T, user int64, m tgtest.Sent, i int) *models.Update {
@@ -208,26 +151,7 @@ func click(t *testing.T, user int64, m tgtest.Sent, i int) *models.Update {
 // included).
 func message(t *testing.T, srv *tgtest.Server, chat int64, id int) tgtest.Sent {
 	t.Helper()
-	for _, m := range srv.SentTo(chat) {
-		if m.MessageID == id {
-			return m
-		}
-	}
-	t.Fatalf("no message %d in chat %d", id, chat)
-	return tgtest.Sent{}
-}
-
-// button finds the index of the first button whose label has prefix.
-func button(t *testing.T, m tgtest.Sent, prefix string) int {
-	t.Helper()
-	_, labels := m.Buttons()
-	for i, l := range labels {
-		if strings.HasPrefix(l, prefix) {
-			return i
-		}
-	}
-	t.Fatalf("no button %q in %v:\n%s", prefix, labels, m.Text)
-	return -1
+	return platformtest.Find(t, srv, chat, strconv.Itoa(id), func(m tgtest.Sent) bool { return m.MessageID == id })
 }
 
 // A seller goes from the first question to a finished checklist by
@@ -280,7 +204,7 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 
 			// Tick beauty and toys: the same message is edited each time.
 			for i, category := range []string{"Beauty", "Toys"} {
-				e.deliver(click(t, user, message(t, srv, user, q.MessageID), button(t, message(t, srv, user, q.MessageID), category)))
+				e.deliver(click(t, user, message(t, srv, user, q.MessageID), platformtest.Button(t, message(t, srv, user, q.MessageID), category)))
 				if !srv.Wait(timeout, func() bool { return message(t, srv, user, q.MessageID).Edits == i+1 }) {
 					t.Fatalf("the category question was not edited after ticking %s", category)
 				}
@@ -292,7 +216,7 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 			if got := len(srv.SentTo(user)); got != n {
 				t.Fatalf("%d messages after ticking, want %d: ticking must not send new messages", got, n)
 			}
-			e.deliver(click(t, user, message(t, srv, user, q.MessageID), button(t, message(t, srv, user, q.MessageID), "☑️ Done (2)")))
+			e.deliver(click(t, user, message(t, srv, user, q.MessageID), platformtest.Button(t, message(t, srv, user, q.MessageID), "☑️ Done (2)")))
 			n++ // the outcome, then the checklist in a message of its own
 			mustContain(t, nth(t, srv, user, n), "✅ You can open a shop")
 			n++
@@ -309,13 +233,13 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 				}
 				next := 0 // the outcome's first item button, then each reply's "Next"
 				if round > 0 {
-					next = button(t, q, "Next:")
+					next = platformtest.Button(t, q, "Next:")
 				}
 				e.deliver(click(t, user, q, next))
 				n++
 				card := nth(t, srv, user, n)
 				mustContain(t, card, "Source:")
-				e.deliver(click(t, user, card, button(t, card, "✅ Done")))
+				e.deliver(click(t, user, card, platformtest.Button(t, card, "✅ Done")))
 				n++
 				q = nth(t, srv, user, n)
 			}

@@ -109,11 +109,7 @@ type Ephemeral struct {
 }
 
 // Call is one API request the server received, with its parameters.
-type Call struct {
-	Method string
-	Params map[string]string
-	At     time.Time
-}
+type Call = platformtest.Call
 
 // Failure is how a chat.postMessage to a channel fails: a status (429 with
 // RetryAfter seconds in Retry-After, or without it when 0; or another
@@ -141,7 +137,7 @@ type Server struct {
 	sent       []Sent
 	updates    []Sent
 	ephemerals []Ephemeral
-	calls      []Call
+	calls      platformtest.CallLog
 	fail       map[string][]Failure
 	gone       map[string]string
 	locales    map[string]string
@@ -179,11 +175,7 @@ func New() *Server {
 // Close drops the websocket and stops the server.
 func (s *Server) Close() {
 	s.mu.Lock()
-	select {
-	case <-s.closing:
-	default:
-		close(s.closing)
-	}
+	platformtest.CloseOnce(s.closing)
 	ws := s.ws
 	s.mu.Unlock()
 	if ws != nil {
@@ -316,13 +308,7 @@ func (s *Server) Ephemerals() []Ephemeral {
 func (s *Server) Calls(method string) []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Call
-	for _, c := range s.calls {
-		if method == "" || c.Method == method {
-			out = append(out, c)
-		}
-	}
-	return out
+	return s.calls.Of(method)
 }
 
 // Acks returns the Socket Mode acknowledgements received so far.
@@ -784,19 +770,8 @@ func parseParams(r *http.Request) (map[string]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		var m map[string]json.RawMessage
-		if len(body) > 0 && string(body) != "null" {
-			if err := json.Unmarshal(body, &m); err != nil {
-				return nil, err
-			}
-		}
-		for k, v := range m {
-			var s string
-			if json.Unmarshal(v, &s) == nil {
-				out[k] = s
-			} else {
-				out[k] = string(v)
-			}
+		if err := platformtest.JSONParams(body, out); err != nil {
+			return nil, err
 		}
 	default:
 		if err := r.ParseForm(); err != nil {

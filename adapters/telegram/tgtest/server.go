@@ -66,6 +66,10 @@ const (
 	MaxCaption = 1024     // characters of a caption
 )
 
+// Plain returns the message as Telegram shows it (its Text), as
+// slacktest.Sent.Plain does, for platformtest's readers.
+func (s Sent) Plain() string { return s.Text }
+
 // Buttons returns the callback data and label of every inline button.
 func (s Sent) Buttons() (data, labels []string) {
 	if s.Keyboard == nil {
@@ -80,11 +84,7 @@ func (s Sent) Buttons() (data, labels []string) {
 }
 
 // Call is one API request the server received, with its parameters.
-type Call struct {
-	Method string
-	Params map[string]string
-	At     time.Time
-}
+type Call = platformtest.Call
 
 // Server is the test Bot API.
 type Server struct {
@@ -96,7 +96,7 @@ type Server struct {
 	confirmed int64 // every update below this id was confirmed by an offset
 	sent      []Sent
 	byChat    map[int64][]int // indexes into sent
-	calls     []Call
+	calls     platformtest.CallLog
 	nextMsg   int
 	blocked   map[int64]bool
 	fail      map[int64][]Failure
@@ -133,11 +133,7 @@ func New() *Server {
 // Close ends hanging long polls, then stops the server.
 func (s *Server) Close() {
 	s.mu.Lock()
-	select {
-	case <-s.closing:
-	default:
-		close(s.closing)
-	}
+	platformtest.CloseOnce(s.closing)
 	s.mu.Unlock()
 	s.Server.Close()
 }
@@ -264,13 +260,7 @@ func (s *Server) CountTo(chat int64) int {
 func (s *Server) Calls(method string) []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Call
-	for _, c := range s.calls {
-		if method == "" || c.Method == method {
-			out = append(out, c)
-		}
-	}
-	return out
+	return s.calls.Of(method)
 }
 
 // Wait blocks until cond holds or timeout passes; it reports whether cond
@@ -696,19 +686,8 @@ func parseParams(r *http.Request) (map[string]string, map[string]*multipart.File
 		if err != nil {
 			return nil, nil, err
 		}
-		var m map[string]json.RawMessage
-		if len(body) > 0 {
-			if err := json.Unmarshal(body, &m); err != nil {
-				return nil, nil, err
-			}
-		}
-		for k, v := range m {
-			var s string
-			if json.Unmarshal(v, &s) == nil {
-				out[k] = s
-			} else {
-				out[k] = string(v)
-			}
+		if err := platformtest.JSONParams(body, out); err != nil {
+			return nil, nil, err
 		}
 	}
 	return out, files, nil
