@@ -6,8 +6,9 @@ import (
 	"time"
 )
 
-// A waiter wakes on a change, long before its timeout, and reports false
-// when the condition never holds.
+// A waiter wakes on a change, not at its timeout (an hour: a Wait that
+// slept through the change would run into the test's own timeout), and
+// reports false when the condition never holds.
 func TestWaitWakesOnChange(t *testing.T) {
 	var c Changes
 	var n atomic.Int64
@@ -16,12 +17,8 @@ func TestWaitWakesOnChange(t *testing.T) {
 		n.Store(1)
 		c.Signal()
 	}()
-	began := time.Now()
-	if !c.Wait(5*time.Second, func() bool { return n.Load() == 1 }) {
+	if !c.Wait(time.Hour, func() bool { return n.Load() == 1 }) {
 		t.Fatal("the condition held but Wait reported false")
-	}
-	if took := time.Since(began); took > 2*time.Second {
-		t.Errorf("Wait took %s", took)
 	}
 	if c.Wait(30*time.Millisecond, func() bool { return false }) {
 		t.Error("Wait reported true for a condition that never held")
