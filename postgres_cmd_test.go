@@ -36,7 +36,7 @@ func TestCommandsOnPostgres(t *testing.T) {
 	// admin's transaction (bot.Conversation.Outside) and answers in it.
 	t.Chdir(t.TempDir()) // the terminal writes the workbook here
 	admin := map[string]string{"ONBOARD_DB": db, "USER": "pg-admin", "ONBOARD_ADMINS": "console:pg-admin"}
-	if code, out, errOut = run(t, admin, "/export all tiktok-uk\n", "chat"); code != 0 || !strings.Contains(out, "1 sellers (0 with a checklist)") {
+	if code, out, errOut = run(t, admin, "/export all tiktok-uk\n", "chat"); code != 0 || !strings.Contains(out, "1 seller (0 with a checklist)") {
 		t.Fatalf("/export all on PostgreSQL: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if files, _ := filepath.Glob("checklists-tiktok-uk-*.xlsx"); len(files) != 1 {

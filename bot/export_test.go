@@ -414,5 +414,5 @@ func TestExportAllReadFails(t *testing.T) {
 		t.Fatalf("a failed read: %d replies, %v; want none and the read's error", len(replies), err)
 	}
 	w.fail = nil
-	mustContain(t, h.deliver(export), "1 sellers (1 with a checklist)")
+	mustContain(t, h.deliver(export), "1 seller (1 with a checklist)")
 }
