@@ -293,10 +293,15 @@ func (t *Tx) ExpireItem(ctx context.Context, sellerID int64, market string, row 
 	was := itemRow{Item: row.Item, Status: string(flows.ItemDone), Number: row.Number, Expiry: row.Expiry}
 	now := was
 	now.Status = string(flows.ItemTodo)
-	if _, err := t.q.Exec(ctx, `UPDATE onboardings SET projection = replace(projection, ?, ?),
-		  stage = CASE WHEN stage = ? THEN ? ELSE stage END
+	// The stage is set only where it changes: an UPDATE that sets a column
+	// rewrites every index holding it, even to the same value.
+	if _, err := t.q.Exec(ctx, `UPDATE onboardings SET projection = replace(projection, ?, ?)
 		WHERE seller_id = ? AND market = ?`,
-		encodeItem(was), encodeItem(now), string(flows.StageComplete), string(flows.StageChecklist), sellerID, market); err != nil {
+		encodeItem(was), encodeItem(now), sellerID, market); err != nil {
+		return false, fmt.Errorf("reopen %s: %w", row.Item, err)
+	}
+	if _, err := t.q.Exec(ctx, `UPDATE onboardings SET stage = ? WHERE seller_id = ? AND market = ? AND stage = ?`,
+		string(flows.StageChecklist), sellerID, market, string(flows.StageComplete)); err != nil {
 		return false, fmt.Errorf("reopen %s: %w", row.Item, err)
 	}
 	// What this transaction remembers of the onboarding row is read again.
