@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/onboardbot/onboardbot/bot"
+	"github.com/onboardbot/onboardbot/data/datatest"
+	"github.com/onboardbot/onboardbot/flows"
 )
 
 // marks adds n marks of scpn, "v1" (oldest) to "vn", to a seller's history.
@@ -129,4 +131,39 @@ func TestLongHistoryStaysOneShortReply(t *testing.T) {
 		t.Errorf("shows marks %v, want the latest", got)
 	}
 	mustContain(t, r, "entries 2983-3002 of 3002", "…", "/history tiktok-uk 2")
+}
+
+// The admin's seller page reads each history entry as cells in the
+// admin's language.
+func TestHistoryCells(t *testing.T) {
+	m, ok := datatest.Rules(t).Market("tiktok-uk")
+	if !ok {
+		t.Fatal("no tiktok-uk")
+	}
+	type cells struct{ action, what, value string }
+	for _, c := range []struct {
+		name string
+		m    *flows.Market
+		h    bot.HistoryEntry
+		lang flows.Lang
+		want cells
+	}{
+		{"a choice by its label", m, bot.HistoryEntry{Action: bot.ActionAnswer, Question: "entity", Value: "uk-company"}, flows.EN,
+			cells{"answered", "Who will open the shop?", "A company registered in the UK"}},
+		{"a mark in Chinese", m, bot.HistoryEntry{Action: bot.ActionMark, Question: "scpn", Value: "done no. R1, expires 2027-06-30"}, flows.ZH,
+			cells{"标记", "完成 SCPN 化妆品通报", "已完成（编号 R1，有效期至 2027-06-30）"}},
+		{"an expiry", m, bot.HistoryEntry{Action: bot.ActionExpired, Question: "scpn", Value: "2027-06-30"}, flows.ZH,
+			cells{"证书到期", "完成 SCPN 化妆品通报", "2027-06-30"}},
+		{"a version", m, bot.HistoryEntry{Action: bot.ActionRules, Value: "2026-11"}, flows.EN, cells{"rules updated", "", "2026-11"}},
+		{"an item the rules no longer have", m, bot.HistoryEntry{Action: bot.ActionMark, Question: "gone", Value: "na"}, flows.ZH,
+			cells{"标记", "gone", "不适用"}},
+		{"a market the rules no longer have", nil, bot.HistoryEntry{Action: bot.ActionAnswer, Question: "entity", Value: "uk-company"}, flows.ZH,
+			cells{"回答", "entity", "uk-company"}},
+	} {
+		var got cells
+		got.action, got.what, got.value = bot.HistoryCells(c.m, c.h, c.lang)
+		if got != c.want {
+			t.Errorf("%s: %+v, want %+v", c.name, got, c.want)
+		}
+	}
 }

@@ -200,6 +200,53 @@ func historyLine(m *flows.Market, h HistoryEntry, lang flows.Lang) string {
 	return ""
 }
 
+// actionNames are the history's actions as a table's column reads them.
+var actionNames = map[Action]flows.Text{
+	ActionStart:   {ZH: "开始", EN: "started"},
+	ActionAnswer:  {ZH: "回答", EN: "answered"},
+	ActionBack:    {ZH: "撤回", EN: "took back"},
+	ActionRestart: {ZH: "重新开始", EN: "started over"},
+	ActionMark:    {ZH: "标记", EN: "marked"},
+	ActionRules:   {ZH: "规则更新", EN: "rules updated"},
+	ActionExpired: {ZH: "证书到期", EN: "expired"},
+	ActionLink:    {ZH: "账号和团队", EN: "accounts and team"},
+}
+
+// HistoryCells is one history entry as a table's cells (the admin's
+// seller page): the action, the question or item it is about, and the
+// value, each in lang, with choices by their labels and marks in words
+// (the history stores ids, and a mark's value in English). m is nil for
+// the entries of accounts and team, or a market the rules no longer have:
+// its ids are shown as stored.
+func HistoryCells(m *flows.Market, h HistoryEntry, lang flows.Lang) (action, what, value string) {
+	action = string(h.Action)
+	if name, ok := actionNames[h.Action]; ok {
+		action = name.In(lang)
+	}
+	switch h.Action {
+	case ActionLink: // its value may be a whole progress set aside
+		return action, LinkLine(h, lang), ""
+	case ActionStart, ActionRestart, ActionRules:
+		return action, "", h.Value
+	}
+	what, value = h.Question, h.Value
+	if m == nil {
+		return action, what, value
+	}
+	if q, ok := m.Question(h.Question); ok {
+		what = q.Text.In(lang)
+	} else if it, ok := m.Item(h.Question); ok {
+		what = it.Title.In(lang)
+	}
+	switch h.Action {
+	case ActionAnswer:
+		value = answerLabel(m, h.Question, h.Value, lang)
+	case ActionMark:
+		value = markValue(h.Value, lang)
+	}
+	return action, what, value
+}
+
 // historyPage takes the page out of /history's arguments: a number
 // (1 is the latest entries, 2 the ones before them...) or "more" / "更多"
 // (page 2), in any position. It returns the other arguments, and false

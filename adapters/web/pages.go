@@ -508,16 +508,8 @@ func (s *Server) sellerPage(r *request, limit int) (view, error) {
 			return view{}, err
 		}
 		for _, h := range hist {
-			what, value := h.Question, h.Value
-			if q, _ := s.questionText(r, o.Market, h.Question); q != h.Question {
-				what = q
-			} else if title := s.itemTitle(r, o.Market, h.Question); title != h.Question {
-				what = title
-			}
-			if h.Action == bot.ActionLink { // its value may be a whole progress set aside
-				what, value = bot.LinkLine(h, r.lang), ""
-			}
-			answers.Rows = append(answers.Rows, []cell{text(when(r, h.At)), text(name), text(string(h.Action)), text(what), text(value)})
+			action, what, value := bot.HistoryCells(m, h, r.lang) // m is nil for a market the rules no longer have
+			answers.Rows = append(answers.Rows, []cell{text(when(r, h.At)), text(name), text(action), text(what), text(value)})
 		}
 	}
 	// The company's accounts and team: their history has no market.
@@ -526,7 +518,8 @@ func (s *Server) sellerPage(r *request, limit int) (view, error) {
 		return view{}, err
 	}
 	for _, h := range team {
-		answers.Rows = append(answers.Rows, []cell{text(when(r, h.At)), text(r.t("账号和团队", "Accounts and team")), text(string(h.Action)), text(bot.LinkLine(h, r.lang)), text("")})
+		action, what, value := bot.HistoryCells(nil, h, r.lang)
+		answers.Rows = append(answers.Rows, []cell{text(when(r, h.At)), text(r.t("账号和团队", "Accounts and team")), text(action), text(what), text(value)})
 	}
 	msgs, err := s.cfg.Store.Messages(ctx, id, min(limit, 1000))
 	if err != nil {

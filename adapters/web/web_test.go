@@ -371,6 +371,24 @@ func TestPages(t *testing.T) {
 	if !strings.Contains(body, "REF-&lt;b&gt;1&lt;/b&gt;") {
 		t.Error("the certificate number is not shown escaped on the seller page")
 	}
+	// The history reads in the admin's language: actions in words, a
+	// choice by its label, a mark in words (the store keeps ids, and a
+	// mark's value in English).
+	for lang, want := range map[string][][2]string{
+		"en": {{"answered", "Beauty and cosmetics"}, {"marked", "done no. REF-<b>1</b>"}},
+		"zh": {{"回答", "美妆个护"}, {"标记", "已完成（编号 REF-<b>1</b>"}},
+	} {
+		_, body := b.get(fmt.Sprintf("/admin/seller/%d?lang=%s", sellerID("201"), lang))
+		for _, w := range want {
+			found := false
+			for _, row := range cells(body, "answers") {
+				found = found || len(row) > 4 && row[2] == w[0] && strings.Contains(row[4], w[1])
+			}
+			if !found {
+				t.Errorf("seller page (%s): no %q row with %q: %q", lang, w[0], w[1], cells(body, "answers"))
+			}
+		}
+	}
 	// A colleague joins the company: the seller page's history says so,
 	// in the admin's language, with the entries that have no market.
 	out, err := s.core.Handle(context.Background(), bot.Inbound{Platform: "telegram", UserID: "201", ChatID: "201", Text: "/invite"})
