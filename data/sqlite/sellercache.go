@@ -192,7 +192,9 @@ func (c *identityCache) commit(t *txIdentities) {
 		delete(c.rows, k) // its company's list may name it still: harmless
 	}
 	for k, id := range t.loaded {
-		if t.changed[id.Account.SellerID] || t.keys[k] {
+		// What was read before a write of the transaction may be stale:
+		// load refuses it only after.
+		if t.all || t.changed[id.Account.SellerID] || t.keys[k] {
 			continue
 		}
 		c.rows[k] = id
