@@ -291,6 +291,10 @@ type HistoryEntry struct {
 	Question string // the question answered, or the checklist item marked
 	Value    string
 	At       time.Time
+	// By is the member who acted, by their name then (the name changes,
+	// the entry does not): empty for what the bot did (an expiry, new
+	// rules) and for entries from before members were recorded.
+	By string
 }
 
 // Block is one part of a reply.

@@ -304,6 +304,9 @@ func (cv *Conversation) save(m *flows.Market, o *Onboarding) error {
 
 func (cv *Conversation) history(market string, a Action, question, value string) error {
 	h := HistoryEntry{SellerID: cv.seller.ID, Market: market, Action: a, Question: question, Value: value, At: cv.now}
+	if cv.who != nil {
+		h.By = memberName(cv.who.Member)
+	}
 	if err := cv.tx.AppendHistory(cv.ctx, h); err != nil {
 		return fmt.Errorf("append history: %w", err)
 	}

@@ -391,6 +391,9 @@ func TestMemberNamesFromThePlatform(t *testing.T) {
 	p, _ := h.store.Pending(ctx, "telegram", "telegram-chat-100")
 	has(t, "the owner's note", p[len(p)-1].Text, []string{"李雷 marked SCPN done", "console:me marked UK-RP not applicable"}, nil)
 	has(t, "team", say("telegram", "100", "王芳", "/team"), []string{"1. 王芳 (owner) (you) · Telegram", "2. 李雷 · Slack", "3. console:me · terminal"}, nil)
+	// In a team, /history says who did what.
+	history := []string{"→ Beauty and cosmetics · 王芳", "done no. REF1 · 李雷", "na · console:me"}
+	has(t, "history", say("telegram", "100", "王芳", "/history tiktok-uk"), history, nil)
 	// A name changed on the platform, and one that is not one short line.
 	say("slack", "U1", "Lei  Li", "/status")
 	long := strings.Repeat("长", bot.MaxNameRunes+10)
@@ -399,6 +402,18 @@ func TestMemberNamesFromThePlatform(t *testing.T) {
 	// A message without a name keeps the one known.
 	say("slack", "U1", "", "/status")
 	has(t, "kept", say("telegram", "100", "王芳", "/team"), []string{"2. Lei Li · Slack"}, nil)
+	// An entry keeps the name its member had then; once removed, their
+	// entries still say who, the owner's own no longer need to.
+	has(t, "history after the rename", say("slack", "U1", "Lei Li", "/history tiktok-uk"), history, nil)
+	say("telegram", "100", "王芳", "/team remove 3")
+	say("telegram", "100", "王芳", "/team remove 2")
+	has(t, "history alone", say("telegram", "100", "王芳", "/history tiktok-uk"), history[1:], []string{"· 王芳"})
+	has(t, "account history alone", say("telegram", "100", "王芳", "/history account"), []string{"joined the team · 李雷"}, []string{"· 王芳"})
+	// A seller on their own reads no names.
+	for _, text := range []string{"/lang en", "/onboard tiktok-uk", "1"} {
+		say("telegram", "300", "韩梅梅", text)
+	}
+	has(t, "alone", say("telegram", "300", "韩梅梅", "/history tiktok-uk"), []string{"started"}, []string{" · "})
 }
 
 // Linking, joining, a merge, removing a member and unlinking appear in

@@ -158,6 +158,9 @@ func (cv *Conversation) historyCmd(args []string) error {
 	for _, h := range hs {
 		fmt.Fprintf(&b, "\n%s  ", localTime(h.At, lang))
 		b.WriteString(historyLine(sc.m, h, lang))
+		if cv.showsBy(h) {
+			b.WriteString(" · " + h.By)
+		}
 	}
 	cv.text(b.String())
 	if page < pages {
@@ -168,6 +171,16 @@ func (cv *Conversation) historyCmd(args []string) error {
 		cv.sayf("最新的记录：/history %s", "The latest: /history %s", sc.arg)
 	}
 	return nil
+}
+
+// showsBy says whether /history names the member who wrote h: in a team,
+// always; alone, only someone else's (a member since removed, or an account
+// since linked).
+func (cv *Conversation) showsBy(h HistoryEntry) bool {
+	if h.By == "" || cv.who == nil {
+		return false
+	}
+	return cv.who.Members > 1 || h.By != memberName(cv.who.Member)
 }
 
 // historyLine is one history entry as the seller reads it (m is nil for

@@ -482,7 +482,7 @@ func (s *Server) sellerPage(r *request, limit int) (view, error) {
 	info.Rows = [][]cell{{text(seller.Platform), text(seller.UserID), text(string(seller.Lang)), text(when(r, seller.CreatedAt)), text(blocked)}}
 	markets := table{ID: "markets", Title: r.t("市场", "Markets"), Head: []string{r.t("市场", "Market"), r.t("阶段", "Stage"), r.t("停在的问题", "Open question"),
 		r.t("开始", "Started"), r.t("最后活动", "Last activity"), r.t("规则版本", "Rules version"), r.t("已静音", "Muted")}}
-	answers := table{ID: "answers", Title: r.t("回答记录", "Answers"), Head: []string{r.t("时间", "When"), r.t("市场", "Market"), r.t("动作", "Action"), r.t("问题或清单项", "Question or item"), r.t("回答", "Value")}}
+	answers := table{ID: "answers", Title: r.t("回答记录", "Answers"), Head: []string{r.t("时间", "When"), r.t("市场", "Market"), r.t("动作", "Action"), r.t("问题或清单项", "Question or item"), r.t("回答", "Value"), r.t("操作人", "By")}}
 	checklist := table{ID: "checklist", Title: r.t("清单", "Checklist"), Head: []string{r.t("市场", "Market"), r.t("清单项", "Item"), r.t("状态", "Status"), r.t("证书编号", "Number"), r.t("到期日", "Expires")}}
 	now := s.cfg.Now()
 	for _, o := range list {
@@ -509,7 +509,7 @@ func (s *Server) sellerPage(r *request, limit int) (view, error) {
 		}
 		for _, h := range hist {
 			action, what, value := bot.HistoryCells(m, h, r.lang) // m is nil for a market the rules no longer have
-			answers.Rows = append(answers.Rows, []cell{text(when(r, h.At)), text(name), text(action), text(what), text(value)})
+			answers.Rows = append(answers.Rows, []cell{text(when(r, h.At)), text(name), text(action), text(what), text(value), text(h.By)})
 		}
 	}
 	// The company's accounts and team: their history has no market.
@@ -519,7 +519,7 @@ func (s *Server) sellerPage(r *request, limit int) (view, error) {
 	}
 	for _, h := range team {
 		action, what, value := bot.HistoryCells(nil, h, r.lang)
-		answers.Rows = append(answers.Rows, []cell{text(when(r, h.At)), text(r.t("账号和团队", "Accounts and team")), text(action), text(what), text(value)})
+		answers.Rows = append(answers.Rows, []cell{text(when(r, h.At)), text(r.t("账号和团队", "Accounts and team")), text(action), text(what), text(value), text(h.By)})
 	}
 	msgs, err := s.cfg.Store.Messages(ctx, id, min(limit, 1000))
 	if err != nil {

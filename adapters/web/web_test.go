@@ -382,7 +382,7 @@ func TestPages(t *testing.T) {
 		for _, w := range want {
 			found := false
 			for _, row := range cells(body, "answers") {
-				found = found || len(row) > 4 && row[2] == w[0] && strings.Contains(row[4], w[1])
+				found = found || len(row) > 5 && row[2] == w[0] && strings.Contains(row[4], w[1]) && row[5] == "telegram:201" // who did it
 			}
 			if !found {
 				t.Errorf("seller page (%s): no %q row with %q: %q", lang, w[0], w[1], cells(body, "answers"))

@@ -222,7 +222,7 @@ func testMembersAndAccounts(t *testing.T, s bot.Store) {
 // files copied, an onboarding deleted with its rows, the merges waiting.
 func testMergeHelpers(t *testing.T, s bot.Store, a, b int64) {
 	update(t, s, func(ctx context.Context, tx bot.Tx) error {
-		for _, h := range []bot.HistoryEntry{{SellerID: b, Market: "tiktok-uk", Action: bot.ActionAnswer, Question: "q1", Value: "1", At: t0},
+		for _, h := range []bot.HistoryEntry{{SellerID: b, Market: "tiktok-uk", Action: bot.ActionAnswer, Question: "q1", Value: "1", At: t0, By: "李雷"},
 			{SellerID: b, Market: "tiktok-uk", Action: bot.ActionAnswer, Question: "q2", Value: "2", At: t0.Add(time.Second)}} {
 			if err := tx.AppendHistory(ctx, h); err != nil {
 				return err
@@ -254,7 +254,7 @@ func testMergeHelpers(t *testing.T, s bot.Store, a, b int64) {
 	})
 	ctx := context.Background()
 	hist, n, err := s.History(ctx, a, "tiktok-uk", 0, 10)
-	if err != nil || n != 2 || hist[0].Question != "q1" || hist[1].Question != "q2" || !hist[1].At.Equal(t0.Add(time.Second)) {
+	if err != nil || n != 2 || hist[0].Question != "q1" || hist[0].By != "李雷" || hist[1].Question != "q2" || hist[1].By != "" || !hist[1].At.Equal(t0.Add(time.Second)) {
 		t.Errorf("copied history: %+v %d %v", hist, n, err)
 	}
 	if _, n, _ := s.History(ctx, b, "tiktok-uk", 0, 10); n != 2 {

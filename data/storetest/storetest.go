@@ -171,7 +171,7 @@ func testHistoryPages(t *testing.T, s bot.Store) {
 		}
 		for i := 1; i <= 5; i++ {
 			for _, m := range []string{"tiktok-uk", "amazon-de"} {
-				e := bot.HistoryEntry{SellerID: sel.ID, Market: m, Action: bot.ActionAnswer, Question: "q", Value: fmt.Sprint(i), At: t0.Add(time.Duration(i) * time.Minute)}
+				e := bot.HistoryEntry{SellerID: sel.ID, Market: m, Action: bot.ActionAnswer, Question: "q", Value: fmt.Sprint(i), At: t0.Add(time.Duration(i) * time.Minute), By: "member " + fmt.Sprint(i)}
 				if err := tx.AppendHistory(ctx, e); err != nil {
 					return err
 				}
@@ -188,7 +188,7 @@ func testHistoryPages(t *testing.T, s bot.Store) {
 		h, total, err := s.History(context.Background(), sel.ID, "tiktok-uk", c.offset, c.limit)
 		var got []string
 		for _, e := range h {
-			if i, _ := strconv.Atoi(e.Value); e.Market != "tiktok-uk" || !e.At.Equal(t0.Add(time.Duration(i)*time.Minute)) {
+			if i, _ := strconv.Atoi(e.Value); e.Market != "tiktok-uk" || !e.At.Equal(t0.Add(time.Duration(i)*time.Minute)) || e.By != "member "+e.Value {
 				t.Errorf("entry %+v", e)
 			}
 			got = append(got, e.Value)

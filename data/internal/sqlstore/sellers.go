@@ -196,8 +196,8 @@ func (t *Tx) SetMuted(ctx context.Context, sellerID int64, market string, muted 
 
 // AppendHistory adds an entry to a seller's answer history.
 func (t *Tx) AppendHistory(ctx context.Context, h bot.HistoryEntry) error {
-	_, err := t.q.Exec(ctx, `INSERT INTO answer_history (seller_id, market, action, question, value, at)
-		VALUES (?, ?, ?, ?, ?, ?)`, h.SellerID, h.Market, string(h.Action), h.Question, h.Value, h.At.UTC())
+	_, err := t.q.Exec(ctx, `INSERT INTO answer_history (seller_id, market, action, question, value, at, by_member)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, h.SellerID, h.Market, string(h.Action), h.Question, h.Value, h.At.UTC(), h.By)
 	return err
 }
 
@@ -216,10 +216,11 @@ func (rd Reads) History(ctx context.Context, sellerID int64, market string, offs
 		Question string    `db:"question"`
 		Value    string    `db:"value"`
 		At       time.Time `db:"at"`
+		By       string    `db:"by_member"`
 	}
 	err := rd.q.Select(ctx, &rows,
-		`SELECT seller_id, market, action, question, value, at FROM (
-		   SELECT id, seller_id, market, action, question, value, at FROM answer_history
+		`SELECT seller_id, market, action, question, value, at, by_member FROM (
+		   SELECT id, seller_id, market, action, question, value, at, by_member FROM answer_history
 		   WHERE seller_id = ? AND market = ? ORDER BY id DESC LIMIT ? OFFSET ?) page
 		 ORDER BY id`, sellerID, market, limit, offset)
 	if err != nil {
@@ -228,7 +229,7 @@ func (rd Reads) History(ctx context.Context, sellerID int64, market string, offs
 	out := make([]bot.HistoryEntry, len(rows))
 	for i, h := range rows {
 		out[i] = bot.HistoryEntry{SellerID: h.SellerID, Market: h.Market, Action: bot.Action(h.Action),
-			Question: h.Question, Value: h.Value, At: h.At}
+			Question: h.Question, Value: h.Value, At: h.At, By: h.By}
 	}
 	return out, total, nil
 }

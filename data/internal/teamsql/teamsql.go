@@ -215,8 +215,8 @@ func (t Tx) DeleteOnboarding(ctx context.Context, sellerID int64, market string)
 
 // CopyHistory appends a copy of one seller's history to another's.
 func (t Tx) CopyHistory(ctx context.Context, from, to int64) error {
-	_, err := t.DB.Exec(ctx, `INSERT INTO answer_history (seller_id, market, action, question, value, at)
-		SELECT ?, market, action, question, value, at FROM answer_history WHERE seller_id = ? ORDER BY id`, to, from)
+	_, err := t.DB.Exec(ctx, `INSERT INTO answer_history (seller_id, market, action, question, value, at, by_member)
+		SELECT ?, market, action, question, value, at, by_member FROM answer_history WHERE seller_id = ? ORDER BY id`, to, from)
 	if err != nil {
 		return fmt.Errorf("copy history of %d to %d: %w", from, to, err)
 	}

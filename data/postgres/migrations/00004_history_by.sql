@@ -1,0 +1,8 @@
+-- +goose Up
+-- Who acted, in a company of several people, as in the SQLite store's
+-- 00021: the member's name when the entry was written ('' for what the
+-- bot did, and for entries from before).
+ALTER TABLE answer_history ADD COLUMN by_member text NOT NULL DEFAULT '';
+
+-- +goose Down
+ALTER TABLE answer_history DROP COLUMN by_member;
