@@ -39,15 +39,17 @@ func Nth[C comparable, M Message](t testing.TB, srv Chats[C, M], chat C, n int) 
 }
 
 // Answered runs do (a message from chat) and returns the last message of
-// the answer, which may be more than one message.
-func Answered[C comparable, M Message](t testing.TB, srv Chats[C, M], chat C, do func()) M {
+// the answer, which may be more than one message. settled says whether
+// nothing is left to send to the chat (the store has no message pending
+// for it): an answer's messages are queued together, so once one has come
+// and none is pending, all have.
+func Answered[C comparable, M Message](t testing.TB, srv Chats[C, M], chat C, do func(), settled func() bool) M {
 	t.Helper()
 	before := len(srv.SentTo(chat))
 	do()
-	if !srv.Wait(Timeout, func() bool { return len(srv.SentTo(chat)) > before }) {
-		t.Fatalf("no answer in chat %v", chat)
+	if !srv.Wait(Timeout, func() bool { return len(srv.SentTo(chat)) > before && settled() }) {
+		t.Fatalf("no whole answer in chat %v: %d messages, settled %t", chat, len(srv.SentTo(chat))-before, settled())
 	}
-	time.Sleep(50 * time.Millisecond) // a second message of the answer follows at once
 	sent := srv.SentTo(chat)
 	return sent[len(sent)-1]
 }

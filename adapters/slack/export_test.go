@@ -35,9 +35,9 @@ func TestExportIsUploaded(t *testing.T) {
 	const user = "U7001"
 	dm := slacktest.DMChannel(user)
 	for _, in := range append([]string{"lang zh", "onboard tiktok-uk"}, ukAnswers...) {
-		answered(t, srv, dm, func() { e.dm(user, in) })
+		e.answered(dm, func() { e.dm(user, in) })
 	}
-	answered(t, srv, dm, func() { e.dm(user, "done uk-rp 英国代表-001 2027-06-30") })
+	e.answered(dm, func() { e.dm(user, "done uk-rp 英国代表-001 2027-06-30") })
 	srv.FailNext(dm, slacktest.Failure{Status: 429, RetryAfter: 1})
 	e.dm(user, "export")
 	up := uploads(t, srv, dm, 1)[0]

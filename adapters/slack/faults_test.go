@@ -251,10 +251,10 @@ func TestSellersTextIsShownAsWritten(t *testing.T) {
 	dm := slacktest.DMChannel(user)
 	steps := []string{"/onboard tiktok-uk", "1", "0", "1", "1", "2", "1", "beauty"}
 	for _, s := range steps {
-		answered(t, srv, dm, func() { e.dm(user, s) })
+		e.answered(dm, func() { e.dm(user, s) })
 	}
 	const number = "*AB_12*~x~`y`&<z>"
-	m := answered(t, srv, dm, func() {
+	m := e.answered(dm, func() {
 		e.dm(user, "/done scpn "+strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(number)+" 2027-06-30")
 	})
 	mustContain(t, m, "no. "+number)

@@ -20,12 +20,12 @@ func TestCertificateFilesOnSlack(t *testing.T) {
 	const user = "U7101"
 	dm := slacktest.DMChannel(user)
 	for _, in := range append([]string{"onboard tiktok-uk"}, ukAnswers...) {
-		answered(t, srv, dm, func() { e.dm(user, in) })
+		e.answered(dm, func() { e.dm(user, in) })
 	}
 	pdf := slacktest.SharedFile{ID: "F0PDF", Name: "rp-letter.pdf", MIME: "application/pdf", Size: 48000}
 	zip := slacktest.SharedFile{ID: "F0ZIP", Name: "certs.zip", MIME: "application/zip", Size: 1000}
 	share := func(text string, f ...slacktest.SharedFile) slacktest.Sent {
-		return answered(t, srv, dm, func() { e.event(slacktest.EventID(), slacktest.FileShare(user, text, f...)) })
+		return e.answered(dm, func() { e.event(slacktest.EventID(), slacktest.FileShare(user, text, f...)) })
 	}
 	mustContain(t, share("done uk-rp RP-1 2027-06-30", pdf), "📎 File kept with the item: rp-letter.pdf")
 	mustContain(t, share("done psti", zip), "PDF files and images")
@@ -38,14 +38,14 @@ func TestCertificateFilesOnSlack(t *testing.T) {
 	got := share("done company-cert", front, back)
 	mustContain(t, got, "licence-front.jpg", "licence-back.jpg (2 for this item")
 	before := len(srv.SentTo(dm))
-	answered(t, srv, dm, func() { e.dm(user, "files company-cert") })
+	e.answered(dm, func() { e.dm(user, "files company-cert") })
 	listed := strings.Join(texts(srv.SentTo(dm)[before:]), "\n")
 	if !strings.Contains(listed, "licence-front.jpg") || !strings.Contains(listed, "licence-back.jpg") {
 		t.Errorf("files company-cert sent:\n%s", listed)
 	}
-	mustContain(t, answered(t, srv, dm, func() { e.dm(user, "checklist") }), "RP-1", "📎")
+	mustContain(t, e.answered(dm, func() { e.dm(user, "checklist") }), "RP-1", "📎")
 
-	got = answered(t, srv, dm, func() { e.dm(user, "files uk-rp") })
+	got = e.answered(dm, func() { e.dm(user, "files uk-rp") })
 	mustContain(t, got, "rp-letter.pdf")
 	var posted slacktest.Call
 	for _, c := range srv.Calls("chat.postMessage") {

@@ -39,6 +39,17 @@ type env struct {
 	web     *httptest.Server // nil in Socket Mode
 }
 
+// answered runs do (a message in the channel dm) and returns the last
+// message of the answer, once the store has nothing left to send there.
+func (e *env) answered(dm string, do func()) slacktest.Sent {
+	e.t.Helper()
+	settled := func() bool {
+		p, err := e.store.Pending(context.Background(), "slack", dm)
+		return err == nil && len(p) == 0
+	}
+	return platformtest.Answered(e.t, e.srv, dm, do, settled)
+}
+
 func start(t *testing.T, srv *slacktest.Server, db, mode string, opts ...func(*slack.Config)) *env {
 	t.Helper()
 	b := platformtest.NewBot(t, db)
@@ -197,7 +208,6 @@ func (e *env) clickID(user string, m slacktest.Sent, actionID string) {
 // The readers of what the bot sent, shared with the Telegram tests.
 var (
 	nth         = platformtest.Nth[string, slacktest.Sent]
-	answered    = platformtest.Answered[string, slacktest.Sent]
 	texts       = platformtest.Texts[slacktest.Sent]
 	mustContain = platformtest.MustContain[slacktest.Sent]
 )

@@ -47,14 +47,14 @@ func TestAdminAnnouncementThroughTelegram(t *testing.T) {
 
 	onboard := func(user int64, lang string, answers ...string) {
 		for _, in := range answers {
-			answered(t, srv, user, func() { e.deliver(tgtest.Text(user, lang, in)) })
+			e.answered(user, func() { e.deliver(tgtest.Text(user, lang, in)) })
 		}
 	}
 	onboard(en, "en", "/onboard tiktok-uk", "1", "0", "1", "1", "2", "1", "beauty")
 	onboard(zh, "zh-hans", "/onboard tiktok-uk", "1", "0", "1", "1", "2", "1", "toys")
 	onboard(other, "en", "/onboard tiktok-id")
 
-	mustContain(t, answered(t, srv, en, func() { e.deliver(tgtest.Text(en, "en", "/announce")) }), "Only admins")
+	mustContain(t, e.answered(en, func() { e.deliver(tgtest.Text(en, "en", "/announce")) }), "Only admins")
 
 	n := 0
 	next := func() tgtest.Sent { n++; return nth(t, srv, admin, n) }

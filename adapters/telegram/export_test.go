@@ -21,7 +21,7 @@ var ukAnswers = []string{"1", "0", "1", "1", "1", "GB123456789", "2", "1"}
 func onboardUK(t *testing.T, e *env, user int64, lang string) {
 	t.Helper()
 	for _, in := range append([]string{"/onboard tiktok-uk"}, ukAnswers...) {
-		answered(t, e.srv, user, func() { e.deliver(tgtest.Text(user, lang, in)) })
+		e.answered(user, func() { e.deliver(tgtest.Text(user, lang, in)) })
 	}
 }
 
@@ -69,7 +69,7 @@ func TestExportArrivesAsADocument(t *testing.T) {
 	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "webhook")
 	const user = 7001
 	onboardUK(t, e, user, "zh-hans")
-	answered(t, srv, user, func() { e.deliver(tgtest.Text(user, "zh-hans", "/done uk-rp 英国代表-001 2027-06-30")) })
+	e.answered(user, func() { e.deliver(tgtest.Text(user, "zh-hans", "/done uk-rp 英国代表-001 2027-06-30")) })
 	srv.FailNext(user, tgtest.Failure{Code: 429, RetryAfter: 1})
 	e.deliver(tgtest.Text(user, "zh-hans", "导出"))
 	doc := files(t, srv, user, 1)[0]
@@ -130,7 +130,7 @@ func TestRestartDuringAnExportSendsItOnce(t *testing.T) {
 	if rows := sheetRows(t, doc.File.Data, "tiktok-uk"); rows[0][2] != "Item" {
 		t.Errorf("header %q", rows[0])
 	}
-	answered(t, srv, user, func() { e.deliver(tgtest.Text(user, "en", "/status")) })
+	e.answered(user, func() { e.deliver(tgtest.Text(user, "en", "/status")) })
 	if n := len(files(t, srv, user, 1)); n != 1 {
 		t.Errorf("%d documents, want 1", n)
 	}

@@ -22,16 +22,16 @@ func TestCertificateFilesOnTelegram(t *testing.T) {
 	photo := srv.AddFile("", "image/jpeg", []byte("\xff\xd8\xff a label"), true)
 	zip := srv.AddFile("certs.zip", "application/zip", []byte("PK"), false)
 
-	got := answered(t, srv, user, func() { e.deliver(tgtest.Document(user, "en", "done uk-rp RP-1 2027-06-30", pdf)) })
+	got := e.answered(user, func() { e.deliver(tgtest.Document(user, "en", "done uk-rp RP-1 2027-06-30", pdf)) })
 	mustContain(t, got, "📎 File kept with the item: rp-letter.pdf")
-	why := answered(t, srv, user, func() { e.deliver(tgtest.Text(user, "en", "/why scpn")) })
-	got = answered(t, srv, user, func() { e.deliver(tgtest.ReplyTo(tgtest.Document(user, "en", "", photo), why)) })
+	why := e.answered(user, func() { e.deliver(tgtest.Text(user, "en", "/why scpn")) })
+	got = e.answered(user, func() { e.deliver(tgtest.ReplyTo(tgtest.Document(user, "en", "", photo), why)) })
 	mustContain(t, got, "SCPN", "📎 File kept")
-	mustContain(t, answered(t, srv, user, func() { e.deliver(tgtest.Document(user, "en", "done psti", zip)) }), "PDF files and images", "application/zip")
+	mustContain(t, e.answered(user, func() { e.deliver(tgtest.Document(user, "en", "done psti", zip)) }), "PDF files and images", "application/zip")
 	big := tgtest.Document(user, "en", "done psti", pdf)
 	big.Message.Document.FileSize, big.Message.Document.FileUniqueID = 30<<20, "big"
-	mustContain(t, answered(t, srv, user, func() { e.deliver(big) }), "too large (30.0 MB)")
-	mustContain(t, answered(t, srv, user, func() { e.deliver(tgtest.Text(user, "en", "/checklist")) }), "📎")
+	mustContain(t, e.answered(user, func() { e.deliver(big) }), "too large (30.0 MB)")
+	mustContain(t, e.answered(user, func() { e.deliver(tgtest.Text(user, "en", "/checklist")) }), "📎")
 
 	uploads := len(srv.Calls("sendDocument"))
 	e.deliver(tgtest.Text(user, "en", "/files uk-rp"))

@@ -96,6 +96,18 @@ func (e *env) stop() { e.bot.Stop() }
 
 // deliver hands an update to the bot: queued for getUpdates when polling,
 // POSTed with the secret in webhook mode (which must answer 200).
+// answered runs do (a message from user) and returns the last message of
+// the answer, once the store has nothing left to send to the chat.
+func (e *env) answered(user int64, do func()) tgtest.Sent {
+	e.t.Helper()
+	chat := strconv.FormatInt(user, 10)
+	settled := func() bool {
+		p, err := e.store.Pending(context.Background(), "telegram", chat)
+		return err == nil && len(p) == 0
+	}
+	return platformtest.Answered(e.t, e.srv, user, do, settled)
+}
+
 func (e *env) deliver(u *models.Update) {
 	e.t.Helper()
 	if e.webhook == nil {
@@ -132,7 +144,6 @@ func (e *env) post(u any, token string) int {
 // The readers of what the bot sent, shared with the Slack tests.
 var (
 	nth         = platformtest.Nth[int64, tgtest.Sent]
-	answered    = platformtest.Answered[int64, tgtest.Sent]
 	texts       = platformtest.Texts[tgtest.Sent]
 	mustContain = platformtest.MustContain[tgtest.Sent]
 )
@@ -617,12 +628,11 @@ func TestDayOneBreakagesThroughTelegram(t *testing.T) {
 	e := start(t, srv, filepath.Join(t.TempDir(), "onboard.db"), "webhook")
 	const user = 5601
 	for _, in := range []string{"/onboard amazon-de", "1", "2099-12-31", "1", "1", "1", "electronics"} {
-		answered(t, srv, user, func() { e.deliver(tgtest.Text(user, "en", in)) })
+		e.answered(user, func() { e.deliver(tgtest.Text(user, "en", in)) })
 	}
-	mustContain(t, answered(t, srv, user, func() { e.deliver(tgtest.Text(user, "en", "/done weee DE 12345678 2027-06-30")) }),
-		"DE 12345678", "2027-06-30")
-	mustContain(t, answered(t, srv, user, func() { e.deliver(tgtest.Text(user, "en", "/done weee")) }), "DE 12345678", "2027-06-30")
-	stray := answered(t, srv, user, func() { e.deliver(tgtest.Text(user, "en", "ok thanks")) })
+	mustContain(t, e.answered(user, func() { e.deliver(tgtest.Text(user, "en", "/done weee DE 12345678 2027-06-30")) }), "DE 12345678", "2027-06-30")
+	mustContain(t, e.answered(user, func() { e.deliver(tgtest.Text(user, "en", "/done weee")) }), "DE 12345678", "2027-06-30")
+	stray := e.answered(user, func() { e.deliver(tgtest.Text(user, "en", "ok thanks")) })
 	mustContain(t, stray, "answered every question")
 	if n := len([]rune(stray.Text)); n > 300 {
 		t.Errorf("a stray text got %d characters back:\n%s", n, stray.Text)
