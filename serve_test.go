@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -379,7 +380,7 @@ func TestServeReloadsRulesOnHangup(t *testing.T) {
 	admin = srv.CountTo(900)
 
 	// A good file with a new version and a new toy item.
-	next := strings.Replace(string(src), `version: "2026.11.1"`, `version: "2026.12.1"`, 1)
+	next := regexp.MustCompile(`(?m)^version: .*$`).ReplaceAllString(string(src), `version: "2099.12.1"`) // newer than any real one
 	next = strings.Replace(next, "\n  - id: electronics-marking\n", `
   - id: toy-magnets
     group: certification

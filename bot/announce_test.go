@@ -501,7 +501,7 @@ func TestRuleChangeReachesExactlyTheAffectedSellers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	next := strings.Replace(string(src), `version: "2026.11.1"`, `version: "2026.11.2"`, 1)
+	next := versionLine.ReplaceAllString(string(src), `version: "2099.1.1"`) // a version the file never had
 	next = strings.Replace(next, "up to 3 months in prison.", "up to 3 months in prison. Keep the SCPN reference on file.", 1)
 	next = strings.Replace(next, "\n  - id: electronics-marking\n", `
   - id: toy-battery-test
@@ -528,7 +528,7 @@ func TestRuleChangeReachesExactlyTheAffectedSellers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(changes) != 1 || changes[0].Sellers != 3 || changes[0].Affected != 2 || changes[0].To != "2026.11.2" {
+	if len(changes) != 1 || changes[0].Sellers != 3 || changes[0].Affected != 2 || changes[0].To != "2099.1.1" {
 		t.Fatalf("changes = %+v", changes)
 	}
 	got := func(u string) []bot.Reply { return h.pending(u)[before[u]:] }
@@ -546,7 +546,7 @@ func TestRuleChangeReachesExactlyTheAffectedSellers(t *testing.T) {
 	}
 	// The checklists follow: the toy item is there, SCPN is open again.
 	mustContain(t, h.send("bo", "/checklist"), "玩具电池安全测试")
-	if _, o := h.state("ann", "tiktok-uk"); o.RulesVersion != "2026.11.2" || o.State.Items["scpn"].Status != "" {
+	if _, o := h.state("ann", "tiktok-uk"); o.RulesVersion != "2099.1.1" || o.State.Items["scpn"].Status != "" {
 		t.Errorf("ann: version %s, scpn %+v", o.RulesVersion, o.State.Items["scpn"])
 	}
 	// Running it again changes nothing and tells nobody.

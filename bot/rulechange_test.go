@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -108,6 +109,10 @@ func TestAmazonDEVATIDReplacesThe22fCertificate(t *testing.T) {
 	}
 }
 
+// versionLine is a rule file's version line: tests release a new version
+// of a real file, whatever version it has now.
+var versionLine = regexp.MustCompile(`(?m)^version: .*$`)
+
 // A new rule version that only rewords an item in Chinese, or re-dates the
 // check of its source, does not reopen it; a change of what it says in
 // English does.
@@ -125,7 +130,7 @@ func TestRewordingDoesNotReopenADoneItem(t *testing.T) {
 	}
 	release := func(version string, edits ...string) []string {
 		t.Helper()
-		next := strings.Replace(string(src), `version: "2026.11.1"`, `version: "`+version+`"`, 1)
+		next := versionLine.ReplaceAllString(string(src), `version: "`+version+`"`)
 		for i := 0; i < len(edits); i += 2 {
 			if !strings.Contains(next, edits[i]) {
 				t.Fatalf("the rule file no longer has %q", edits[i])
@@ -147,13 +152,13 @@ func TestRewordingDoesNotReopenADoneItem(t *testing.T) {
 		}
 		return told
 	}
-	if told := release("2026.11.2", "zh: 完成 SCPN 化妆品通报", "zh: 做好 SCPN 化妆品通报", "checked: 2026-11-29\n\n", "checked: 2026-12-01\n\n"); len(told) != 0 {
+	if told := release("2099.1.1", "zh: 完成 SCPN 化妆品通报", "zh: 做好 SCPN 化妆品通报", "checked: 2026-11-29\n\n", "checked: 2026-12-01\n\n"); len(told) != 0 {
 		t.Errorf("a rewording was announced: %q", told)
 	}
 	if _, o := h.state("ann", "tiktok-uk"); o.State.Items["scpn"].Status != flows.ItemDone {
 		t.Errorf("a rewording reopened scpn: %+v", o.State.Items["scpn"])
 	}
-	told := release("2026.12.1", "en: Notify each cosmetic on SCPN", "en: Notify each cosmetic and each shade on SCPN")
+	told := release("2099.2.1", "en: Notify each cosmetic on SCPN", "en: Notify each cosmetic and each shade on SCPN")
 	if len(told) != 1 || !strings.Contains(told[0], "scpn") || !strings.Contains(told[0], "open again") {
 		t.Errorf("a changed requirement was not announced: %q", told)
 	}
