@@ -268,7 +268,7 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 			}{
 				{0, "", "How many TikTok shops"},
 				{-1, "0", "company registration certificate"},
-				{0, "", "Amazon, Walmart or eBay"},
+				{0, "", "Amazon, Walmart, eBay"},
 				{0, "", "UK VAT number?"},
 				{0, "", "enter your UK VAT number"},
 				{-1, "GB123456789", "Where will your orders ship from?"},
@@ -369,7 +369,7 @@ func TestRestartMidFlowContinuesAndOldButtonsWork(t *testing.T) {
 	e.dm(user, "status")
 	mustContain(t, nth(t, srv, dm, 4), "TikTok Shop", "question 3")
 	e.click(user, docs, 0) // a button sent before the restart
-	mustContain(t, nth(t, srv, dm, 5), "Amazon, Walmart or eBay")
+	mustContain(t, nth(t, srv, dm, 5), "Amazon, Walmart, eBay")
 	if got := len(srv.SentTo(dm)); got != 5 {
 		t.Errorf("%d messages, want 5: %q", got, texts(srv.SentTo(dm)))
 	}

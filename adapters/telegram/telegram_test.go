@@ -195,7 +195,7 @@ func TestFullOnboardingByButtonsAndText(t *testing.T) {
 			}{
 				{0, "", "How many TikTok shops"},
 				{-1, "0", "company registration certificate"},
-				{0, "", "Amazon, Walmart or eBay"},
+				{0, "", "Amazon, Walmart, eBay"},
 				{0, "", "UK VAT number?"},
 				{0, "", "enter your UK VAT number"},
 				{-1, "GB 123 456 789", "Where will your orders ship from?"},
