@@ -24,6 +24,9 @@ func (cv *Conversation) checklistCmd(args []string) error {
 		cv.present(m, o, step)
 		return nil
 	}
+	// The checklist on screen is the one its numbers refer to: "done 3"
+	// next marks this market's item 3, not the last market started.
+	cv.seller.Market = m.ID
 	cv.checklist(m, o)
 	return nil
 }

@@ -3,6 +3,8 @@ package bot_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/onboardbot/onboardbot/flows"
 )
 
 // TestDoneKeepsAndReadsEvidence marks items through the bot, each row on
@@ -61,5 +63,32 @@ func TestDoneKeepsAndReadsEvidence(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A seller who started two markets and looks at the first one's checklist
+// marks its items by number: the numbers on screen, not those of the
+// market started last.
+func TestBareNumbersFollowTheChecklistOnScreen(t *testing.T) {
+	h := newHarness(t)
+	h.onboardUK("eve", "en", "beauty")
+	h.send("eve", "/onboard amazon-de")
+	for _, in := range []string{"cn-company", "2028-12-31", "ready", "germany", "yes", "electronics"} {
+		h.send("eve", in)
+	}
+	h.send("eve", "/checklist tiktok-uk")
+	has(t, "done 3", h.send("eve", "done 3").Text, []string{"TikTok Shop UK"}, []string{"Amazon"})
+	done := func(market string) int {
+		_, o := h.state("eve", market)
+		n := 0
+		for _, st := range o.State.Items {
+			if st.Status == flows.ItemDone {
+				n++
+			}
+		}
+		return n
+	}
+	if uk, de := done("tiktok-uk"), done("amazon-de"); uk != 1 || de != 0 {
+		t.Errorf("items done: %d in tiktok-uk, %d in amazon-de; want 1 and 0", uk, de)
 	}
 }

@@ -23,7 +23,7 @@ func commandTable() []Command {
 	return []Command{
 		{Name: "start", Aliases: []string{"开始"}, Run: (*Conversation).start,
 			Help: flows.Text{ZH: "欢迎信息和你目前的进度", EN: "welcome, and where you are"}},
-		{Name: "help", Aliases: []string{"帮助", "?", "?"}, Run: (*Conversation).help,
+		{Name: "help", Aliases: []string{"帮助", "?", "？"}, Run: (*Conversation).help,
 			Help: flows.Text{ZH: "查看所有命令", EN: "list the commands"}},
 		{Name: "markets", Aliases: []string{"市场"}, Run: (*Conversation).markets,
 			Help: flows.Text{ZH: "可以入驻的市场", EN: "the markets I can guide you into"}},
@@ -109,13 +109,57 @@ func (c *Core) parseCommand(text string) (Command, []string, bool) {
 		name = name[:i] // Telegram groups address commands as /cmd@bot
 	}
 	name = strings.ToLower(name)
-	for _, cmd := range c.commands {
-		if name == cmd.Name || containsFold(cmd.Aliases, name) {
+	if cmd, ok := c.command(name); ok {
+		return cmd, fields[1:], true
+	}
+	// "帮助？", "help?", "完成。": the punctuation a sentence ends with.
+	if trimmed := strings.TrimRight(name, "?？!！。."); trimmed != name && trimmed != "" {
+		if cmd, ok := c.command(trimmed); ok {
 			return cmd, fields[1:], true
+		}
+	}
+	// "完成5", "完成：5", "问：印尼能卖口红吗": Chinese is typed without a space
+	// after the command. Only a number or a colon after it splits it off,
+	// so that a sentence beginning with an alias ("问题都答完了") is not
+	// taken for one.
+	typed := strings.TrimPrefix(fields[0], "/") // as typed: the rest keeps its case
+	for _, cmd := range c.commands {
+		for _, a := range cmd.Aliases {
+			rest, ok := strings.CutPrefix(typed, a)
+			if !ok || rest == "" || isASCII(a) {
+				continue
+			}
+			arg := strings.TrimLeft(rest, ":：")
+			if r, _ := utf8.DecodeRuneInString(arg); arg == "" || arg == rest && !isDigit(r) {
+				continue
+			}
+			return cmd, append([]string{arg}, fields[1:]...), true
 		}
 	}
 	return Command{}, nil, false
 }
+
+// command finds a command by its name or an alias.
+func (c *Core) command(name string) (Command, bool) {
+	for _, cmd := range c.commands {
+		if name == cmd.Name || containsFold(cmd.Aliases, name) {
+			return cmd, true
+		}
+	}
+	return Command{}, false
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// isDigit is an ASCII or a full-width digit.
+func isDigit(r rune) bool { return r >= '0' && r <= '9' || r >= '０' && r <= '９' }
 
 func containsFold(list []string, s string) bool {
 	for _, x := range list {

@@ -272,6 +272,39 @@ func TestCommandsWithoutSlashAndAliases(t *testing.T) {
 	mustContain(t, h.send("fay", "/status@OnboardBot"), "TikTok Shop UK", "question 1")
 	mustContain(t, h.send("fay", "帮助"), "/back")
 	mustContain(t, h.send("fay", "状态"), "TikTok Shop UK", "question 1") // while a question is open
+	// As a Chinese keyboard types them: a full-width question mark, a
+	// sentence's end, no space after the command.
+	for _, help := range []string{"？", "帮助？", "help?", "Help!"} {
+		mustContain(t, h.send("fay", help), "/back", "/checklist")
+	}
+	mustContain(t, h.send("fay", "状态。"), "TikTok Shop UK", "question 1")
+	mustContain(t, h.send("fay", "问：Do I need UKCA for toys?"), "🔎")
+}
+
+// "完成5", "完成：5" and "完成 5" mark the same item; a Chinese sentence that
+// begins with a command's alias is not taken for the command.
+func TestChineseCommandsWithoutASpace(t *testing.T) {
+	h := newHarness(t)
+	h.onboardUK("gia", "zh", "beauty")
+	for _, in := range []string{"完成5", "完成：5 REF-1", "完成:5"} {
+		mustContain(t, h.send("gia", in), "已完成")
+	}
+	if _, o := h.state("gia", "tiktok-uk"); len(doneItems(o)) != 1 {
+		t.Errorf("items done: %v, want one", doneItems(o))
+	}
+	if r := h.send("gia", "问题都答完了吗"); strings.Contains(r.Text, "🔎") {
+		t.Errorf("a sentence beginning with 问 was taken for /ask:\n%s", r.Text)
+	}
+}
+
+func doneItems(o bot.Onboarding) []string {
+	var out []string
+	for id, st := range o.State.Items {
+		if st.Status == flows.ItemDone {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 func TestOnboardInProgressContinuesAndRestartClears(t *testing.T) {

@@ -248,7 +248,7 @@ func fuzzSeeds() [][]byte {
 		"/checklist", "/done scpn REF123 2027-06-30", "/done scpn x y z", "/why scpn", "/na uk-vat", "/todo uk-vat",
 		"/history tiktok-uk", "/status", "/help", "/markets", "/mute tiktok-uk", "/unmute tiktok-uk",
 		"/restart tiktok-uk", "/onboard nosuch", "/lang zh", "/lang en", "/announce", "/cancel", "/nosuch",
-		"  ", "99", "1,2,3", "1e309", "2027年2月30日",
+		"  ", "99", "1,2,3", "1e309", "2027年2月30日", "？", "帮助？", "完成：5", "完成5 REF", "问：", "完成：", "问题都答完了吗",
 	} {
 		add(tgtest.Text(user, "en", text))
 	}
