@@ -167,3 +167,21 @@ func TestHistoryCells(t *testing.T) {
 		}
 	}
 }
+
+// /history names the question an answer was taken back from, and a mark
+// in words, in the seller's language: not the ids the history stores.
+func TestHistoryReadsInWords(t *testing.T) {
+	for lang, want := range map[string][]string{
+		"en": {"took back the answer to “Who will open the shop?”", ": not applicable"},
+		"zh": {"撤回了“用什么主体开店？”的回答", "：不适用"},
+	} {
+		h := newHarness(t)
+		h.send("ida", "/lang "+lang)
+		h.send("ida", "/onboard tiktok-uk")
+		h.send("ida", "1")
+		h.send("ida", "/back")
+		h.onboardUK("ida", lang, "beauty")
+		h.send("ida", "/na uk-rp")
+		has(t, lang, h.send("ida", "/history tiktok-uk").Text, want, []string{" entity", ": na"})
+	}
+}

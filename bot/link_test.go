@@ -392,7 +392,7 @@ func TestMemberNamesFromThePlatform(t *testing.T) {
 	has(t, "the owner's note", p[len(p)-1].Text, []string{"李雷 marked SCPN done", "console:me marked UK-RP not applicable"}, nil)
 	has(t, "team", say("telegram", "100", "王芳", "/team"), []string{"1. 王芳 (owner) (you) · Telegram", "2. 李雷 · Slack", "3. console:me · terminal"}, nil)
 	// In a team, /history says who did what.
-	history := []string{"→ Beauty and cosmetics · 王芳", "done no. REF1 · 李雷", "na · console:me"}
+	history := []string{"→ Beauty and cosmetics · 王芳", "done no. REF1 · 李雷", "not applicable · console:me"}
 	has(t, "history", say("telegram", "100", "王芳", "/history tiktok-uk"), history, nil)
 	// A name changed on the platform, and one that is not one short line.
 	say("slack", "U1", "Lei  Li", "/status")

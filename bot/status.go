@@ -191,8 +191,6 @@ func historyLine(m *flows.Market, h HistoryEntry, lang flows.Lang) string {
 		return flows.Textf(flows.Text{ZH: "开始（规则版本 %s）", EN: "started (rules version %s)"}, h.Value).In(lang)
 	case ActionRestart:
 		return flows.Textf(flows.Text{ZH: "重新开始（规则版本 %s）", EN: "started over (rules version %s)"}, h.Value).In(lang)
-	case ActionBack:
-		return flows.Textf(flows.Text{ZH: "撤回了 %s 的回答", EN: "took back the answer to %s"}, h.Question).In(lang)
 	case ActionRules:
 		return flows.Textf(flows.Text{ZH: "规则更新到 %s 版", EN: "rules updated to version %s"}, h.Value).In(lang)
 	case ActionLink:
@@ -202,13 +200,15 @@ func historyLine(m *flows.Market, h HistoryEntry, lang flows.Lang) string {
 		return string(h.Action) + " " + h.Question
 	}
 	switch h.Action {
+	case ActionBack:
+		return flows.Textf(flows.Text{ZH: "撤回了“%s”的回答", EN: "took back the answer to “%s”"}, questionName(m, h.Question, lang)).In(lang)
 	case ActionAnswer:
 		return fmt.Sprintf("%s → %s", questionName(m, h.Question, lang), clip(answerLabel(m, h.Question, h.Value, lang), historyValueRunes))
 	case ActionMark:
-		return fmt.Sprintf("%s%s %s", itemName(m, h.Question, lang), flows.Text{ZH: "：", EN: ":"}.In(lang), clip(markValue(h.Value, lang), historyValueRunes))
+		return itemName(m, h.Question, lang) + flows.Text{ZH: "：", EN: ": "}.In(lang) + clip(markValue(h.Value, lang), historyValueRunes)
 	case ActionExpired:
-		return fmt.Sprintf("%s%s %s", itemName(m, h.Question, lang), flows.Text{ZH: "：", EN: ":"}.In(lang),
-			flows.Textf(flows.Text{ZH: "证书到期（%s），改回待办", EN: "certificate expired (%s), open again"}, h.Value).In(lang))
+		return itemName(m, h.Question, lang) + flows.Text{ZH: "：", EN: ": "}.In(lang) +
+			flows.Textf(flows.Text{ZH: "证书到期（%s），改回待办", EN: "certificate expired (%s), open again"}, h.Value).In(lang)
 	}
 	return ""
 }
@@ -355,10 +355,16 @@ func itemName(m *flows.Market, id string, lang flows.Lang) string {
 // markValue reads a recorded mark ("done no. X, expires 2027-06-30", as
 // the history stores it) in the seller's language.
 func markValue(v string, lang flows.Lang) string {
+	status, rest, _ := strings.Cut(v, " ")
 	if lang != flows.ZH {
+		switch flows.ItemStatus(status) {
+		case flows.ItemNA:
+			return strings.TrimSpace("not applicable " + rest)
+		case flows.ItemTodo:
+			return strings.TrimSpace("to do " + rest)
+		}
 		return v
 	}
-	status, rest, _ := strings.Cut(v, " ")
 	switch flows.ItemStatus(status) {
 	case flows.ItemDone:
 		status = "已完成"
