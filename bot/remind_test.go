@@ -87,7 +87,7 @@ func TestRemindersAndTimeZoneCommands(t *testing.T) {
 		{in: "/checklist", wants: []string{"expires in 12 days"}},
 		{in: "/status", wants: []string{"expires in 12 days"}},
 		{in: "/reminders", wants: []string{"2026-11-30 09:00", "days before", "2026-12-06 09:00", "2026-12-07 09:00", "the day it expires (2026-12-07)"},
-			notWant: []string{"2026-11-07"}},
+			notWant: []string{"2026-11-07", "TikTok Shop UK (cross-border) ·"}},
 		{in: "/reminders off", wants: []string{"Off: onboarding nudges", "Certificate reminders stay on"}, off: bot.TopicNudges},
 		{in: "/reminders off expiry", wants: []string{"Off: expiry reminders", "expiry reminders: off"}, notWant: []string{"stay on"}, off: bot.TopicNudges | bot.TopicExpiry},
 		{in: "/reminders on all", wants: []string{"On: onboarding nudges, new-rule reminders, expiry reminders"}},
@@ -108,6 +108,11 @@ func TestRemindersAndTimeZoneCommands(t *testing.T) {
 			t.Errorf("%s: seller off %b, zone %q; want %b, %q", s.in, seller.RemindersOff, seller.TZ, s.off, s.zone)
 		}
 	}
+	// With reminders in two markets, each says which market it is for.
+	for _, in := range []string{"/onboard amazon-de", "cn-company", "2028-12-31", "ready", "germany", "yes", "electronics", "/done weee DE 1 2027-06-30"} {
+		h.send("eve", in)
+	}
+	has(t, "two markets", h.send("eve", "/reminders").Text, []string{"TikTok Shop 英国跨境店 · 指定英国责任人", "亚马逊德国站（amazon.de） · 德国 WEEE"}, nil)
 	// The platform's zone counts until the seller sets one.
 	h.deliver(bot.Inbound{Platform: "test", UserID: "joe", ChatID: "chat-joe", Text: "/tz", TZHint: "America/New_York"})
 	if got := h.deliver(bot.Inbound{Platform: "test", UserID: "joe", ChatID: "chat-joe", Text: "/tz", TZHint: "America/Chicago"}); !strings.Contains(got.Text, "America/Chicago (from the platform)") {

@@ -482,12 +482,16 @@ func (cv *Conversation) listReminders() error {
 		return fmt.Errorf("list reminders: %w", err)
 	}
 	lang, loc := cv.lang(), cv.zone()
+	markets := map[string]bool{}
+	for _, r := range planned {
+		markets[r.Market] = true
+	}
 	var lines []string
 	for _, r := range planned {
 		if cv.seller.RemindersOff&r.Kind.Topic() != 0 {
 			continue
 		}
-		lines = append(lines, r.Due.In(loc).Format("2006-01-02 15:04")+"  "+cv.reminderName(r).In(lang))
+		lines = append(lines, r.Due.In(loc).Format("2006-01-02 15:04")+"  "+cv.reminderName(r, len(markets) > 1).In(lang))
 	}
 	quiet := flows.Textf(flows.Text{ZH: "，%s 不发送", EN: "; nothing is sent %s"}, cv.core.reminding.Quiet.String())
 	if !cv.core.reminding.Quiet.On {
@@ -510,15 +514,20 @@ func (cv *Conversation) listReminders() error {
 	return nil
 }
 
-// reminderName says what a planned reminder is about.
-func (cv *Conversation) reminderName(r Reminder) flows.Text {
+// reminderName says what a planned reminder is about; withMarket names
+// the item's market too (the seller has reminders in several: a business
+// licence may be on more than one checklist).
+func (cv *Conversation) reminderName(r Reminder, withMarket bool) flows.Text {
 	market := flows.Text{ZH: r.Market, EN: r.Market}
-	item := market
+	item := flows.Text{ZH: r.Item, EN: r.Item}
 	if m, ok := cv.catalog.Market(r.Market); ok {
 		market = m.Name
 		if it, ok := m.Item(r.Item); ok {
 			item = it.Title
 		}
+	}
+	if withMarket {
+		item = flows.Textf(flows.Text{ZH: "%s · %s", EN: "%s · %s"}, market, item)
 	}
 	switch {
 	case r.Kind == RemindExpired:
