@@ -153,3 +153,13 @@ func TestAdminsListExpiringCertificates(t *testing.T) {
 		}
 	}
 }
+
+// One day, one warning: English counts take the singular.
+func TestEnglishCountsOfOne(t *testing.T) {
+	h := newHarness(t)
+	for _, in := range []string{"/onboard tiktok-uk", "1", "0", "1", "1", "1", "GB123456789", "2", "1"} {
+		h.send("eve", in)
+	}
+	has(t, "a day", h.send("eve", "/done uk-rp RP-1 "+today.AddDate(0, 0, 1).Format("2006-01-02")).Text, []string{"expires in 1 day ("}, []string{"1 days"})
+	has(t, "checklist", h.send("eve", "/checklist").Text, []string{"expires tomorrow"}, []string{"1 days", "（no."})
+}

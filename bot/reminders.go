@@ -106,7 +106,7 @@ func (cv *Conversation) expiringIn(e flows.Entry) string {
 	case days <= 1:
 		return flows.Text{ZH: "⏰ 即将到期 · 明天", EN: "⏰ expires tomorrow"}.In(cv.lang())
 	}
-	return flows.Textf(flows.Text{ZH: "⏰ 即将到期 · %d 天后", EN: "⏰ expires in %d days"}, days).In(cv.lang())
+	return flows.Textf(flows.Text{ZH: "⏰ 即将到期 · %[1]d 天后", EN: "⏰ expires in %[1]d %[2]s"}, days, daysWord(days)).In(cv.lang())
 }
 
 // expiryNote answers a certificate date as soon as it is recorded: how
@@ -117,7 +117,7 @@ func (cv *Conversation) expiryNote(market, item string, st flows.ItemState) {
 	}
 	days := daysUntil(st.Expiry, cv.now, cv.zone())
 	if days <= ExpiringSoon {
-		cv.sayf("⏰ 这张证书 %d 天后到期（%s），请尽快续期。", "⏰ This certificate expires in %d days (%s): renew it soon.", days, st.Expiry)
+		cv.sayf("⏰ 这张证书 %[1]d 天后到期（%[3]s），请尽快续期。", "⏰ This certificate expires in %[1]d %[2]s (%[3]s): renew it soon.", days, daysWord(days), st.Expiry)
 	}
 	if cv.seller.RemindersOff&TopicExpiry != 0 {
 		cv.sayf("证书到期提醒已关闭（打开：/reminders on expiry）。", "Certificate reminders are off (to turn them on: /reminders on expiry).")
@@ -346,7 +346,7 @@ func (cv *Conversation) expiryReminder(m *flows.Market, it *flows.Item, st flows
 		cv.sayf("%s：有效期到 %s 为止，这一项已改回待办。", "%s: it expired on %s, so the item is open again.", title, st.Expiry)
 	default:
 		cv.head(flows.Text{ZH: "⏰ 证书即将到期", EN: "⏰ A certificate expires soon"}.In(lang))
-		cv.sayf("%s：还有 %d 天到期（%s）。", "%s: expires in %d days (%s).", title, days, st.Expiry)
+		cv.sayf("%[1]s：还有 %[2]d 天到期（%[4]s）。", "%[1]s: expires in %[2]d %[3]s (%[4]s).", title, days, daysWord(days), st.Expiry)
 	}
 	ref := m.ID + ":" + it.ID
 	renewed, _ := flows.ParseDate(st.Expiry)
@@ -362,7 +362,7 @@ func (cv *Conversation) ruleReminder(m *flows.Market, it *flows.Item, effective 
 	lang := cv.lang()
 	days := daysUntil(effective, cv.now, cv.zone())
 	cv.head(flows.Text{ZH: "📅 新规即将生效", EN: "📅 A rule takes effect soon"}.In(lang))
-	cv.sayf("%s（%s）：%s 起生效，还有 %d 天。", "%s (%s): in force from %s, in %d days.", it.Title, m.Name, effective, days)
+	cv.sayf("%[1]s（%[2]s）：%[3]s 起生效，还有 %[4]d 天。", "%[1]s (%[2]s): in force from %[3]s, in %[4]d %[5]s.", it.Title, m.Name, effective, days, daysWord(days))
 	cv.text(shorten(it.Detail.In(lang), 300))
 	cv.note(cv.source(it.Sourced) + "\n" + flows.Text{ZH: "不想收到新规提醒：/reminders off rules", EN: "To stop reminders of new rules: /reminders off rules"}.In(lang))
 	ref := m.ID + ":" + it.ID

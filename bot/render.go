@@ -170,7 +170,7 @@ func (cv *Conversation) checklist(m *flows.Market, o *Onboarding) {
 	cv.head(progress(m, done, na, total).In(lang))
 	// The warnings stay in view, counted; their text is a button away.
 	if n := len(flows.Current(m, o.State, cv.now).Warnings); n > 0 {
-		cv.text(flows.Textf(flows.Text{ZH: "⚠️ 你的回答有 %d 条提醒", EN: "⚠️ %d warnings from your answers"}, n).In(lang))
+		cv.text(flows.Textf(flows.Text{ZH: "⚠️ 你的回答有 %[1]d 条提醒", EN: "⚠️ %[1]d %[2]s from your answers"}, n, flows.Text{EN: Plural(n, "warning", "warnings")}).In(lang))
 		defer cv.offer(flows.Text{ZH: "⚠️ 查看提醒", EN: "⚠️ Warnings"}, "warnings "+m.ID, m, "")
 	}
 	files, err := cv.fileCounts(m.ID)
@@ -190,7 +190,7 @@ func (cv *Conversation) checklist(m *flows.Market, o *Onboarding) {
 		}
 		fmt.Fprintf(&b, "\n%s %d. %s", mark(e), i+1, shorten(e.Item.Title.In(lang), 40))
 		if ev := evidence(e.State, lang); ev != "" {
-			b.WriteString("（" + ev + "）")
+			b.WriteString(flows.Textf(flows.Text{ZH: "（%s）", EN: " (%s)"}, ev).In(lang))
 		}
 		b.WriteString(paperclip(files[e.Item.ID]))
 		if e.Expired {

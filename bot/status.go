@@ -49,7 +49,7 @@ func (cv *Conversation) status(args []string) error {
 			}
 		}
 		if n := len(step.Warnings); n > 0 {
-			fmt.Fprint(&b, flows.Textf(flows.Text{ZH: "，⚠️ %d 条提醒", EN: ", ⚠️ %d warnings"}, n).In(lang))
+			fmt.Fprint(&b, flows.Textf(flows.Text{ZH: "，⚠️ %[1]d 条提醒", EN: ", ⚠️ %[1]d %[2]s"}, n, flows.Text{EN: Plural(n, "warning", "warnings")}).In(lang))
 		}
 		for _, e := range flows.Checklist(m, o.State, cv.now) {
 			if soon := cv.expiringIn(e); soon != "" {
@@ -379,3 +379,15 @@ func markValue(v string, lang flows.Lang) string {
 	}
 	return status + "（" + rest + "）"
 }
+
+// Plural is the English noun for n of it (Chinese has no plural: its
+// texts take their arguments by index and leave the noun out).
+func Plural(n int, one, more string) string {
+	if n == 1 {
+		return one
+	}
+	return more
+}
+
+// daysWord is "day" or "days" for n, in English.
+func daysWord(n int) flows.Text { return flows.Text{EN: Plural(n, "day", "days")} }

@@ -54,7 +54,7 @@ func exportAll(cv *bot.Conversation, args []string) error {
 	// The Chinese counts need no plural: it takes its arguments by index.
 	cv.Sayf("📊 %[1]s 所有卖家的清单（Excel）：%[2]d 位卖家（%[4]d 位已有清单），共 %[5]d 项，已完成 %[7]d 项。",
 		"📊 Every seller's checklist for %s, as a workbook: %d %s (%d with a checklist), %d %s, %d done.",
-		m.Name, x.sellers, flows.Text{EN: plural(x.sellers, "seller", "sellers")}, x.withList, x.items, flows.Text{EN: plural(x.items, "item", "items")}, x.done)
+		m.Name, x.sellers, flows.Text{EN: bot.Plural(x.sellers, "seller", "sellers")}, x.withList, x.items, flows.Text{EN: bot.Plural(x.items, "item", "items")}, x.done)
 	return nil
 }
 
@@ -106,12 +106,4 @@ func marketExport(ctx context.Context, r bot.Reader, m *flows.Market, lang flows
 	}
 	x.file = &bot.File{Name: "checklists-" + m.ID + "-" + now.Format("2006-01-02") + ".xlsx", MIME: bot.XLSX, Size: int64(len(data)), Data: data}
 	return x, nil
-}
-
-// plural is the English noun for n of it.
-func plural(n int, one, more string) string {
-	if n == 1 {
-		return one
-	}
-	return more
 }
