@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/onboardbot/onboardbot/bot"
 	"github.com/onboardbot/onboardbot/data/datatest"
@@ -102,7 +103,7 @@ func TestHistoryIsPaged(t *testing.T) {
 	// A short history is one page, as before, with no hint.
 	h.send("sol", "/onboard tiktok-uk")
 	r = h.send("sol", "/history")
-	mustContain(t, r, "Your history for TikTok Shop UK (cross-border) (UTC):", "started")
+	mustContain(t, r, "Your history for TikTok Shop UK (cross-border) (times in Asia/Shanghai):", "started")
 	if strings.Contains(r.Text, "before these") || strings.Contains(r.Text, "entries") {
 		t.Errorf("a one-page history is paged:\n%s", r.Text)
 	}
@@ -184,4 +185,25 @@ func TestHistoryReadsInWords(t *testing.T) {
 		h.send("ida", "/na uk-rp")
 		has(t, lang, h.send("ida", "/history tiktok-uk").Text, want, []string{" entity", ": na"})
 	}
+}
+
+// /history shows times in the seller's zone, as /reminders does.
+func TestHistoryInTheSellersZone(t *testing.T) {
+	h := newHarness(t)
+	h.send("ivo", "/lang en")
+	h.send("ivo", "/onboard tiktok-uk")
+	at := today.In(mustZone(t, "Asia/Shanghai")).Format("2006-01-02 15:04")
+	has(t, "default", h.send("ivo", "/history").Text, []string{"(times in Asia/Shanghai)", at + "  started"}, nil)
+	h.send("ivo", "/tz Europe/London")
+	at = today.In(mustZone(t, "Europe/London")).Format("2006-01-02 15:04")
+	has(t, "London", h.send("ivo", "/history").Text, []string{"(times in Europe/London)", at + "  started"}, nil)
+}
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	z, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
 }

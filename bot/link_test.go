@@ -408,7 +408,7 @@ func TestMemberNamesFromThePlatform(t *testing.T) {
 	say("telegram", "100", "王芳", "/team remove 3")
 	say("telegram", "100", "王芳", "/team remove 2")
 	has(t, "history alone", say("telegram", "100", "王芳", "/history tiktok-uk"), history[1:], []string{"· 王芳"})
-	has(t, "account history alone", say("telegram", "100", "王芳", "/history account"), []string{"joined the team · 李雷"}, []string{"· 王芳"})
+	has(t, "account history alone", say("telegram", "100", "王芳", "/history account"), []string{"李雷 joined the team", "Lei Li was removed from the team"}, []string{"· 王芳", "joined the team · 李雷"})
 	// A seller on their own reads no names.
 	for _, text := range []string{"/lang en", "/onboard tiktok-uk", "1"} {
 		say("telegram", "300", "韩梅梅", text)
@@ -440,7 +440,7 @@ func TestLinksInTheHistory(t *testing.T) {
 	has(t, "remove", h.on("telegram", "100", "/team remove 2"), []string{"李雷 is removed"}, nil)
 	has(t, "unlink", h.on("telegram", "100", "/unlink slack"), []string{"separated"}, nil)
 
-	account := []string{"Your history for your accounts and team (UTC):", "🔗 linked the Slack U1 account", "the progress the Slack U1 account had joined the company's",
+	account := []string{"Your history for your accounts and team (times in Asia/Shanghai):", "🔗 linked the Slack U1 account", "the progress the Slack U1 account had joined the company's",
 		"👥 李雷 joined the team", "李雷 was removed from the team", "separated the Slack U1 account"}
 	got := h.on("telegram", "100", "/history account")
 	has(t, "account", got, account, []string{"link ", "unlinked", "removed\n"})
@@ -456,7 +456,7 @@ func TestLinksInTheHistory(t *testing.T) {
 	has(t, "whoami says where", h.on("telegram", "100", "/whoami"), []string{"/history account"}, nil)
 
 	h.on("telegram", "100", "/lang zh")
-	has(t, "zh", h.on("telegram", "100", "记录 团队"), []string{"账号和团队 的记录（北京时间）", "🔗 绑定了 Slack U1 账号", "Slack U1 账号原有的进度并入了公司",
+	has(t, "zh", h.on("telegram", "100", "记录 团队"), []string{"账号和团队 的记录（时间按 Asia/Shanghai）", "🔗 绑定了 Slack U1 账号", "Slack U1 账号原有的进度并入了公司",
 		"👥 李雷 加入了团队", "李雷 被移出了团队", "解除了 Slack U1 账号"}, []string{"linked", "joined"})
 	has(t, "zh market", h.on("telegram", "100", "/history tiktok-uk"), []string{"选择了保留的进度；另一份（「", "个回答）记在这里", "也有这个市场的进度"}, []string{"set aside"})
 }

@@ -149,14 +149,14 @@ func (cv *Conversation) historyCmd(args []string) error {
 	lang := cv.lang()
 	var b strings.Builder
 	if pages == 1 {
-		b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（北京时间）：", EN: "Your history for %s (UTC):"}, sc.name).In(lang))
+		b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（时间按 %s）：", EN: "Your history for %s (times in %s):"}, sc.name, cv.zone().String()).In(lang))
 	} else {
 		last := total - (page-1)*HistoryPageSize
-		b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（北京时间），第 %d-%d 条，共 %d 条：", EN: "Your history for %s (UTC), entries %d-%d of %d:"},
-			sc.name, last-len(hs)+1, last, total).In(lang))
+		b.WriteString(flows.Textf(flows.Text{ZH: "%s 的记录（时间按 %s），第 %d-%d 条，共 %d 条：", EN: "Your history for %s (times in %s), entries %d-%d of %d:"},
+			sc.name, cv.zone().String(), last-len(hs)+1, last, total).In(lang))
 	}
 	for _, h := range hs {
-		fmt.Fprintf(&b, "\n%s  ", localTime(h.At, lang))
+		fmt.Fprintf(&b, "\n%s  ", cv.localTime(h.At))
 		b.WriteString(historyLine(sc.m, h, lang))
 		if cv.showsBy(h) {
 			b.WriteString(" · " + h.By)
@@ -177,7 +177,7 @@ func (cv *Conversation) historyCmd(args []string) error {
 // always; alone, only someone else's (a member since removed, or an account
 // since linked).
 func (cv *Conversation) showsBy(h HistoryEntry) bool {
-	if h.By == "" || cv.who == nil {
+	if h.By == "" || cv.who == nil || h.Action == ActionLink && h.Question == h.By { // "李雷 joined the team" says who
 		return false
 	}
 	return cv.who.Members > 1 || h.By != memberName(cv.who.Member)
@@ -324,15 +324,6 @@ func clip(s string, n int) string {
 // chinaTime is the time Chinese sellers read (China keeps no daylight
 // saving, so a fixed zone is exact and needs no time zone database).
 var chinaTime = time.FixedZone("CST", 8*3600)
-
-// localTime shows a moment as the seller reads time: Beijing time for
-// Chinese, UTC otherwise (the heading says which).
-func localTime(t time.Time, lang flows.Lang) string {
-	if lang == flows.ZH {
-		return t.In(chinaTime).Format("2006-01-02 15:04")
-	}
-	return t.UTC().Format("2006-01-02 15:04")
-}
 
 // questionName is a question as a seller recognises it: its text,
 // shortened, in their language; the id when it is no longer asked.

@@ -151,11 +151,10 @@ func (cv *Conversation) team(args []string) error {
 }
 
 // localTime is a time as the seller reads it, in their zone.
+// localTime is a time as the seller reads it: in their zone (the one set,
+// else the platform's, else the default), as /reminders shows times.
 func (cv *Conversation) localTime(t time.Time) string {
-	if z, err := LoadZone(cv.seller.TZ); err == nil && cv.seller.TZ != "" {
-		t = t.In(z)
-	}
-	return t.Format("2006-01-02 15:04")
+	return t.In(cv.zone()).Format("2006-01-02 15:04")
 }
 
 func (cv *Conversation) removeMember(members []Member, args []string) error {
