@@ -92,3 +92,24 @@ func TestBareNumbersFollowTheChecklistOnScreen(t *testing.T) {
 		t.Errorf("items done: %d in tiktok-uk, %d in amazon-de; want 1 and 0", uk, de)
 	}
 }
+
+// At the checklist, a typed number is that item, as pressing it would be;
+// a seller stopped at eligibility is not offered a checklist there is not.
+func TestTypedNumbersAtTheChecklist(t *testing.T) {
+	h := newHarness(t)
+	h.onboardUK("eve", "en", "beauty")
+	r := h.send("eve", "3")
+	if !strings.Contains(r.Text, "Source") || len(r.Choices) == 0 {
+		t.Errorf("a typed 3 did not show item 3:\n%s", r.Text)
+	}
+	mustContain(t, h.send("eve", "99"), "99")
+	h.send("max", "/lang en")
+	h.send("max", "/onboard tiktok-uk")
+	h.send("max", "individual")
+	r = h.send("max", "hello")
+	for _, c := range r.Choices {
+		if strings.Contains(c.Label, "Checklist") {
+			t.Errorf("a seller stopped at eligibility was offered the checklist: %+v", r.Choices)
+		}
+	}
+}

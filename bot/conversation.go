@@ -345,11 +345,18 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 		}
 		// One short line, not the whole checklist again for a stray message.
 		if step.Verdict != nil {
+			// No checklist to offer: there is none until the stop is undone.
 			cv.sayf("%s 的入驻停在资质审核：%s", "Onboarding for %s stopped at eligibility: %s", m.Name, step.Verdict.Reason)
 			cv.offer(flows.Text{ZH: "⬅️ 改那个回答", EN: "⬅️ Change that answer"}, "back", m, step.Verdict.Question.ID)
-		} else {
-			cv.sayf("%s 的问题都答完了。要标记清单项，点清单里的编号，或输入 done 3。", "You have answered every question for %s. To mark an item, press its number in the checklist, or type done 3.", m.Name)
+			cv.offer(flows.Text{ZH: "❓ 帮助", EN: "❓ Help"}, "help", nil, "")
+			return nil
 		}
+		// A number typed at the checklist is the item of that number, as
+		// pressing it would be.
+		if ref == nil && isItemNumber(input) {
+			return cv.why([]string{strings.TrimSpace(input)})
+		}
+		cv.sayf("%s 的问题都答完了。要标记清单项，点清单里的编号，或输入 done 3。", "You have answered every question for %s. To mark an item, press its number in the checklist, or type done 3.", m.Name)
 		cv.offer(flows.Text{ZH: "📋 查看清单", EN: "📋 Checklist"}, "checklist "+m.ID, m, "")
 		cv.offer(flows.Text{ZH: "❓ 帮助", EN: "❓ Help"}, "help", nil, "")
 		return nil
@@ -407,4 +414,19 @@ func (cv *Conversation) present(m *flows.Market, o *Onboarding, step flows.Step)
 	default:
 		cv.checklist(m, o)
 	}
+}
+
+// isItemNumber says whether a message is only a number (ASCII or
+// full-width digits), as a checklist's items are numbered.
+func isItemNumber(input string) bool {
+	s := strings.TrimSpace(input)
+	if s == "" || len(s) > 12 {
+		return false
+	}
+	for _, r := range s {
+		if !isDigit(r) {
+			return false
+		}
+	}
+	return true
 }
