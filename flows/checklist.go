@@ -141,42 +141,62 @@ func Expired(expiry string, now time.Time) bool {
 	return err == nil && !d.After(day(now))
 }
 
-// maxDateWords is the most words a date may be typed in: 2027 年 6 月 30 日.
-const maxDateWords = 6
+// maxDateTokens is the most tokens a date may be typed in, with the words
+// around it: 有效期 至 2027 年 6 月 30 日 前 。
+const maxDateTokens = 10
 
 // readEvidence reads what a seller typed after an item id. An expiry date
-// is recognised wherever it stands (2027-06-30, 2027/6/30, 2027年6月30日,
-// even typed with spaces); everything else, in order and joined by single
-// spaces, is the certificate number, since real ones have spaces in them
-// ("DE 12345678", a WEEE number). Something shaped like a date that is not
-// one (2027-02-30, 30.06.2027) is refused rather than taken for part of the
-// number, so the seller is told instead of finding it filed wrong.
+// is recognised wherever it stands, in any form readDate reads (2027-06-30,
+// 2027/6/30, 2027年6月30日, 30.06.2027, June 30 2027, even typed with
+// spaces), with the words that say it is the expiry (有效期至, 到期,
+// 截止, 2027年6月30日前, expiry) and the punctuation after it (。，、；).
+// Everything else, in order and as typed (words joined by single spaces,
+// since real numbers have spaces in them: "DE 12345678", a WEEE number),
+// is the certificate number, less a comma that set it off from the date
+// (ID-1，2027-06-30). Something shaped like a date that is not one
+// (2027-02-30), or that could be two days (06.07.2027), is refused rather
+// than taken for part of the number, so the seller is told instead of
+// finding it filed wrong.
 func readEvidence(it *Item, words []string, now time.Time) (number, expiry string, rej *Reject) {
-	var rest []string
-	for i := 0; i < len(words); {
-		n, d, ok := dateAt(words[i:])
+	toks := tokenize(words)
+	var rest []token
+	for i := 0; i < len(toks); {
+		n, r := dateAt(toks[i:])
 		if n == 0 {
-			rest = append(rest, words[i])
+			rest = append(rest, toks[i])
 			i++
 			continue
 		}
 		switch {
-		case !ok:
+		case r.form == noSuchDay:
 			return "", "", reject("“%s”不是一个有效的日期。有效期请写成 年-月-日，例如 2027-06-30。",
-				"%q is not a date in the calendar. Write the expiry as year-month-day, for example 2027-06-30.", strings.Join(words[i:i+n], " "))
+				"%q is not a date in the calendar. Write the expiry as year-month-day, for example 2027-06-30.", r.text)
+		case r.form == eitherWay:
+			return "", "", r.eitherWayRefusal()
 		case expiry != "":
 			return "", "", reject("请只写一个有效期，例如 /done %s ABC123 2027-06-30。",
 				"Give one expiry date, for example /done %s ABC123 2027-06-30.", it.ID)
-		case d.Before(day(now)):
-			return "", "", reject("有效期 %s 已经过了，请先续期。", "The expiry date %s has already passed: renew it first.", d.Format(DateLayout))
-		case d.Equal(day(now)):
+		case r.date.Before(day(now)):
+			return "", "", reject("有效期 %s 已经过了，请先续期。", "The expiry date %s has already passed: renew it first.", r.date.Format(DateLayout))
+		case r.date.Equal(day(now)):
 			return "", "", reject("有效期 %s 就是今天：证书今天到期，请先续期，再记录新的有效期。",
-				"The expiry date %s is today: the certificate expires today. Renew it first, then record the new date.", d.Format(DateLayout))
+				"The expiry date %s is today: the certificate expires today. Renew it first, then record the new date.", r.date.Format(DateLayout))
 		}
-		expiry = d.Format(DateLayout)
+		expiry = r.date.Format(DateLayout)
+		// The comma that set the number off from the date goes with it,
+		// and what follows the date starts a word of its own.
+		if k := len(rest) - 1; k >= 0 {
+			rest[k].text = strings.TrimRightFunc(rest[k].text, isSeparator)
+			if rest[k].text == "" {
+				rest = rest[:k]
+			}
+		}
 		i += n
+		if i < len(toks) {
+			toks[i].glued = false
+		}
 	}
-	number = strings.Join(rest, " ")
+	number = join(rest)
 	if utf8.RuneCountInString(number) > MaxAnswerRunes {
 		return "", "", reject("编号太长了。", "That number is too long.")
 	}
@@ -199,17 +219,71 @@ func readEvidence(it *Item, words []string, now time.Time) (number, expiry strin
 	return number, expiry, nil
 }
 
-// dateAt finds a date at the start of words: the most words, up to
-// maxDateWords, that together have the shape of a date, and the date they
-// name (ok is false when the shape holds but no such day exists, or the day
-// comes first, as in 30.06.2027, which could be read two ways).
-func dateAt(words []string) (n int, d time.Time, ok bool) {
-	for k := min(len(words), maxDateWords); k > 0; k-- {
-		s := narrow(strings.Join(words[:k], " "))
-		if looseDate.MatchString(s) || dayFirst.MatchString(s) {
-			d, ok = parseLooseDate(s)
-			return k, d, ok
+// token is a word the seller typed, or a piece of one: a word is cut after
+// a comma, colon or semicolon (ID-1，2027-06-30) and before a word that
+// introduces an expiry (BANK有效期2027-06-30), so a date can start there.
+type token struct {
+	text  string
+	glued bool // it continues the word before it: no space between them
+}
+
+// leadWords introduce an expiry date, and a word is cut before them. 至
+// is not one of them here: 2025-06-30至2027-06-29 is a period, not a
+// number and an expiry.
+var leadWords = []string{"有效期", "有效日期", "到期", "截止", "截至"}
+
+// isSeparator reports whether r ends a clause or a list item: a comma,
+// colon or semicolon, in ASCII or full width, 、 or 。.
+func isSeparator(r rune) bool {
+	return strings.ContainsRune(",;:，；：、。", r)
+}
+
+func tokenize(words []string) []token {
+	var toks []token
+	for _, w := range words {
+		start, prev := 0, rune(0)
+		for i, r := range w {
+			if i > start && (isSeparator(prev) && !isSeparator(r) || !isSeparator(prev) && leadsDate(w[i:])) {
+				toks = append(toks, token{text: w[start:i], glued: start > 0})
+				start = i
+			}
+			prev = r
+		}
+		toks = append(toks, token{text: w[start:], glued: start > 0})
+	}
+	return toks
+}
+
+func leadsDate(s string) bool {
+	for _, l := range leadWords {
+		if strings.HasPrefix(s, l) {
+			return true
 		}
 	}
-	return 0, time.Time{}, false
+	return false
+}
+
+// join puts tokens back together as typed: a space between words, none
+// inside one.
+func join(toks []token) string {
+	var b strings.Builder
+	for i, t := range toks {
+		if i > 0 && !t.glued {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.text)
+	}
+	return b.String()
+}
+
+// dateAt finds a date at the start of toks: the most tokens, up to
+// maxDateTokens, that readDate reads as a date (valid or not), and what it
+// read; n is 0 when no tokens there have the shape of a date.
+func dateAt(toks []token) (n int, r dateRead) {
+	for k := min(len(toks), maxDateTokens); k > 0; k-- {
+		if r = readDate(join(toks[:k])); r.form != notDate {
+			return k, r
+		}
+	}
+	return 0, dateRead{}
 }

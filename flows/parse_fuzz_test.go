@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"math"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -69,6 +70,15 @@ func parseSeeds() []string {
 		"NaN", "nan", "Inf", "+Inf", "-Inf", "infinity", "-0", "+0", "0.0", "-0.0", ".5", "5.",
 		"\xff", "\xc3\x28", "1\xff", "\xe4\xb8", "\x00", "1\x00", "%s", "%!", "%d%v%q",
 		"\u00a0\u00a01\u00a0", "\u30001\u3000", "\u200b1", "１", "١",
+		// Full width, measure words, dates day or month first, English
+		// months, the words around an expiry.
+		"０", "３", "１２", "１，０００", "１，３", "１、３", "２\u3000４", "－１", "＋１", "ｃｎ－ｃｏｍｐａｎｙ", "ＢＥＡＵＴＹ",
+		"3个", "3 家", "3家店", "2 个店铺", "３个", "2个工作日", "2天", "3个月", "个", "个3", "1.5", "1.5个", "1,000家",
+		"２０２７－０６－３０", "２０２７年６月３０日", "３０．０６．２０２７",
+		"30.06.2027", "6/30/2027", "30/6/2027", "30-06-2027", "06.06.2027", "06.07.2027", "1/2/2028", "31.02.2027", "13.13.2027", "0.6.2027",
+		"June 30 2027", "30 June 2027", "Jun 30, 2027", "30-Jun-2027", "sept 1st, 2027", "Feb 30 2027", "June 2027", "MAY 5 2027",
+		"2027年6月30号", "有效期至2027年6月30日", "2027年6月30日止", "2027-06-30。", "2027年6月30日前", "到期 2027-06-30", "有效期：至 2027-06-30",
+		"exp: Jun 30, 2027", "至", "前", "有效期", "至。", "2027-06-30，", "2027-6-30、",
 		strings.Repeat("1", flows.MaxAnswerRunes), strings.Repeat("1", flows.MaxAnswerRunes+1),
 		strings.Repeat("长", flows.MaxAnswerRunes), strings.Repeat("长", flows.MaxAnswerRunes+1),
 		strings.Repeat("x", 100<<10), strings.Repeat("长", 100<<10/3), strings.Repeat("1,", 50<<10),
@@ -77,17 +87,25 @@ func parseSeeds() []string {
 }
 
 // FuzzParse checks that flows.Parse never panics on any question of any
-// embedded market, that what it accepts is a well-formed answer, and that
-// what it rejects is explained in both languages.
+// embedded market, that what it accepts is a well-formed answer, that
+// what it rejects is explained in both languages, and that a choice, a
+// number or a date typed in full width reads as it does in ASCII.
 func FuzzParse(f *testing.F) {
 	for _, s := range parseSeeds() {
 		f.Add(s)
 	}
 	ms := loadFuzzMarkets(f)
 	f.Fuzz(func(t *testing.T, input string) {
+		wide := widen(input)
 		for _, m := range ms {
 			for _, q := range allQuestions(t, m) {
 				a, rej := flows.Parse(q, input)
+				if q.Kind != flows.KindText && utf8.ValidString(input) {
+					wa, wrej := flows.Parse(q, wide)
+					if (rej == nil) != (wrej == nil) || !reflect.DeepEqual(a, wa) {
+						t.Fatalf("%s/%s: %q and %q read differently: %+v, %v; %+v, %v", m.ID, q.ID, input, wide, a, rej, wa, wrej)
+					}
+				}
 				if rej != nil {
 					checkReject(t, m.ID+"/"+q.ID, input, rej)
 					continue
@@ -96,6 +114,21 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// widen is s as a Chinese keyboard in full-width mode types it: ASCII
+// letters, digits and signs as their full-width forms, the space as the
+// ideographic space.
+func widen(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r > ' ' && r < 0x7F:
+			return r + 0xFEE0
+		case r == ' ':
+			return '\u3000'
+		}
+		return r
+	}, s)
 }
 
 // checkReject checks that a rejection says what was expected in both
@@ -191,6 +224,8 @@ func TestParseFuzzFindings(t *testing.T) {
 		{"negative zero is zero", "-0", "0"},
 		{"negative zero with a decimal point", "-0.0", "0"},
 		{"positive zero", "+0", "0"},
+		{"full-width zero", "０", "0"},
+		{"a count with its measure word", "3家店", "3"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

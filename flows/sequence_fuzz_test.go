@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/onboardbot/onboardbot/flows"
 )
@@ -41,6 +42,15 @@ func sequenceSeeds() []string {
 		// amazon-de, numbers with spaces and dates anywhere among them.
 		"cn-company\n2028-12-31\nready\ngermany\nyes\nelectronics\n<done weee DE 12345678>\n<done weee 2027 年 6 月 30 日>\n<done weee>" +
 			"\n<done de-vat-id de 123 456 789 2027/6/30>\n<done de-vat-id ＤＥ１２３>\n<done weee DE 1 30.06.2027>\n<wait 600>\n<done weee>\n<todo weee>",
+		// amazon-de, expiries as sellers write them: punctuation after,
+		// words before and after, English months, day or month first.
+		"cn-company\n30.06.2028\nready\ngermany\nyes\nelectronics\n<done weee UKCA-1 2027-6-30。>\n<done weee ID-1 2027-06-30，>" +
+			"\n<done weee BANK 有效期2027-06-30>\n<done weee SLS 到期 2027-06-30>\n<done weee 2027年6月30日前>\n<done weee June 30 2027>" +
+			"\n<done weee 30 June 2027>\n<done weee Jun 30, 2027>\n<done weee DE 1 06.07.2027>\n<done weee ID-1，6/30/2027>" +
+			"\n<done de-vat-id DE 123 456 789，有效期至2030-01-01>\n<done weee UKCA-2027-06-30>\n<done weee A 至 B>",
+		"cn-company\n06.07.2028\nJun 30, 2028\n1\n1\n1\n1\n<done #0 有效期至 2027年6月30日止。>\n<done #1 SLS exp: Jun 30, 2027>",
+		// tiktok-uk in full width, and a count with its measure word.
+		"１\n３家店\n<back>\n０个\n１\n１\n１\nＧＢ１２３４５６７８９\n２\n１，３\n<done #0 ＩＤ－１ ２０２７－０６－３０。>\n<done #1 2027年6月30日前>",
 		// Mixed answer forms: each market takes the ones that fit its questions.
 		strings.Repeat("1\n2099-12-31\n0\n", 16) + "1,2,3\n" + strings.Repeat("<done #0>\n<done #1>\n<na #2>\n<done #3 2027-06-30>\n", 3),
 		strings.Repeat("2\n2030-01-01\n3\n", 16) + "1 2 3 4 5\n<wait 400>\n<back>\n2",
@@ -122,6 +132,30 @@ func playSequence(t *testing.T, m *flows.Market, lines []string) {
 				if old := s.Items[item]; op == "done" && len(args) == 1 && old.Status == flows.ItemDone &&
 					(st.Number != old.Number || st.Expiry != old.Expiry) {
 					t.Fatalf("%s: done again changed the evidence %+v to %+v", where, old, st)
+				}
+				// A new expiry is a day after today, written YYYY-MM-DD.
+				if old := s.Items[item]; op == "done" && st.Expiry != old.Expiry {
+					d, err := flows.ParseDate(st.Expiry)
+					if err != nil || d.Format(flows.DateLayout) != st.Expiry || !d.After(now) {
+						t.Fatalf("%s: recorded the expiry %q at %s", where, st.Expiry, now.Format(flows.DateLayout))
+					}
+				}
+			}
+			// The expiry reads the same in full width; so does the number,
+			// where no pattern makes it compact.
+			if it, ok := m.Item(item); ok && op == "done" && len(args) > 1 && utf8.ValidString(line) &&
+				(it.Evidence == nil || it.Evidence.Pattern == "") {
+				wide := make([]string, len(args)-1)
+				for i, a := range args[1:] {
+					wide[i] = widen(a)
+				}
+				wnext, wrej := flows.Mark(m, s, item, flows.ItemStatus(op), wide, now)
+				switch {
+				case (rej == nil) != (wrej == nil):
+					t.Fatalf("%s: in full width %q: %v, %v", where, wide, rej, wrej)
+				case rej == nil && (wnext.Items[item].Expiry != next.Items[item].Expiry ||
+					widen(next.Items[item].Number) != widen(wnext.Items[item].Number)):
+					t.Fatalf("%s: in full width %q recorded %+v, not %+v", where, wide, wnext.Items[item], next.Items[item])
 				}
 			}
 		}
