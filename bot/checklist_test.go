@@ -39,7 +39,8 @@ func TestDoneKeepsAndReadsEvidence(t *testing.T) {
 			rows: []row{
 				{in: "/done weee DE 12345678", wants: []string{"Done", "no. DE 12345678"}, number: "DE 12345678"},
 				{in: "/done weee DE 12345678 2027-06-30", wants: []string{"no. DE 12345678, expires 2027-06-30"}, notWant: []string{"Replaced"}, number: "DE 12345678", expiry: "2027-06-30"},
-				{in: "/done weee DE 12345678 30.06.2027", wants: []string{"year-month-day"}, number: "DE 12345678", expiry: "2027-06-30"},
+				{in: "/done weee DE 12345678 30.06.2027", wants: []string{"no. DE 12345678, expires 2027-06-30"}, number: "DE 12345678", expiry: "2027-06-30"},
+				{in: "/done weee DE 12345678 06.07.2027", wants: []string{"could be 6 July or 7 June"}, number: "DE 12345678", expiry: "2027-06-30"},
 				{in: "/done weee 2027-06-30 DE 1 2027-07-01", wants: []string{"one expiry date"}, number: "DE 12345678", expiry: "2027-06-30"},
 				{in: "/done de-vat-id DE 123 456 789", wants: []string{"no. DE123456789"}, number: "DE123456789"},
 			}},

@@ -63,7 +63,7 @@ func TestCertificateFiles(t *testing.T) {
 		{"a reply to a message that is not an item's", "", strayReply, []string{"not which item"}, map[string]int{"scpn": 1}},
 		{"an item that is not there", "done nosuch", noType, []string{"There is no checklist item"}, map[string]int{"payout": 0}},
 		{"a caption that is not done", "hello", noType, []string{"not which item"}, map[string]int{"payout": 0}},
-		{"a number in the wrong form", "done uk-rp RP-2 31.12.2027", noType, []string{"The file is not kept"}, map[string]int{"uk-rp": 1}},
+		{"a date that could be two", "done uk-rp RP-2 06.07.2027", noType, []string{"The file is not kept"}, map[string]int{"uk-rp": 1}},
 		{"a file without a type, by its name", "done payout", noType, []string{"✅ Done", "scan.PDF"}, map[string]int{"payout": 1}},
 	}
 	for _, tt := range tests {
