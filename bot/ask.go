@@ -40,7 +40,32 @@ func (cv *Conversation) askCmd(args []string) error {
 // answering) from the rules; it reports whether it did. Button clicks are
 // never questions.
 func (cv *Conversation) freeQuestion(text string, ref *ChoiceRef) bool {
+	if ref == nil && asksForHelp(text) {
+		// "怎么用？" is about the bot, not the rules: a search would find
+		// some rule that has "use" in it.
+		return cv.help(nil) == nil
+	}
 	return ref == nil && looksLikeQuestion(text) && cv.answerFromRules(text)
+}
+
+// helpPhrases are what sellers type to ask how the bot works.
+var helpPhrases = []string{"怎么用", "如何用", "如何使用", "怎么使用", "怎样使用", "使用说明", "使用方法", "怎么开始", "如何开始", "从哪开始", "从哪里开始",
+	"怎么操作", "如何操作", "有哪些命令", "有什么命令", "命令列表", "你能做什么", "你会什么",
+	"how do i start", "how do i use", "how to use", "how does this work", "how does it work", "what can you do", "what can i do", "what are the commands", "list of commands"}
+
+// asksForHelp says whether a message asks how to use the bot, rather than
+// about a market's rules.
+func asksForHelp(text string) bool {
+	t := strings.ToLower(strings.TrimSpace(text))
+	if utf8.RuneCountInString(t) > 40 {
+		return false // a long question that mentions "how to use" is about something else
+	}
+	for _, p := range helpPhrases {
+		if strings.Contains(t, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // answerFromRules searches every market's rules and shows the best rules

@@ -185,3 +185,28 @@ func TestAskAtOnceAndAfterAReload(t *testing.T) {
 		t.Errorf("the old rules were searched after a reload:\n%s", r.Text)
 	}
 }
+
+// Asking how the bot works gets the help, not a search of the rules: with
+// no market, at the checklist, and at an open question (then the question
+// again).
+func TestAskingHowToUseGetsHelp(t *testing.T) {
+	h := newHarness(t)
+	for _, in := range []string{"怎么用", "怎么开始？", "how do I start?", "How does this work"} {
+		r := h.send("hal", in)
+		if !strings.Contains(r.Text, "/onboard") || strings.Contains(r.Text, "🔎") {
+			t.Errorf("%q: no help:\n%s", in, r.Text)
+		}
+	}
+	h.onboardUK("hal", "zh", "beauty")
+	if r := h.send("hal", "怎么用"); !strings.Contains(r.Text, "/done") || strings.Contains(r.Text, "🔎") {
+		t.Errorf("at the checklist: no help:\n%s", r.Text)
+	}
+	h.send("ora", "/lang en")
+	h.send("ora", "/onboard tiktok-uk")
+	r := h.send("ora", "how do I use this?")
+	if help, q := strings.Index(r.Text, "/onboard"), strings.Index(r.Text, "Who will open the shop?"); help < 0 || q < help {
+		t.Errorf("at a question: want the help, then the question:\n%s", r.Text)
+	}
+	// A rules question is still searched.
+	mustContain(t, h.send("hal", "印尼能卖口红吗"), "🔎")
+}

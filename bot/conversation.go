@@ -365,6 +365,15 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 		return nil
 	}
 	next, rej := flows.Apply(m, o.State, input, cv.now)
+	if rej != nil && asksForHelp(input) {
+		// "怎么用？" at a question is not a wrong answer: the help, then
+		// the question again.
+		if err := cv.help(nil); err != nil {
+			return err
+		}
+		cv.ask(m, o, step)
+		return nil
+	}
 	if rej != nil {
 		cv.say(rej.Message)
 		cv.ask(m, o, step)
