@@ -38,7 +38,7 @@ func (cv *Conversation) checklistCmd(args []string) error {
 // they started. When it finds none, or several, it says so (several come
 // as a short list to pick from) and returns no market.
 func (cv *Conversation) findItem(ref string) (*flows.Market, *Onboarding, string, error) {
-	lower := strings.ToLower(ref)
+	lower := strings.ToLower(flows.Narrow(ref))
 	market, item, explicit := strings.Cut(lower, ":")
 	if !explicit {
 		market, item = "", lower
@@ -98,8 +98,74 @@ func (cv *Conversation) findItem(ref string) (*flows.Market, *Onboarding, string
 		}
 		return nil, nil, "", nil
 	}
+	// A misspelt id ("scnp"): the ids of the seller's checklists that are
+	// nearly it.
+	var near []found
+	for _, mid := range candidates {
+		m, o, err := cv.onboarding(mid)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		if o == nil {
+			continue
+		}
+		for _, e := range numbered(m, o.State, cv) {
+			if nearly(item, e.Item.ID) {
+				near = append(near, found{m, o, e.Item.ID})
+			}
+		}
+	}
+	if len(near) > 0 {
+		cv.sayf("找不到清单项“%s”。你是不是指：", "There is no checklist item %q. Did you mean:", ref)
+		for _, f := range near[:min(len(near), 4)] {
+			it, _ := f.m.Item(f.id)
+			cv.offer(flows.Textf(flows.Text{ZH: "%s · %s", EN: "%s · %s"}, f.id, shorten(it.Title.In(cv.lang()), 16)), "why "+f.m.ID+":"+f.id, f.m, "")
+		}
+		return nil, nil, "", nil
+	}
 	cv.sayf("找不到清单项“%s”。用 /checklist 查看编号。", "There is no checklist item %q in your markets. /checklist shows the item ids.", ref)
 	return nil, nil, "", nil
+}
+
+// nearly says whether a typed id is a slip of the keyboard away from an
+// id: at most one edit for a short id, two for a longer one.
+func nearly(typed, id string) bool {
+	if typed == id || len(typed) < 3 {
+		return false
+	}
+	most := 1
+	if len(id) >= 6 {
+		most = 2
+	}
+	return editDistance(typed, id) <= most
+}
+
+// editDistance is the number of edits between two strings, by rune: a
+// rune added, dropped, changed, or two side by side swapped ("scnp" is one
+// from "scpn"; the optimal string alignment distance).
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
 }
 
 func markRunner(status flows.ItemStatus) func(cv *Conversation, args []string) error {

@@ -114,3 +114,30 @@ func TestTypedNumbersAtTheChecklist(t *testing.T) {
 		}
 	}
 }
+
+// A misspelt market or item id gets the ids it nearly is, as buttons; a
+// full-width id is the id.
+func TestMisspeltIDsGetSuggestions(t *testing.T) {
+	h := newHarness(t)
+	h.send("kit", "/lang en")
+	for _, in := range []string{"/onboard amazon-usa", "/onboard amazn-us", "/onboard Amazon-US "} {
+		r := h.send("kit", in)
+		if in == "/onboard Amazon-US " {
+			mustContain(t, r, "Amazon")
+			continue
+		}
+		if !strings.Contains(r.Text, "Did you mean") || len(r.Choices) != 1 || !strings.Contains(r.Choices[0].Ref.Choice+r.Choices[0].Label, "Amazon") {
+			t.Errorf("%s: %s %+v", in, r.Text, r.Choices)
+		}
+	}
+	if r := h.send("kit", "/onboard atlantis"); strings.Contains(r.Text, "Did you mean") {
+		t.Errorf("a market nothing like any was given suggestions:\n%s", r.Text)
+	}
+	h.onboardUK("kit", "en", "beauty")
+	r := h.send("kit", "/why scnp")
+	if !strings.Contains(r.Text, "Did you mean") || len(r.Choices) == 0 || !strings.HasPrefix(r.Choices[0].Label, "scpn") {
+		t.Errorf("/why scnp: %s %+v", r.Text, r.Choices)
+	}
+	mustContain(t, h.send("kit", "/why ＳＣＰＮ"), "SCPN", "Source")
+	mustContain(t, h.send("kit", "/onboard ｔｉｋｔｏｋ-ｕｋ"), "already onboarding")
+}

@@ -237,7 +237,7 @@ func (cv *Conversation) namedOnboarding(args []string, usage string) (*flows.Mar
 func (cv *Conversation) marketArg(args []string, usage string) *flows.Market {
 	id := cv.seller.Market
 	if len(args) > 0 {
-		id = strings.ToLower(args[0])
+		id = strings.ToLower(flows.Narrow(args[0]))
 	}
 	if id == "" {
 		cv.sayf("请写上市场编号，例如：%s", "Please name a market, for example: %s", usage)
@@ -259,6 +259,20 @@ func (cv *Conversation) marketArg(args []string, usage string) *flows.Market {
 	case 1:
 		return found[0]
 	case 0:
+		typed := strings.ToLower(flows.Narrow(strings.Join(args, "-")))
+		var near []*flows.Market
+		for _, c := range cv.catalog.Markets() {
+			if nearly(typed, c.ID) {
+				near = append(near, c)
+			}
+		}
+		if len(near) > 0 { // a misspelt id ("amazon-usa", "amazn-us")
+			cv.sayf("没有这个市场：%s。你是不是指：", "There is no market %q. Did you mean:", strings.Join(args, " "))
+			for _, c := range near {
+				cv.offer(c.Name, strings.TrimPrefix(strings.Replace(usage, "tiktok-uk", c.ID, 1), "/"), c, "")
+			}
+			return nil
+		}
 		cv.sayf("没有这个市场：%s", "There is no market %q.", strings.Join(args, " "))
 		cv.marketList()
 	default:

@@ -173,6 +173,10 @@ func fold(s string) string {
 
 // narrow turns full-width forms (ＤＥ１２３，：) into their ASCII twins and
 // the ideographic space into a space: a Chinese keyboard types them.
+// Narrow is narrow for the bot's own lookups (item and market ids typed
+// on a Chinese keyboard).
+func Narrow(s string) string { return narrow(s) }
+
 func narrow(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
