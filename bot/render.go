@@ -188,7 +188,7 @@ func (cv *Conversation) checklist(m *flows.Market, o *Onboarding) {
 			group = e.Item.Group
 			b.WriteString("【" + group.Name().In(lang) + "】")
 		}
-		fmt.Fprintf(&b, "\n%s %d. %s", mark(e), i+1, shorten(e.Item.Title.In(lang), 40))
+		fmt.Fprintf(&b, "\n%s %d. %s", mark(e), i+1, shorten(e.Item.Title.In(lang), titleRunes(lang)))
 		if ev := evidence(e.State, lang); ev != "" {
 			b.WriteString(flows.Textf(flows.Text{ZH: "（%s）", EN: " (%s)"}, ev).In(lang))
 		}
@@ -219,6 +219,17 @@ func (cv *Conversation) checklist(m *flows.Market, o *Onboarding) {
 }
 
 // shorten cuts s to n characters, marking the cut.
+// titleRunes is how much of an item's title a checklist line shows: a
+// Chinese title says in 40 characters what an English one needs more for
+// ("Duty-free parcels of GBP 135 or less are ending"); the longest
+// checklist must still fit a phone (length_test.go).
+func titleRunes(lang flows.Lang) int {
+	if lang == flows.ZH {
+		return 40
+	}
+	return 56
+}
+
 func shorten(s string, n int) string {
 	r := []rune(s)
 	if len(r) <= n {
