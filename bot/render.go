@@ -227,7 +227,7 @@ func titleRunes(lang flows.Lang) int {
 	if lang == flows.ZH {
 		return 40
 	}
-	return 56
+	return 50
 }
 
 func shorten(s string, n int) string {
