@@ -65,7 +65,7 @@ func (cv *Conversation) findItem(ref string) (*flows.Market, *Onboarding, string
 		o  *Onboarding
 		id string
 	}
-	var byWord []found
+	var byWord, near []found // near: ids nearly the one typed ("scnp")
 	for i, mid := range candidates {
 		m, o, err := cv.onboarding(mid)
 		if err != nil {
@@ -85,6 +85,9 @@ func (cv *Conversation) findItem(ref string) (*flows.Market, *Onboarding, string
 			if strings.Contains(e.Item.ID, item) || strings.Contains(strings.ToLower(e.Item.Title.EN), item) || strings.Contains(e.Item.Title.ZH, item) {
 				byWord = append(byWord, found{m, o, e.Item.ID})
 			}
+			if nearly(item, e.Item.ID) {
+				near = append(near, found{m, o, e.Item.ID})
+			}
 		}
 	}
 	switch {
@@ -98,23 +101,7 @@ func (cv *Conversation) findItem(ref string) (*flows.Market, *Onboarding, string
 		}
 		return nil, nil, "", nil
 	}
-	// A misspelt id ("scnp"): the ids of the seller's checklists that are
-	// nearly it.
-	var near []found
-	for _, mid := range candidates {
-		m, o, err := cv.onboarding(mid)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		if o == nil {
-			continue
-		}
-		for _, e := range numbered(m, o.State, cv) {
-			if nearly(item, e.Item.ID) {
-				near = append(near, found{m, o, e.Item.ID})
-			}
-		}
-	}
+	// A misspelt id: the ids of the seller's checklists that are nearly it.
 	if len(near) > 0 {
 		cv.sayf("找不到清单项“%s”。你是不是指：", "There is no checklist item %q. Did you mean:", ref)
 		for _, f := range near[:min(len(near), 4)] {
