@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -158,7 +159,7 @@ const maxDateTokens = 10
 // than taken for part of the number, so the seller is told instead of
 // finding it filed wrong.
 func readEvidence(it *Item, words []string, now time.Time) (number, expiry string, rej *Reject) {
-	toks := tokenize(words)
+	toks := tokenize(validUntil(words))
 	var rest []token
 	for i := 0; i < len(toks); {
 		n, r := dateAt(toks[i:])
@@ -217,6 +218,29 @@ func readEvidence(it *Item, words []string, now time.Time) (number, expiry strin
 			number, it.Evidence.Expect)
 	}
 	return number, expiry, nil
+}
+
+// period is a validity period as a Chinese certificate prints it, two
+// dates year first: 2023-06-30至2028-06-29, 2023年6月30日 至 2028年6月29日,
+// 2023.06.30-2028.06.29.
+var period = regexp.MustCompile(`(^|[^\d])(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)\s*(?:至|到|~|～|—|–|-{1,2})\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)`)
+
+// validUntil replaces a validity period among the words with its last
+// day, the expiry: the first date is when the certificate was issued, not
+// part of its number and not an expiry the seller means. A period whose
+// end is not after its start is left as typed. (With a period found, the
+// words are read narrowed: a full-width number is stored in ASCII.)
+func validUntil(words []string) []string {
+	text := narrow(strings.Join(words, " "))
+	m := period.FindStringSubmatchIndex(text)
+	if m == nil {
+		return words
+	}
+	from, to := readDate(text[m[4]:m[5]]), readDate(text[m[6]:m[7]])
+	if from.form != validDate || to.form != validDate || !to.date.After(from.date) {
+		return words
+	}
+	return strings.Fields(text[:m[3]] + " " + to.date.Format(DateLayout) + " " + text[m[1]:])
 }
 
 // token is a word the seller typed, or a piece of one: a word is cut after

@@ -74,6 +74,13 @@ func TestMarkExpiryAsSellersWriteIt(t *testing.T) {
 		{name: "a year after a word", item: "weee", evidence: "REF 12 2027", number: "REF 12 2027"},
 		{name: "an expiry word without a date", item: "weee", evidence: "BANK 有效期", number: "BANK 有效期"},
 		{name: "zhi without a date", item: "weee", evidence: "A 至 B", number: "A 至 B"},
+		// A validity period, as a Chinese certificate prints it: the last day is the expiry.
+		{name: "a period in one word", item: "weee", evidence: "REF-1 2023-06-30至2028-06-29", number: "REF-1", expiry: "2028-06-29"},
+		{name: "a period after youxiaoqi", item: "weee", evidence: "REF-1 有效期：2023-06-30至2028-06-29", number: "REF-1", expiry: "2028-06-29"},
+		{name: "a period with spaces", item: "weee", evidence: "REF-1 2023年6月30日 至 2028年6月29日", number: "REF-1", expiry: "2028-06-29"},
+		{name: "a period with a dash", item: "weee", evidence: "REF-1 2023.06.30-2028.06.29", number: "REF-1", expiry: "2028-06-29"},
+		{name: "a period in full width", item: "weee", evidence: "REF-1 ２０２３－０６－３０至２０２８－０６－２９", number: "REF-1", expiry: "2028-06-29"},
+		{name: "a period backwards is not one", item: "weee", evidence: "REF-1 2028-06-29至2023-06-30", number: "REF-1 2028-06-29至2023-06-30"},
 		{name: "dots in a number", item: "weee", evidence: "No.30.06.2027", number: "No.30.06.2027"},
 		{name: "commas in a number", item: "weee", evidence: "DE,123，456", number: "DE,123，456"},
 		{name: "a number ending in punctuation", item: "weee", evidence: "REF-1.", number: "REF-1."},
