@@ -367,7 +367,7 @@ func (cv *Conversation) answer(input string, ref *ChoiceRef) error {
 		}
 		// A number typed at the checklist is the item of that number, as
 		// pressing it would be.
-		if ref == nil && isItemNumber(input) {
+		if _, ok := parseNumber(strings.TrimSpace(input)); ok && ref == nil {
 			return cv.why([]string{strings.TrimSpace(input)})
 		}
 		cv.sayf("%s 的问题都答完了。要标记清单项，点清单里的编号，或输入 done 3。", "You have answered every question for %s. To mark an item, press its number in the checklist, or type done 3.", m.Name)
@@ -437,19 +437,4 @@ func (cv *Conversation) present(m *flows.Market, o *Onboarding, step flows.Step)
 	default:
 		cv.checklist(m, o)
 	}
-}
-
-// isItemNumber says whether a message is only a number (ASCII or
-// full-width digits), as a checklist's items are numbered.
-func isItemNumber(input string) bool {
-	s := strings.TrimSpace(input)
-	if s == "" || len(s) > 12 {
-		return false
-	}
-	for _, r := range s {
-		if !isDigit(r) {
-			return false
-		}
-	}
-	return true
 }

@@ -223,7 +223,9 @@ func readEvidence(it *Item, words []string, now time.Time) (number, expiry strin
 // period is a validity period as a Chinese certificate prints it, two
 // dates year first: 2023-06-30至2028-06-29, 2023年6月30日 至 2028年6月29日,
 // 2023.06.30-2028.06.29.
-var period = regexp.MustCompile(`(^|[^\d])(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)\s*(?:至|到|~|～|—|–|-{1,2})\s*(\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?)`)
+// Groups: 1 what is before it, 2 the first date (3-5 its parts), 6 the
+// last (7-9).
+var period = regexp.MustCompile(`(^|[^\d])(` + yearFirst + `)\s*(?:至|到|~|～|—|–|-{1,2})\s*(` + yearFirst + `)`)
 
 // validUntil replaces a validity period among the words with its last
 // day, the expiry: the first date is when the certificate was issued, not
@@ -236,7 +238,7 @@ func validUntil(words []string) []string {
 	if m == nil {
 		return words
 	}
-	from, to := readDate(text[m[4]:m[5]]), readDate(text[m[6]:m[7]])
+	from, to := readDate(text[m[4]:m[5]]), readDate(text[m[12]:m[13]])
 	if from.form != validDate || to.form != validDate || !to.date.After(from.date) {
 		return words
 	}

@@ -235,9 +235,12 @@ const (
 	eitherWay                 // day first or month first, and both are days (06.07.2027)
 )
 
-// looseDate is a date year first: 2027-03-31, 2027/3/31, 2027.03.31,
-// 2027年3月31日 or 2027年3月31号.
-var looseDate = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$`)
+// yearFirst is a date year first: 2027-03-31, 2027/3/31, 2027.03.31,
+// 2027年3月31日 or 2027年3月31号, with the year, month and day as groups.
+const yearFirst = `(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?`
+
+// looseDate is a whole input that is a date year first.
+var looseDate = regexp.MustCompile(`^` + yearFirst + `$`)
 
 // dayFirst is a date written day (or month) first, 30.06.2027 or
 // 6/30/2027: read when only one of the two numbers can be the month.
