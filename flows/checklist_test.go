@@ -78,6 +78,7 @@ func TestMarkExpiryAsSellersWriteIt(t *testing.T) {
 		{name: "a period in one word", item: "weee", evidence: "REF-1 2023-06-30至2028-06-29", number: "REF-1", expiry: "2028-06-29"},
 		{name: "a period after youxiaoqi", item: "weee", evidence: "REF-1 有效期：2023-06-30至2028-06-29", number: "REF-1", expiry: "2028-06-29"},
 		{name: "a period with spaces", item: "weee", evidence: "REF-1 2023年6月30日 至 2028年6月29日", number: "REF-1", expiry: "2028-06-29"},
+		{name: "a period with hao", item: "weee", evidence: "REF-1 2023年6月30号至2028年6月29号", number: "REF-1", expiry: "2028-06-29"},
 		{name: "a period with a dash", item: "weee", evidence: "REF-1 2023.06.30-2028.06.29", number: "REF-1", expiry: "2028-06-29"},
 		{name: "a period in full width", item: "weee", evidence: "REF-1 ２０２３－０６－３０至２０２８－０６－２９", number: "REF-1", expiry: "2028-06-29"},
 		{name: "a period backwards is not one", item: "weee", evidence: "REF-1 2028-06-29至2023-06-30", number: "REF-1 2028-06-29至2023-06-30"},
